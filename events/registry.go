@@ -1,0 +1,199 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+)
+
+// Upcaster rewrites a payload of one schema version into the layout of the
+// next version. Upcasters run on read; stored history is never rewritten.
+type Upcaster func(old json.RawMessage) (json.RawMessage, error)
+
+// TypeSpec describes one event type of the catalogue.
+type TypeSpec struct {
+	// Name is the stored type name.
+	Name string
+	// Payload is a zero value of the payload struct of the current version
+	// (a struct value, not a pointer).
+	Payload any
+	// Version is the current schema version (1 when absent).
+	Version int
+	// Upcasters maps a version v to the function that turns a version-v
+	// payload into version v+1. Every version below Version needs one.
+	Upcasters map[int]Upcaster
+}
+
+// Registry maps event type names to payload types and schema versions. Build it
+// once at start (see [Catalogue]); after that it is read-only and safe for
+// concurrent use.
+type Registry struct {
+	types map[string]TypeSpec
+	byGo  map[reflect.Type]string
+}
+
+// NewRegistry returns a registry holding the given types. It fails on a
+// duplicate name, a non-struct payload, or a missing upcaster.
+func NewRegistry(specs ...TypeSpec) (*Registry, error) {
+	r := &Registry{types: make(map[string]TypeSpec, len(specs)), byGo: make(map[reflect.Type]string, len(specs))}
+	for _, s := range specs {
+		if s.Version == 0 {
+			s.Version = 1
+		}
+		t := reflect.TypeOf(s.Payload)
+		switch {
+		case s.Name == "":
+			return nil, fmt.Errorf("register event type: empty name")
+		case t == nil || t.Kind() != reflect.Struct:
+			return nil, fmt.Errorf("register event type %s: payload must be a struct value, got %T", s.Name, s.Payload)
+		case r.types[s.Name].Name != "":
+			return nil, fmt.Errorf("register event type %s: duplicate name", s.Name)
+		}
+		if prev, dup := r.byGo[t]; dup {
+			return nil, fmt.Errorf("register event type %s: payload %s already registered as %s", s.Name, t, prev)
+		}
+		for v := 1; v < s.Version; v++ {
+			if s.Upcasters[v] == nil {
+				return nil, fmt.Errorf("register event type %s: no upcaster from version %d to %d", s.Name, v, v+1)
+			}
+		}
+		r.types[s.Name] = s
+		r.byGo[t] = s.Name
+	}
+	return r, nil
+}
+
+// MustRegistry is [NewRegistry] for catalogues fixed at compile time; it
+// panics on a programming error in the catalogue.
+func MustRegistry(specs ...TypeSpec) *Registry {
+	r, err := NewRegistry(specs...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// Names returns the registered type names in lexicographic order.
+func (r *Registry) Names() []string {
+	out := make([]string, 0, len(r.types))
+	for n := range r.types {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Check reports whether a stored or about-to-be-stored event is acceptable to
+// this catalogue: its type is registered, its schema version is not newer than
+// the current one, and its payload decodes into the payload type.
+func (r *Registry) Check(e *Event) error {
+	if _, err := r.Decode(e); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Meta is what a producer says about an event besides its payload.
+type Meta struct {
+	// IdempotencyKey of the command; with Index it yields the event id.
+	IdempotencyKey string
+	// Index of the event among the events the command produces (0-based).
+	Index         int
+	OccurredAt    time.Time
+	Actor         string
+	CorrelationID string
+	CausationID   string
+}
+
+// New builds an event from a payload struct (value or pointer) of a registered
+// type at its current schema version. The id is derived from the meta's
+// idempotency key and index, which must not be empty.
+func (r *Registry) New(payload any, m Meta) (Event, error) {
+	t := reflect.TypeOf(payload)
+	if t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	name, ok := r.byGo[t]
+	if !ok {
+		return Event{}, fmt.Errorf("%w: payload type %v", ErrUnknownType, t)
+	}
+	if m.IdempotencyKey == "" {
+		return Event{}, fmt.Errorf("new %s event: %w: empty idempotency key", name, ErrInvalidEvent)
+	}
+	body, err := Marshal(payload)
+	if err != nil {
+		return Event{}, fmt.Errorf("new %s event: %w", name, err)
+	}
+	return Event{
+		ID:             IDFromKeyN(m.IdempotencyKey, m.Index),
+		Type:           name,
+		SchemaVersion:  r.types[name].Version,
+		OccurredAt:     m.OccurredAt.UTC(),
+		Actor:          m.Actor,
+		CorrelationID:  m.CorrelationID,
+		CausationID:    m.CausationID,
+		IdempotencyKey: m.IdempotencyKey,
+		Payload:        body,
+	}, nil
+}
+
+// Decode returns the payload of e as a pointer to its registered struct, after
+// upcasting it to the current schema version. Unknown fields are an error, so
+// a malformed or foreign payload is caught rather than silently half-read.
+func (r *Registry) Decode(e *Event) (any, error) {
+	spec, ok := r.types[e.Type]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q (event %s)", ErrUnknownType, e.Type, e.ID)
+	}
+	if e.SchemaVersion < 1 || e.SchemaVersion > spec.Version {
+		return nil, fmt.Errorf("%w: event %s (%s): schema version %d, this build knows 1..%d",
+			ErrInvalidEvent, e.ID, e.Type, e.SchemaVersion, spec.Version)
+	}
+	body := e.Payload
+	for v := e.SchemaVersion; v < spec.Version; v++ {
+		up, err := spec.Upcasters[v](body)
+		if err != nil {
+			return nil, fmt.Errorf("upcast event %s (%s) from version %d: %w", e.ID, e.Type, v, err)
+		}
+		body = up
+	}
+	ptr := reflect.New(reflect.TypeOf(spec.Payload))
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(ptr.Interface()); err != nil {
+		return nil, fmt.Errorf("%w: event %s (%s): payload: %v", ErrInvalidEvent, e.ID, e.Type, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: event %s (%s): payload has trailing data", ErrInvalidEvent, e.ID, e.Type)
+	}
+	return ptr.Interface(), nil
+}
+
+// Marshal encodes a payload as compact JSON without HTML escaping, the form
+// stored and hashed.
+func Marshal(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode payload: %w", err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// DecodeAs decodes the payload of e into a *T through the registry.
+func DecodeAs[T any](r *Registry, e *Event) (*T, error) {
+	v, err := r.Decode(e)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := v.(*T)
+	if !ok {
+		var zero T
+		return nil, fmt.Errorf("%w: event %s is %s, not %T", ErrInvalidEvent, e.ID, e.Type, zero)
+	}
+	return p, nil
+}
