@@ -77,6 +77,10 @@ func (e *Event) Validate() error {
 		return fmt.Errorf("%w: event %s: type is not valid UTF-8", ErrInvalidEvent, e.ID)
 	case e.SchemaVersion < 1:
 		return fmt.Errorf("%w: event %s (%s): schema version %d < 1", ErrInvalidEvent, e.ID, e.Type, e.SchemaVersion)
+	case !e.OccurredAt.IsZero() && (e.OccurredAt.UTC().Year() < 0 || e.OccurredAt.UTC().Year() > 9999):
+		// [FormatTime] writes such a year with other than four digits, which
+		// [ParseTime] cannot read back: the event would be stored but unreadable.
+		return fmt.Errorf("%w: event %s (%s): occurred_at year %d outside 0..9999", ErrInvalidEvent, e.ID, e.Type, e.OccurredAt.UTC().Year())
 	case len(e.Payload) > MaxPayloadSize:
 		return fmt.Errorf("%w: event %s (%s): payload is %d bytes, limit %d", ErrPayloadTooLarge, e.ID, e.Type, len(e.Payload), MaxPayloadSize)
 	case len(e.Payload) == 0 || !json.Valid(e.Payload):
