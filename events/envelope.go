@@ -86,9 +86,13 @@ func (e *Event) Validate() error {
 	case len(e.Payload) == 0 || !json.Valid(e.Payload):
 		return fmt.Errorf("%w: event %s (%s): payload is not valid JSON", ErrInvalidEvent, e.ID, e.Type)
 	}
-	for name, s := range map[string]string{"actor": e.Actor, "correlation_id": e.CorrelationID, "causation_id": e.CausationID, "idempotency_key": e.IdempotencyKey} {
-		if !utf8.ValidString(s) {
-			return fmt.Errorf("%w: event %s (%s): %s is not valid UTF-8", ErrInvalidEvent, e.ID, e.Type, name)
+	// A slice, not a map, so that an event with several bad fields always
+	// reports the same one.
+	for _, f := range [...]struct{ name, value string }{
+		{"actor", e.Actor}, {"correlation_id", e.CorrelationID}, {"causation_id", e.CausationID}, {"idempotency_key", e.IdempotencyKey},
+	} {
+		if !utf8.ValidString(f.value) {
+			return fmt.Errorf("%w: event %s (%s): %s is not valid UTF-8", ErrInvalidEvent, e.ID, e.Type, f.name)
 		}
 	}
 	return nil

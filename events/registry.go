@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -47,6 +48,8 @@ func NewRegistry(specs ...TypeSpec) (*Registry, error) {
 		switch {
 		case s.Name == "":
 			return nil, fmt.Errorf("register event type: empty name")
+		case s.Version < 0:
+			return nil, fmt.Errorf("register event type %s: schema version %d < 1", s.Name, s.Version)
 		case t == nil || t.Kind() != reflect.Struct:
 			return nil, fmt.Errorf("register event type %s: payload must be a struct value, got %T", s.Name, s.Payload)
 		case r.types[s.Name].Name != "":
@@ -101,11 +104,15 @@ type Meta struct {
 	// IdempotencyKey of the command; with Index it yields the event id.
 	IdempotencyKey string
 	// Index of the event among the events the command produces (0-based).
-	Index         int
-	OccurredAt    time.Time
-	Actor         string
+	Index int
+	// OccurredAt is when the fact happened in the domain; it is stored in UTC.
+	OccurredAt time.Time
+	// Actor is the principal that caused the event.
+	Actor string
+	// CorrelationID groups the events of one business flow.
 	CorrelationID string
-	CausationID   string
+	// CausationID is the id of the event or message that caused this one.
+	CausationID string
 }
 
 // New builds an event from a payload struct (value or pointer) of a registered
@@ -120,8 +127,13 @@ func (r *Registry) New(payload any, m Meta) (Event, error) {
 	if !ok {
 		return Event{}, fmt.Errorf("%w: payload type %v", ErrUnknownType, t)
 	}
-	if m.IdempotencyKey == "" {
+	switch v := reflect.ValueOf(payload); {
+	case v.Kind() == reflect.Pointer && v.IsNil():
+		return Event{}, fmt.Errorf("new %s event: %w: nil payload", name, ErrInvalidEvent)
+	case m.IdempotencyKey == "":
 		return Event{}, fmt.Errorf("new %s event: %w: empty idempotency key", name, ErrInvalidEvent)
+	case m.Index < 0:
+		return Event{}, fmt.Errorf("new %s event: %w: negative index %d", name, ErrInvalidEvent, m.Index)
 	}
 	body, err := Marshal(payload)
 	if err != nil {
@@ -153,6 +165,11 @@ func (r *Registry) Decode(e *Event) (any, error) {
 			ErrInvalidEvent, e.ID, e.Type, e.SchemaVersion, spec.Version)
 	}
 	body := e.Payload
+	if e.SchemaVersion < spec.Version {
+		// Upcasters get a copy: one that edits its input in place must not
+		// rewrite the stored bytes (history is never rewritten).
+		body = bytes.Clone(body)
+	}
 	for v := e.SchemaVersion; v < spec.Version; v++ {
 		up, err := spec.Upcasters[v](body)
 		if err != nil {
@@ -160,16 +177,29 @@ func (r *Registry) Decode(e *Event) (any, error) {
 		}
 		body = up
 	}
+	if err := checkObject(body); err != nil {
+		return nil, fmt.Errorf("%w: event %s (%s): payload %v", ErrInvalidEvent, e.ID, e.Type, err)
+	}
 	ptr := reflect.New(reflect.TypeOf(spec.Payload))
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(ptr.Interface()); err != nil {
 		return nil, fmt.Errorf("%w: event %s (%s): payload: %v", ErrInvalidEvent, e.ID, e.Type, err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: event %s (%s): payload has trailing data", ErrInvalidEvent, e.ID, e.Type)
-	}
 	return ptr.Interface(), nil
+}
+
+// checkObject reports whether body is exactly one JSON object. The decoder
+// alone would accept null (leaving the zero struct) and would ignore a stray
+// closing bracket after the object.
+func checkObject(body []byte) error {
+	if !json.Valid(body) {
+		return errors.New("is not valid JSON")
+	}
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+		return errors.New("is not a JSON object")
+	}
+	return nil
 }
 
 // Marshal encodes a payload as compact JSON without HTML escaping, the form

@@ -47,6 +47,12 @@ func Stream(category string, ids ...string) (string, error) {
 }
 
 // ParseStream splits a stream name into its category and decoded components.
+// It is the inverse of [Stream]: it accepts exactly the names Stream produces,
+// so every accepted name satisfies Stream(category, ids...) == name. A name
+// with an empty component, a component that decodes to invalid UTF-8, or a
+// non-canonical escape (such as "%2f" or "%61" where Stream writes "%2F" and
+// "a") is refused, because it would be a second store stream for the same
+// identity.
 func ParseStream(name string) (category string, ids []string, err error) {
 	if err := ValidateStreamName(name); err != nil {
 		return "", nil, err
@@ -56,6 +62,12 @@ func ParseStream(name string) (category string, ids []string, err error) {
 	for i, p := range parts {
 		if out[i], err = url.PathUnescape(p); err != nil {
 			return "", nil, fmt.Errorf("%w: %q: component %d: %v", ErrInvalidStream, name, i, err)
+		}
+		if err := checkComponent(fmt.Sprintf("component %d", i), out[i]); err != nil {
+			return "", nil, fmt.Errorf("stream %q: %w", name, err)
+		}
+		if url.PathEscape(out[i]) != p {
+			return "", nil, fmt.Errorf("%w: %q: component %d is not canonically escaped (want %q)", ErrInvalidStream, name, i, url.PathEscape(out[i]))
 		}
 	}
 	return out[0], out[1:], nil
