@@ -37,3 +37,6 @@ func mustDerive(t *testing.T, submitted map[string]any, series []float64, p Para
 	}
 	return res.Metrics
 }
+
+func nan() float64         { return math.NaN() }
+func inf(sign int) float64 { return math.Inf(sign) }
