@@ -99,20 +99,23 @@ type Store interface {
 	// Append adds events to the end of stream if expected holds. Events
 	// whose ids are all already stored in the stream make the call a
 	// successful no-op (Duplicate = true), whatever expected says. All
-	// events of one call are stored atomically or not at all.
+	// events of one call are stored atomically or not at all. A call with
+	// no events, or with a nil expected version, is an error; an id that
+	// occurs twice in one call is ErrDuplicateEventID.
 	Append(ctx context.Context, stream string, expected ExpectedVersion, evs ...events.Event) (AppendResult, error)
 	// ReadStream returns up to limit events of stream with version >= from
-	// (from 0 or 1 reads from the start), in version order. A stream with no
-	// events is ErrStreamNotFound.
+	// (from 0 or 1 reads from the start), in version order; a limit <= 0
+	// means no limit. A stream with no events is ErrStreamNotFound.
 	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]events.Record, error)
 	// ReadAll returns up to limit events with global position > after, in
-	// global order.
+	// global order; a limit <= 0 means no limit.
 	ReadAll(ctx context.Context, after uint64, limit int) ([]events.Record, error)
 	// Subscribe delivers every event with global position > after to h, in
 	// global order: first the stored ones, then new ones as they are
 	// appended, with no gap and no duplicate at the hand-over. It blocks
-	// until ctx is done (returning ctx.Err()) or h fails (returning its
-	// error).
+	// until ctx is done (returning ctx.Err()), h fails (returning its
+	// error) or the store is closed (returning an error wrapping
+	// ErrClosed).
 	Subscribe(ctx context.Context, after uint64, h Handler) error
 	// Head returns the global position of the last stored event (0 when
 	// empty).

@@ -1,0 +1,199 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/eventstore"
+)
+
+// eventOverhead approximates the bytes an event adds beyond its payload, for
+// the group size cap.
+const eventOverhead = 256
+
+// Append stores evs at the end of stream if expected holds, durably, as
+// documented on [eventstore.Store]. Every event is validated first
+// ([events.Event.Validate], the stream name, and the registry when the store
+// has one); nothing is queued unless all pass. A wrong expected version is an
+// error wrapping [eventstore.ErrWrongExpectedVersion] that names the stream,
+// the expectation and the actual version. If ctx ends before the writer has
+// taken the append, nothing is written and ctx's error is returned.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, evs ...events.Event) (eventstore.AppendResult, error) {
+	size, err := s.checkAppend(stream, expected, evs)
+	if err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("append %q: %w", stream, err)
+	}
+	if err := s.admit(); err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, err)
+	}
+	defer s.inflight.Done()
+	op := &appendOp{stream: stream, expected: expected, evs: evs}
+	out := s.writer.submit(ctx, newRequest(ctx, op, size))
+	return out.res, out.err
+}
+
+// checkAppend validates an append before it is queued and returns its
+// approximate size in bytes.
+func (s *Store) checkAppend(stream string, expected eventstore.ExpectedVersion, evs []events.Event) (int, error) {
+	if err := events.ValidateStreamName(stream); err != nil {
+		return 0, err
+	}
+	if expected == nil {
+		return 0, errors.New("nil expected version")
+	}
+	if len(evs) == 0 {
+		return 0, fmt.Errorf("%w: no events", events.ErrInvalidEvent)
+	}
+	size := 0
+	var seen map[string]int
+	if len(evs) > 1 {
+		seen = make(map[string]int, len(evs))
+	}
+	for i := range evs {
+		e := &evs[i]
+		if err := e.Validate(); err != nil {
+			return 0, fmt.Errorf("event %d: %w", i, err)
+		}
+		if s.cfg.registry != nil {
+			if err := s.cfg.registry.Check(e); err != nil {
+				return 0, fmt.Errorf("event %d: %w", i, err)
+			}
+		}
+		if seen != nil {
+			if j, dup := seen[e.ID]; dup {
+				return 0, fmt.Errorf("%w: %s is both event %d and event %d", eventstore.ErrDuplicateEventID, e.ID, j, i)
+			}
+			seen[e.ID] = i
+		}
+		size += len(e.Payload) + eventOverhead
+	}
+	return size, nil
+}
+
+// appendOp is an append as the writer applies it.
+type appendOp struct {
+	stream   string
+	expected eventstore.ExpectedVersion
+	evs      []events.Event
+}
+
+func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResult, error, error) {
+	current, head, err := w.streamHead(ctx, a.stream)
+	if err != nil {
+		return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: read stream head: %w", a.stream, err)
+	}
+	if !eventstore.Check(a.expected, current) {
+		// An idempotent retry succeeds whatever it expected.
+		res, reject, fatal := a.duplicates(ctx, w, current)
+		if fatal != nil || reject != nil || res.Duplicate {
+			return res, reject, fatal
+		}
+		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w: expected %s, stream is at version %d",
+			a.stream, eventstore.ErrWrongExpectedVersion, a.expected, current), nil
+	}
+	now := w.cfg.clock().UTC()
+	if y := now.Year(); y < 0 || y > 9999 {
+		return eventstore.AppendResult{}, fmt.Errorf("append %s: clock returned %v, outside years 0..9999", a.stream, now), nil
+	}
+	recordedAt := events.FormatTime(now)
+	recs := make([]events.Record, len(a.evs))
+	prev := head
+	for i := range a.evs {
+		recs[i] = events.Record{Event: a.evs[i], Stream: a.stream, StreamVersion: current + uint64(i) + 1, RecordedAt: now}
+		recs[i].Seal(prev)
+		prev = recs[i].Hash
+	}
+	version := current + uint64(len(recs))
+	// The stream row comes first: events.stream references it.
+	if _, err := w.stmts.upsertStream.ExecContext(ctx, a.stream, int64(version), prev); err != nil {
+		return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: update stream head: %w", a.stream, err)
+	}
+	var last int64
+	for i := range recs {
+		r := &recs[i]
+		res, err := w.stmts.insertEvent.ExecContext(ctx, r.ID, r.Stream, int64(r.StreamVersion), r.Type, r.SchemaVersion,
+			events.FormatTime(r.OccurredAt), recordedAt, r.Actor, r.CorrelationID, r.CausationID, r.IdempotencyKey,
+			[]byte(r.Payload), r.PrevHash, r.Hash)
+		if err != nil {
+			if sqliteCode(err)&0xff != sqlite3.SQLITE_CONSTRAINT {
+				return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: insert event %s: %w", a.stream, r.ID, err)
+			}
+			// Most likely an id stored before: undo this append's
+			// partial writes, then see whether it is a retry.
+			if err := w.rollbackSavepoint(ctx); err != nil {
+				return eventstore.AppendResult{}, nil, err
+			}
+			res, reject, fatal := a.duplicates(ctx, w, current)
+			if fatal != nil || reject != nil || res.Duplicate {
+				return res, reject, fatal
+			}
+			return eventstore.AppendResult{}, fmt.Errorf("append %s: insert event %s: %w", a.stream, r.ID, err), nil
+		}
+		if i == len(recs)-1 {
+			if last, err = res.LastInsertId(); err != nil {
+				return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: %w", a.stream, err)
+			}
+		}
+	}
+	return eventstore.AppendResult{StreamVersion: version, Position: uint64(last)}, nil, nil
+}
+
+// duplicates looks up the append's event ids. If every one is already in the
+// stream, the append is an idempotent retry: it returns a Duplicate result
+// (the stream's version and the greatest stored position among the ids). If
+// some are stored (here or in another stream), the append is rejected with
+// [eventstore.ErrDuplicateEventID]. If none are, it returns a zero result.
+func (a *appendOp) duplicates(ctx context.Context, w *writer, current uint64) (res eventstore.AppendResult, reject, fatal error) {
+	inStream := 0
+	var maxPos int64
+	var stored, fresh string
+	for i := range a.evs {
+		id := a.evs[i].ID
+		var stream string
+		var pos int64
+		switch err := w.stmts.findEvent.QueryRowContext(ctx, id).Scan(&stream, &pos); {
+		case errors.Is(err, sql.ErrNoRows):
+			if fresh == "" {
+				fresh = id
+			}
+		case err != nil:
+			return res, nil, fmt.Errorf("append %s: look up event %s: %w", a.stream, id, err)
+		case stream != a.stream:
+			return res, fmt.Errorf("append %s: %w: event %s is stored in stream %s", a.stream, eventstore.ErrDuplicateEventID, id, stream), nil
+		default:
+			inStream++
+			maxPos = max(maxPos, pos)
+			if stored == "" {
+				stored = id
+			}
+		}
+	}
+	switch {
+	case inStream == len(a.evs):
+		return eventstore.AppendResult{StreamVersion: current, Position: uint64(maxPos), Duplicate: true}, nil, nil
+	case inStream > 0:
+		return res, fmt.Errorf("append %s: %w: event %s is already stored but event %s is new",
+			a.stream, eventstore.ErrDuplicateEventID, stored, fresh), nil
+	default:
+		return res, nil, nil
+	}
+}
+
+// streamHead returns the stream's version and head hash; a stream with no
+// events is at version 0 with the genesis hash.
+func (w *writer) streamHead(ctx context.Context, stream string) (uint64, string, error) {
+	var version int64
+	var head string
+	switch err := w.stmts.streamHead.QueryRowContext(ctx, stream).Scan(&version, &head); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, events.GenesisHash, nil
+	case err != nil:
+		return 0, "", err
+	}
+	return uint64(version), head, nil
+}

@@ -1,0 +1,18 @@
+// Package sqlite is the embedded [eventstore.Store] and [eventstore.Checkpoints]
+// backend: one SQLite database file, written through the pure-Go
+// modernc.org/sqlite driver.
+//
+// The file runs in WAL mode with synchronous=FULL, so an append is durable
+// when Append returns. Every write goes through one writer goroutine that owns
+// the only write connection and commits concurrent appends together (group
+// commit): appends that arrive while a commit is in progress share the next
+// transaction and its single fsync, each inside its own SAVEPOINT so that one
+// append's failure (a wrong expected version, a duplicate event id) undoes
+// only that append. Reads use a separate pool of read-only connections, which
+// WAL lets run concurrently with the writer.
+//
+// Subscribers are woken by an in-process broadcast after each commit. Appends
+// made by another process writing the same file are stored correctly but do
+// not wake this process's subscribers until its own next commit; run one
+// writing process per file.
+package sqlite

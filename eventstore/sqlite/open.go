@@ -1,0 +1,174 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/worldval/worldval/eventstore"
+)
+
+// Store is an event store in one SQLite file. It implements
+// [eventstore.Store] and [eventstore.Checkpoints] and is safe for concurrent
+// use. Open it with [Open]; Close it once.
+type Store struct {
+	cfg  config
+	path string
+
+	wdb    *sql.DB // holds the single write connection, used only by the writer
+	rdb    *sql.DB // read-only connection pool
+	writer *writer
+	notify *broadcaster
+
+	mu       sync.RWMutex // guards closed against Append/SaveCheckpoint admission
+	closed   bool
+	inflight sync.WaitGroup // writes admitted before Close
+	closing  chan struct{}  // closed when Close starts: ends subscriptions
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var (
+	_ eventstore.Store       = (*Store)(nil)
+	_ eventstore.Checkpoints = (*Store)(nil)
+)
+
+// Open opens the store in the SQLite file at path, creating the file and its
+// directories when missing, and migrates the schema. It runs PRAGMA
+// quick_check first: a damaged file is reported with an error wrapping
+// [eventstore.ErrCorrupt] and left untouched. A file written by a newer build
+// (a higher schema version) is refused.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	cfg := newConfig(opts)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open event store %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("open event store %s: %w", abs, err)
+	}
+	s := &Store{cfg: cfg, path: abs, notify: newBroadcaster(), closing: make(chan struct{})}
+	if err := s.open(ctx); err != nil {
+		return nil, fmt.Errorf("open event store %s: %w", abs, errors.Join(err, s.closeDBs()))
+	}
+	return s, nil
+}
+
+// open connects both pools, checks and migrates the file and starts the
+// writer. On error the caller closes what was opened.
+func (s *Store) open(ctx context.Context) error {
+	busy := s.cfg.busyTimeout.Milliseconds()
+	var err error
+	// The write connection: WAL (persistent in the file), a commit is
+	// durable when it returns (FULL syncs the WAL on every commit), and
+	// foreign keys checked.
+	s.wdb, err = sql.Open("sqlite", dsn(s.path,
+		fmt.Sprintf("busy_timeout(%d)", busy), "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"))
+	if err != nil {
+		return err
+	}
+	s.wdb.SetMaxOpenConns(1)
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return classify(fmt.Errorf("connect: %w", err))
+	}
+	if err := quickCheck(ctx, conn); err != nil {
+		conn.Close()
+		return err
+	}
+	if err := migrate(ctx, conn); err != nil {
+		conn.Close()
+		return classify(err)
+	}
+	s.rdb, err = sql.Open("sqlite", dsn(s.path, fmt.Sprintf("busy_timeout(%d)", busy), "query_only(1)"))
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	s.rdb.SetMaxOpenConns(s.cfg.readConns)
+	s.rdb.SetMaxIdleConns(s.cfg.readConns)
+	if err := s.rdb.PingContext(ctx); err != nil {
+		conn.Close()
+		return classify(fmt.Errorf("connect reader: %w", err))
+	}
+	s.writer, err = newWriter(ctx, conn, s.cfg, s.notify)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	go s.writer.run()
+	return nil
+}
+
+// dsn builds a modernc.org/sqlite data source name: a file: URI (so that any
+// character of the path is escaped) with one _pragma per connection setting.
+func dsn(path string, pragmas ...string) string {
+	q := url.Values{"_pragma": pragmas}
+	return "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + q.Encode()
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for the appends and checkpoint saves already in flight, ends
+// subscriptions with [eventstore.ErrClosed], stops the writer and closes the
+// file. Later calls return the first call's result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.closing)
+		s.inflight.Wait()
+		var werr error
+		if s.writer != nil {
+			werr = s.writer.stop()
+		}
+		s.closeErr = errors.Join(werr, s.closeDBs())
+		if s.closeErr != nil {
+			s.closeErr = fmt.Errorf("close event store %s: %w", s.path, s.closeErr)
+		}
+	})
+	return s.closeErr
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	if s.rdb != nil {
+		errs = append(errs, s.rdb.Close())
+	}
+	if s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// admit registers a write that must finish before Close proceeds. It fails
+// once Close has started; on success the caller must call s.inflight.Done.
+func (s *Store) admit() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return eventstore.ErrClosed
+	}
+	s.inflight.Add(1)
+	return nil
+}
+
+// isClosed reports whether Close has started.
+func (s *Store) isClosed() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}

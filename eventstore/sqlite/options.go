@@ -1,0 +1,109 @@
+package sqlite
+
+import (
+	"time"
+
+	"github.com/worldval/worldval/events"
+)
+
+// Option configures a [Store] opened by [Open].
+type Option func(*config)
+
+// config is the resolved set of options.
+type config struct {
+	registry     *events.Registry
+	clock        func() time.Time
+	maxBatch     int
+	maxBatchSize int
+	batchWindow  time.Duration
+	readConns    int
+	busyTimeout  time.Duration
+}
+
+// Defaults of the options.
+const (
+	defaultMaxBatch     = 512
+	defaultMaxBatchSize = 4 << 20
+	defaultReadConns    = 4
+	defaultBusyTimeout  = 5 * time.Second
+)
+
+func newConfig(opts []Option) config {
+	c := config{
+		clock:        time.Now,
+		maxBatch:     defaultMaxBatch,
+		maxBatchSize: defaultMaxBatchSize,
+		readConns:    defaultReadConns,
+		busyTimeout:  defaultBusyTimeout,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithRegistry makes every append check each event against r with
+// [events.Registry.Check], so unknown types and payloads that do not decode
+// into their registered struct are rejected before anything is written.
+// Without it the store checks only the envelope ([events.Event.Validate]).
+func WithRegistry(r *events.Registry) Option {
+	return func(c *config) { c.registry = r }
+}
+
+// WithClock sets the source of RecordedAt. The default is [time.Now]; tests
+// inject a fixed or stepping clock. now is called from the writer goroutine
+// only.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.clock = now
+		}
+	}
+}
+
+// WithMaxBatch caps one group commit at appends calls (and checkpoint saves)
+// or about size bytes of payload, whichever is reached first; an append larger
+// than size still commits, alone. Values <= 0 keep the defaults, 512 calls
+// and 4 MiB.
+func WithMaxBatch(appends, size int) Option {
+	return func(c *config) {
+		if appends > 0 {
+			c.maxBatch = appends
+		}
+		if size > 0 {
+			c.maxBatchSize = size
+		}
+	}
+}
+
+// WithBatchWindow makes the writer wait up to d after the first append of a
+// batch for more appends to join it, trading that much latency for fewer
+// fsyncs when many small appends arrive at once. The default, 0, commits as
+// soon as the writer is free: appends that arrive during a commit still share
+// the next one.
+func WithBatchWindow(d time.Duration) Option {
+	return func(c *config) {
+		if d >= 0 {
+			c.batchWindow = d
+		}
+	}
+}
+
+// WithReadConns sets the number of read connections (default 4).
+func WithReadConns(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.readConns = n
+		}
+	}
+}
+
+// WithBusyTimeout sets how long a connection waits for a lock held by another
+// process before failing (default 5s).
+func WithBusyTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.busyTimeout = d
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/eventstore"
+)
+
+// recordColumns are the columns scanRecords reads, in order.
+const recordColumns = `position, event_id, stream, version, type, schema_version, occurred_at, recorded_at,
+	actor, correlation_id, causation_id, idempotency_key, payload, prev_hash, hash`
+
+// ReadStream returns up to limit events of stream with version >= from, in
+// version order, as documented on [eventstore.Store]. It reads one consistent
+// snapshot.
+func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]events.Record, error) {
+	if err := events.ValidateStreamName(stream); err != nil {
+		return nil, fmt.Errorf("read stream %q: %w", stream, err)
+	}
+	if s.isClosed() {
+		return nil, fmt.Errorf("read stream %s: %w", stream, eventstore.ErrClosed)
+	}
+	from = max(from, 1)
+	if from > 1<<63-1 {
+		return nil, nil
+	}
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to undo
+	var version int64
+	switch err := tx.QueryRowContext(ctx, "SELECT version FROM streams WHERE stream = ?", stream).Scan(&version); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("read stream %s: %w", stream, eventstore.ErrStreamNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+recordColumns+" FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?",
+		stream, int64(from), sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+	}
+	recs, err := scanRecords(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s from version %d: %w", stream, from, err)
+	}
+	return recs, nil
+}
+
+// ReadAll returns up to limit events with global position > after, in global
+// order, as documented on [eventstore.Store].
+func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]events.Record, error) {
+	if s.isClosed() {
+		return nil, fmt.Errorf("read all: %w", eventstore.ErrClosed)
+	}
+	if after > 1<<63-1 {
+		return nil, nil
+	}
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+recordColumns+" FROM events WHERE position > ? ORDER BY position LIMIT ?",
+		int64(after), sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("read all after %d: %w", after, err)
+	}
+	recs, err := scanRecords(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read all after %d: %w", after, err)
+	}
+	return recs, nil
+}
+
+// Head returns the global position of the last stored event, 0 when the store
+// is empty.
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if s.isClosed() {
+		return 0, fmt.Errorf("head: %w", eventstore.ErrClosed)
+	}
+	var head int64
+	if err := s.rdb.QueryRowContext(ctx, "SELECT COALESCE(MAX(position), 0) FROM events").Scan(&head); err != nil {
+		return 0, fmt.Errorf("head: %w", err)
+	}
+	return uint64(head), nil
+}
+
+// sqlLimit turns the interface's limit (<= 0: none) into SQLite's (-1: none).
+func sqlLimit(limit int) int64 {
+	if limit <= 0 {
+		return -1
+	}
+	return int64(limit)
+}
+
+// scanRecords reads and closes rows of recordColumns.
+func scanRecords(rows *sql.Rows, limit int) ([]events.Record, error) {
+	defer rows.Close()
+	var recs []events.Record
+	if limit > 0 {
+		recs = make([]events.Record, 0, min(limit, 256))
+	}
+	for rows.Next() {
+		var (
+			r                  events.Record
+			pos, version       int64
+			occurred, recorded string
+			payload            []byte
+		)
+		if err := rows.Scan(&pos, &r.ID, &r.Stream, &version, &r.Type, &r.SchemaVersion, &occurred, &recorded,
+			&r.Actor, &r.CorrelationID, &r.CausationID, &r.IdempotencyKey, &payload, &r.PrevHash, &r.Hash); err != nil {
+			return nil, classify(err)
+		}
+		var err error
+		if r.OccurredAt, err = events.ParseTime(occurred); err != nil {
+			return nil, fmt.Errorf("%w: event at position %d: occurred_at: %w", eventstore.ErrCorrupt, pos, err)
+		}
+		if r.RecordedAt, err = events.ParseTime(recorded); err != nil {
+			return nil, fmt.Errorf("%w: event at position %d: recorded_at: %w", eventstore.ErrCorrupt, pos, err)
+		}
+		r.GlobalPosition, r.StreamVersion, r.Payload = uint64(pos), uint64(version), payload
+		recs = append(recs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	return recs, nil
+}
