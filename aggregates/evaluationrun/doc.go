@@ -1,0 +1,10 @@
+// Package evaluationrun is the evaluation-run aggregate (validation-core §2):
+// the lifecycle of one validation of one strategy in one world, on the stream
+// evaluation-run/{world}/{strategy}/{run}.
+//
+// A run is submitted ([Run.Submit], status evaluating) and then completed once
+// by the evaluator ([Run.Complete], status evaluated), after which its
+// metrics, rule results and verdict are immutable (CD8). Both commands are
+// idempotent: a retried command appends nothing. The validation logic itself
+// lives elsewhere; this package only guards the lifecycle.
+package evaluationrun
