@@ -28,9 +28,9 @@ type coreMetrics struct {
 }
 
 // excessReturns returns y_t = (r_t − tc) − rf (validation-core §4.2); it is r
-// itself when both parameters are zero.
+// itself when both parameters are zero (see [Params.gross]).
 func excessReturns(r []float64, p Params) []float64 {
-	if p.TransactionCost == 0 && p.RiskFreeRate == 0 {
+	if p.gross() {
 		return r
 	}
 	y := make([]float64, len(r))
@@ -47,7 +47,14 @@ func computeCore(r []float64, p Params, trials int64, sigmaT opt) coreMetrics {
 	n := len(r)
 	y := excessReturns(r, p)
 
-	c.sharpe = some(Sharpe(y))
+	// One pass of moments serves both the Sharpe ratio (on y) and the DSR
+	// moments (on r) when y is r.
+	mr := centralMoments(r, true)
+	my := mr
+	if !p.gross() {
+		my = centralMoments(y, false)
+	}
+	c.sharpe = some(my.sharpe())
 	c.maxDrawdown = some(netMaxDrawdown(r, p.TransactionCost))
 	c.gainToPain = gainToPain(r)
 	if n > 0 {
@@ -68,7 +75,7 @@ func computeCore(r []float64, p Params, trials int64, sigmaT opt) coreMetrics {
 
 	// §4.3.9: moments of the gross returns, Sharpe of the excess returns (the
 	// 0.0 fallback included; the moment test then yields null).
-	c.moments, c.momentsOK = SeriesMoments(r)
+	c.moments, c.momentsOK = mr.shape()
 	if c.momentsOK && c.sharpe.ok {
 		if se, ok := SharpeStdErr(c.sharpe.v, c.moments.Skew, c.moments.Kurt, n); ok {
 			c.stdErr = opt{se, true}
@@ -90,7 +97,9 @@ func netMaxDrawdown(r []float64, tc float64) float64 {
 	var equity, peak, worst float64
 	for _, x := range r {
 		equity += x - tc
-		peak = math.Max(peak, equity)
+		if equity > peak {
+			peak = equity
+		}
 		if d := equity - peak; d < worst {
 			worst = d
 		}

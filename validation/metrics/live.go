@@ -55,8 +55,12 @@ func liveMaxDrawdown(tail []float64) opt {
 	peak := math.Inf(-1)
 	for _, x := range tail {
 		c += x
-		peak = math.Max(peak, c)
-		worst = math.Max(worst, peak-c)
+		if c > peak {
+			peak = c
+		}
+		if d := peak - c; d > worst {
+			worst = d
+		}
 	}
 	return some(worst)
 }

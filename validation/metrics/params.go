@@ -43,6 +43,11 @@ func (p Params) ppy() float64 {
 	return p.PeriodsPerYear
 }
 
+// gross reports whether excess returns equal gross returns (rf = tc = 0).
+func (p Params) gross() bool {
+	return p.TransactionCost == 0 && p.RiskFreeRate == 0
+}
+
 // Validate reports an error when a parameter is not a finite number or
 // PeriodsPerYear is negative.
 func (p Params) Validate() error {

@@ -49,51 +49,117 @@ func regimeCoverage(r []float64) (regimes, bool) {
 	}, true
 }
 
+// Bounds of the fast volatility path of rollingStd (relative errors).
+const (
+	// approxMaxRelErr is the largest proven relative error of a fast
+	// window volatility that is accepted without exact recomputation.
+	approxMaxRelErr = 1e-12
+	// tieTolerance groups sorted volatilities closer than this (relative)
+	// into one cluster whose order must be settled exactly.
+	tieTolerance = 1e-10
+)
+
 // rollingStd returns v_t, the population standard deviation of the trailing
-// window r[max(0, t−w+1) .. t], or 0 when the window holds fewer than two values.
+// window r[max(0, t−w+1) .. t] (0 when it holds fewer than two values), as the
+// correctly rounded square root of the exact variance, which is what QMTL's
+// statistics.pstdev computes.
 //
-// The spec requires windows that hold the same multiset of values to produce
-// bit-identical results and windows of equal values to produce exactly 0, so
-// that ties between periodic windows classify the same way as QMTL's exact
-// rational pstdev. A rolling sum cannot give that; instead the window is kept
-// sorted (an O(w) insertion and deletion per step) and its statistics are
-// computed over the sorted values, which depend on the multiset only.
+// Exactness matters (validation-core §4.5.4): periodic series produce many
+// windows whose variances are mathematically equal, and any rounding
+// difference between them changes the tercile classification. Computing every
+// window exactly is slow, so each window first gets a fast two-pass estimate
+// with a proven error bound (≈ 5e-15 relative); windows with a poor bound are
+// computed exactly at once. Only the estimates that can influence the
+// classification are then recomputed exactly: the clusters of near-equal
+// values (closer than tieTolerance ≫ the error bound) around the sorted ranks
+// that the 1/3 and 2/3 quantiles interpolate between. Every other window is
+// separated from those clusters by more than its error, so its classification
+// is the exact one.
 func rollingStd(r []float64, w int) []float64 {
+	var ex exactStd
 	vols := make([]float64, len(r))
-	win := make([]float64, 0, w+1)
-	for t, x := range r {
-		if t >= w {
-			old := r[t-w] + 0 // +0 turns −0 into 0, as on insertion
-			i, _ := slices.BinarySearch(win, old)
-			win = slices.Delete(win, i, i+1)
+	exact := make([]bool, len(r))
+	for t := range r {
+		win := r[max(0, t-w+1) : t+1]
+		v, ok := approxPStd(win)
+		if !ok {
+			v, exact[t] = ex.pstd(win), true
 		}
-		x += 0
-		i, _ := slices.BinarySearch(win, x)
-		win = slices.Insert(win, i, x)
-		if len(win) >= 2 {
-			vols[t] = sortedPStd(win)
+		vols[t] = v
+	}
+
+	sorted := slices.Clone(vols)
+	slices.Sort(sorted)
+	n := len(sorted)
+	memo := make(map[[regimeWindow]float64]float64)
+	var key [regimeWindow]float64
+	for _, p := range [...]float64{1.0 / 3.0, 2.0 / 3.0} {
+		h := float64(n-1) * p
+		lo, hi := int(math.Floor(h)), int(math.Ceil(h))
+		for lo > 0 && closeTie(sorted[lo-1], sorted[lo]) {
+			lo--
+		}
+		for hi < n-1 && closeTie(sorted[hi], sorted[hi+1]) {
+			hi++
+		}
+		from, to := sorted[lo], sorted[hi]
+		for t, v := range vols {
+			if exact[t] || v < from || v > to {
+				continue
+			}
+			win := r[max(0, t-w+1) : t+1]
+			if len(win) != regimeWindow {
+				vols[t], exact[t] = ex.pstd(win), true
+				continue
+			}
+			copy(key[:], win)
+			slices.Sort(key[:])
+			x, ok := memo[key]
+			if !ok {
+				x = ex.pstd(key[:])
+				memo[key] = x
+			}
+			vols[t], exact[t] = x, true
 		}
 	}
 	return vols
 }
 
-// sortedPStd returns the population standard deviation of the ascending-sorted
-// slice s (len ≥ 2): exactly 0 when its ends are equal, else the two-pass
-// formula with compensated sums in ascending order.
-func sortedPStd(s []float64) float64 {
-	if s[0] == s[len(s)-1] {
-		return 0
+// closeTie reports whether the sorted neighbours a ≤ b are within tieTolerance.
+func closeTie(a, b float64) bool {
+	return b-a <= tieTolerance*b
+}
+
+// approxPStd returns the population standard deviation of xs by the two-pass
+// formula and whether its relative error is provably below approxMaxRelErr.
+// Constant windows give exactly 0.
+//
+// The error bound: Σ(x_i − μ̂)² = Σ(x_i − μ)² + k(μ̂ − μ)², the computed sum has
+// relative rounding error ≤ (k+3)ε, and the naive mean is off by at most
+// k·ε·max|x|, so the relative error of the variance is at most
+// (k+3)ε + (k·ε·max|x|/σ)²; a generous multiple of that is tested.
+func approxPStd(xs []float64) (float64, bool) {
+	k := len(xs)
+	if k < 2 || allEqual(xs) {
+		return 0, true
 	}
-	var k ksum
-	for _, x := range s {
-		k.add(x)
+	var s, maxAbs float64
+	for _, x := range xs {
+		s += x
+		maxAbs = math.Max(maxAbs, math.Abs(x))
 	}
-	n := float64(len(s))
-	mu := k.value() / n
-	var k2 ksum
-	for _, x := range s {
+	mu := s / float64(k)
+	var ss float64
+	for _, x := range xs {
 		d := x - mu
-		k2.add(d * d)
+		ss += d * d
 	}
-	return math.Sqrt(k2.value() / n)
+	v := math.Sqrt(ss / float64(k))
+	if !(v > 0) || math.IsInf(v, 0) {
+		return v, false
+	}
+	const eps = 0x1p-53
+	drift := float64(k) * eps * maxAbs / v
+	bound := 4 * (float64(k+8)*eps + 2*drift*drift)
+	return v, bound < approxMaxRelErr
 }

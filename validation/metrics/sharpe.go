@@ -13,14 +13,19 @@ import "math"
 // empty or has zero variance (all values equal gives exactly zero, CD4), and NaN
 // when the quotient is not finite. The result is per period, not annualised.
 func Sharpe(y []float64) float64 {
-	if len(y) == 0 {
+	return centralMoments(y, false).sharpe()
+}
+
+// sharpe returns mean/sd of c with the conventions of [Sharpe].
+func (c central) sharpe() float64 {
+	if c.n == 0 {
 		return 0
 	}
-	mu, sd := meanStd(y)
+	sd := math.Sqrt(c.m2)
 	if sd == 0 {
 		return 0
 	}
-	v, ok := finite(mu / sd)
+	v, ok := finite(c.mean / sd)
 	if !ok {
 		return math.NaN()
 	}

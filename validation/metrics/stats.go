@@ -6,18 +6,17 @@ import "math"
 // (validation-core §4.2 and §4.8): compensated sums, means, two-pass population
 // variance with an exact zero for constant inputs, and central moments.
 
-// ksum is a Neumaier (improved Kahan–Babuška) compensated accumulator. Its
-// result is the correctly rounded sum except for pathological cancellation, and
-// unlike a naive sum it does not depend on how often a value repeats.
+// ksum is a compensated accumulator (Kahan–Babuška–Neumaier, written with
+// Knuth's branch-free TwoSum): it carries the exact rounding error of every
+// addition, so its result is the correctly rounded sum except for
+// pathological cancellation, and unlike a naive sum it does not drift when a
+// value repeats.
 type ksum struct{ s, c float64 }
 
 func (k *ksum) add(x float64) {
 	t := k.s + x
-	if math.Abs(k.s) >= math.Abs(x) {
-		k.c += (k.s - t) + x
-	} else {
-		k.c += (x - t) + k.s
-	}
+	z := t - k.s
+	k.c += (k.s - (t - z)) + (x - z)
 	k.s = t
 }
 
@@ -55,28 +54,57 @@ func allEqual(xs []float64) bool {
 	return true
 }
 
-// variance returns the population variance (ddof 0) of xs by the two-pass
-// formula, and exactly 0 when all values are equal (CD4). It is NaN for an empty
-// slice.
+// central are the mean and population central moments m_k = (1/n)·Σ(x − μ)^k
+// of a slice, by the two-pass formula with compensated sums. When all values
+// are equal the central moments are exactly 0 (CD4).
+type central struct {
+	n          int
+	mean       float64
+	m2, m3, m4 float64
+}
+
+// centralMoments computes the mean and m2, and m3 and m4 as well when higher
+// is true. For an empty slice every field is NaN.
+func centralMoments(xs []float64, higher bool) central {
+	c := central{n: len(xs)}
+	if c.n == 0 {
+		nan := math.NaN()
+		return central{mean: nan, m2: nan, m3: nan, m4: nan}
+	}
+	c.mean = mean(xs)
+	if allEqual(xs) {
+		return c
+	}
+	var k2, k3, k4 ksum
+	if higher {
+		for _, x := range xs {
+			d := x - c.mean
+			d2 := d * d
+			k2.add(d2)
+			k3.add(d2 * d)
+			k4.add(d2 * d2)
+		}
+	} else {
+		for _, x := range xs {
+			d := x - c.mean
+			k2.add(d * d)
+		}
+	}
+	n := float64(c.n)
+	c.m2, c.m3, c.m4 = k2.value()/n, k3.value()/n, k4.value()/n
+	return c
+}
+
+// variance returns the population variance (ddof 0) of xs: exactly 0 when all
+// values are equal, NaN for an empty slice.
 func variance(xs []float64) float64 {
-	switch {
-	case len(xs) == 0:
-		return math.NaN()
-	case allEqual(xs):
-		return 0
-	}
-	mu := mean(xs)
-	var k ksum
-	for _, x := range xs {
-		d := x - mu
-		k.add(d * d)
-	}
-	return k.value() / float64(len(xs))
+	return centralMoments(xs, false).m2
 }
 
 // meanStd returns the mean and population standard deviation of xs.
 func meanStd(xs []float64) (mu, sd float64) {
-	return mean(xs), math.Sqrt(variance(xs))
+	c := centralMoments(xs, false)
+	return c.mean, math.Sqrt(c.m2)
 }
 
 // ratio returns a/b when b is non-zero and the quotient is finite.
@@ -109,28 +137,22 @@ type Moments struct {
 // positive (all values equal gives exactly zero, CD4), or when a moment is not
 // finite.
 func SeriesMoments(r []float64) (Moments, bool) {
-	if len(r) < 2 || allEqual(r) {
+	if len(r) < 2 {
 		return Moments{}, false
 	}
-	mu := mean(r)
-	var k2, k3, k4 ksum
-	for _, x := range r {
-		d := x - mu
-		d2 := d * d
-		k2.add(d2)
-		k3.add(d2 * d)
-		k4.add(d2 * d2)
-	}
-	n := float64(len(r))
-	m2, m3, m4 := k2.value()/n, k3.value()/n, k4.value()/n
-	if !(m2 > 0) {
+	return centralMoments(r, true).shape()
+}
+
+// shape returns the skewness and Pearson kurtosis of c (see [SeriesMoments]).
+func (c central) shape() (Moments, bool) {
+	if c.n < 2 || !(c.m2 > 0) {
 		return Moments{}, false
 	}
-	sigma := math.Sqrt(m2)
-	skew, ok1 := finite(m3 / (sigma * sigma * sigma))
-	kurt, ok2 := finite(m4 / (m2 * m2))
+	sigma := math.Sqrt(c.m2)
+	skew, ok1 := finite(c.m3 / (sigma * sigma * sigma))
+	kurt, ok2 := finite(c.m4 / (c.m2 * c.m2))
 	if !ok1 || !ok2 {
 		return Moments{}, false
 	}
-	return Moments{N: len(r), Skew: skew, Kurt: kurt}, true
+	return Moments{N: c.n, Skew: skew, Kurt: kurt}, true
 }
