@@ -93,7 +93,7 @@ func TestEdgeCases(t *testing.T) {
 		{"all equal loss [-0.02]*5", repeat(-0.02, 5), map[string]any{
 			"returns.sharpe": 0.0, "returns.max_drawdown": 5 * 0.02, "returns.gain_to_pain_ratio": -1.0,
 			"returns.time_under_water_ratio": 1.0,
-			"robustness.sharpe_first_half": 0.0, "robustness.sharpe_second_half": 0.0,
+			"robustness.sharpe_first_half":   0.0, "robustness.sharpe_second_half": 0.0,
 			"robustness.deflated_sharpe_ratio": null, "robustness.probabilistic_sharpe_ratio": null,
 			"returns.var_p01": 0.02, "returns.es_p01": 0.02, "returns.max_time_under_water_days": 5.0,
 			"sample.regime_coverage.low_vol": 1.0, "sample.regime_coverage.mid_vol": 0.0,
@@ -102,7 +102,7 @@ func TestEdgeCases(t *testing.T) {
 		{"all equal, 120 periods: every CV fold has sd 0", repeat(0.003, 120), map[string]any{
 			"returns.sharpe": 0.0, "robustness.deflated_sharpe_ratio": null,
 			"sample.regime_coverage.low_vol": 1.0,
-			"robustness.cv_folds": null, "robustness.cv_sharpe_mean": null, "robustness.cv_sharpe_std": null,
+			"robustness.cv_folds":            null, "robustness.cv_sharpe_mean": null, "robustness.cv_sharpe_std": null,
 		}},
 		{"all zero", repeat(0, 4), map[string]any{
 			"returns.sharpe": 0.0, "returns.max_drawdown": 0.0, "returns.gain_to_pain_ratio": null,
