@@ -1,0 +1,100 @@
+package policy
+
+// Materialized is a policy resolved for one evaluation (validation-core §7.3):
+// the chosen profile, the thresholds that apply, the merged legacy selection,
+// the effective validation modes and the extended blocks.
+//
+// The slices and pointers are shared with the policy and must not be modified.
+type Materialized struct {
+	// ProfileName is the chosen profile's name; meaningful when HasProfile.
+	ProfileName string
+	// HasProfile is false when the policy has no profiles.
+	HasProfile bool
+	// Profile is the chosen profile, nil when none. Its metadata (severity,
+	// owner, dsr_min, cv_sharpe_gap_max) drives the core rules.
+	Profile *Profile
+	// Thresholds are the legacy thresholds with the profile's thresholds set
+	// by metric key (replacing a same-key legacy entry in place).
+	Thresholds []Threshold
+	// TopK, Correlation and Hysteresis are the merged legacy selection keys.
+	TopK        *TopK
+	Correlation *Correlation
+	Hysteresis  *Hysteresis
+	// Validation holds the effective modes (defaults applied, fail-closed
+	// enforcement applied).
+	Validation Validation
+	// Extended blocks, taken from the original policy.
+	Cohort                 *Cohort
+	Portfolio              *Portfolio
+	Benchmark              *Benchmark
+	Stress                 *Stress
+	PaperShadowConsistency *PaperShadowConsistency
+	LiveMonitoring         *LiveMonitoring
+
+	hash     string
+	snapshot []byte
+}
+
+// Materialize resolves the policy for a stage. failClosed forces both
+// validation modes to "fail" (high-tier critical worlds, §6.7); it applies
+// before hashing, so it changes the ruleset hash when the policy was lenient.
+func (p *Policy) Materialize(stage string, failClosed bool) Materialized {
+	name, ok := p.ChooseProfile(stage)
+	if c := p.cache; c != nil {
+		if m, hit := c.get(name, ok, failClosed); hit {
+			return m
+		}
+	}
+	return p.materialize(name, ok, failClosed)
+}
+
+// materialize builds the resolution for an already chosen profile and
+// computes its ruleset hash.
+func (p *Policy) materialize(name string, hasProfile, failClosed bool) Materialized {
+	m := Materialized{
+		ProfileName:            name,
+		HasProfile:             hasProfile,
+		TopK:                   p.TopK,
+		Correlation:            p.Correlation,
+		Hysteresis:             p.Hysteresis,
+		Validation:             p.ValidationModes(failClosed),
+		Cohort:                 p.Cohort,
+		Portfolio:              p.Portfolio,
+		Benchmark:              p.Benchmark,
+		Stress:                 p.Stress,
+		PaperShadowConsistency: p.PaperShadowConsistency,
+		LiveMonitoring:         p.LiveMonitoring,
+	}
+	m.Thresholds = append(make([]Threshold, 0, len(p.Thresholds)+8), p.Thresholds...)
+	if hasProfile {
+		m.Profile = p.ProfileByName(name)
+		if m.Profile != nil {
+			for _, t := range m.Profile.Thresholds() {
+				m.Thresholds = setThreshold(m.Thresholds, t)
+			}
+		}
+	}
+	m.snapshot, m.hash = rulesetHash(&m)
+	return m
+}
+
+// RulesetHash returns "blake3:" followed by the 64 lower-case hex digits of
+// the BLAKE3-256 digest of [Materialized.Snapshot] (CD1, validation-core §9.5).
+func (m Materialized) RulesetHash() string {
+	if m.hash == "" {
+		_, h := rulesetHash(&m)
+		return h
+	}
+	return m.hash
+}
+
+// Snapshot returns the RFC 8785 canonical JSON of the resolved rule set that
+// the ruleset hash covers; the run stores it as validation.policy_snapshot.
+// The returned bytes must not be modified.
+func (m Materialized) Snapshot() []byte {
+	if m.hash == "" {
+		doc, _ := rulesetHash(&m)
+		return doc
+	}
+	return m.snapshot
+}
