@@ -1,0 +1,112 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/worldval/worldval/events"
+)
+
+// RunCurrentName is the stable name of the [RunCurrent] projection.
+const RunCurrentName = "evaluation_run_current"
+
+// RunCurrent is the current view of every evaluation run: the full record of
+// validation-core §2.2 by (world, strategy, run), and per-world indexes for
+// listing by strategy, stage, lifecycle status and verdict. Create it with
+// [NewRunCurrent]. Queries are safe for concurrent use with one writer.
+type RunCurrent struct {
+	engine
+}
+
+var _ Projection = (*RunCurrent)(nil)
+
+// NewRunCurrent returns the run projection over store, decoding events with
+// reg (normally [events.Catalogue]). It refuses nil dependencies.
+func NewRunCurrent(store Store, reg *events.Registry) (*RunCurrent, error) {
+	p := &RunCurrent{}
+	e, err := newEngine(RunCurrentName, store, reg, p)
+	if err != nil {
+		return nil, err
+	}
+	p.engine = e
+	return p, nil
+}
+
+func (p *RunCurrent) handles(t string) bool { return runEventTypes[t] }
+
+func (p *RunCurrent) fold(ctx context.Context, t *tx, rec *events.Record, payload any) error {
+	k := key(p.name, "run", rec.Stream)
+	st, found, err := get[runState](ctx, t, k)
+	if err != nil {
+		return err
+	}
+	if !found {
+		st = &runState{}
+	}
+	before := p.memberships(st, rec.Stream)
+	if _, err := foldRun(st, rec, payload); err != nil {
+		return err
+	}
+	after := p.memberships(st, rec.Stream)
+	for set, m := range before {
+		if after[set] != m {
+			t.remove(set, m)
+		}
+	}
+	for set, m := range after {
+		if before[set] != m {
+			t.add(set, m)
+		}
+	}
+	t.put(k, st)
+	return nil
+}
+
+// memberships returns the index sets a run belongs to, with its member in
+// each; nil for a run not yet submitted.
+func (p *RunCurrent) memberships(st *runState, stream string) map[string]string {
+	v := &st.View
+	if v.RunID == "" {
+		return nil
+	}
+	m := positionMember(st.Position, stream)
+	w := esc(v.WorldID)
+	out := map[string]string{
+		key(p.name, "world", w):                                m,
+		key(p.name, "world", w, "strategy", esc(v.StrategyID)): m,
+		key(p.name, "world", w, "stage", esc(v.Stage)):         m,
+		key(p.name, "world", w, "status", esc(v.Status)):       m,
+	}
+	if v.Summary.Status != "" {
+		out[key(p.name, "world", w, "verdict", esc(v.Summary.Status))] = m
+	}
+	return out
+}
+
+// Get returns the current view of the run (world, strategy, run), or an
+// error wrapping [ErrNotFound].
+func (p *RunCurrent) Get(ctx context.Context, world, strategy, run string) (RunView, error) {
+	stream, err := events.RunStream(world, strategy, run)
+	if err != nil {
+		return RunView{}, fmt.Errorf("run %q/%q/%q: %w", world, strategy, run, ErrNotFound)
+	}
+	st, err := p.load(ctx, stream)
+	if err != nil {
+		return RunView{}, err
+	}
+	return st.View, nil
+}
+
+// load reads the stored state of the run with the given stream name.
+func (p *RunCurrent) load(ctx context.Context, stream string) (*runState, error) {
+	raw, err := p.store.Get(ctx, key(p.name, "run", stream))
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", stream, err)
+	}
+	st := &runState{}
+	if err := json.Unmarshal(raw, st); err != nil {
+		return nil, fmt.Errorf("run %s: decode: %w", stream, err)
+	}
+	return st, nil
+}

@@ -1,0 +1,223 @@
+package projections
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/worldval/worldval/events"
+)
+
+// errNotSubmitted reports an event on a run stream before its submission;
+// the aggregate never writes one, so the read model refuses to invent a run.
+var errNotSubmitted = errors.New("evaluation run event before the submission")
+
+// runEventTypes are the event types that change a run record.
+var runEventTypes = map[string]bool{
+	events.TypeEvaluationRunSubmitted:      true,
+	events.TypeMetricsComputed:             true,
+	events.TypeRuleEvaluated:               true,
+	events.TypeEvaluationCompleted:         true,
+	events.TypeExtendedValidationCompleted: true,
+	events.TypeOverrideRecorded:            true,
+	events.TypeExPostFailureRecorded:       true,
+}
+
+// runState is a run record plus what folding needs to know about the last
+// event applied to it. It is the stored value of the run projections.
+type runState struct {
+	View RunView `json:"view"`
+	// Position is the global position of the submission: the run's place
+	// in list order.
+	Position uint64 `json:"position"`
+	// LastVersion, LastKey and LastRecordedAt describe the last event
+	// folded, to recognise the later events of the same append.
+	LastVersion    uint64 `json:"last_version"`
+	LastKey        string `json:"last_key,omitempty"`
+	LastRecordedAt string `json:"last_recorded_at,omitempty"`
+}
+
+// sameChange reports whether rec continues the change of the previous
+// event: it directly follows it in the stream, was recorded by the same
+// append (same recording time) and carries the same non-empty idempotency
+// key. The evaluation (MetricsComputed, every RuleEvaluated and
+// EvaluationCompleted) is one such append, so it makes one revision.
+func (s *runState) sameChange(rec *events.Record) bool {
+	return rec.IdempotencyKey != "" && rec.IdempotencyKey == s.LastKey &&
+		rec.StreamVersion == s.LastVersion+1 && events.FormatTime(rec.RecordedAt) == s.LastRecordedAt
+}
+
+// foldRun applies one decoded run event to s and reports whether it opened a
+// new revision (false: it amended the revision of the same change).
+func foldRun(s *runState, rec *events.Record, payload any) (newRevision bool, err error) {
+	_, submission := payload.(*events.EvaluationRunSubmitted)
+	if !submission && s.View.RunID == "" {
+		return false, errNotSubmitted
+	}
+	newRevision = !s.sameChange(rec)
+	when := formatSecond(eventTime(rec.OccurredAt, rec.RecordedAt))
+	v := &s.View
+	switch p := payload.(type) {
+	case *events.EvaluationRunSubmitted:
+		if v.RunID != "" {
+			return false, fmt.Errorf("evaluation run %s submitted twice", v.RunID)
+		}
+		if want, err := events.RunStream(p.WorldID, p.StrategyID, p.RunID); err != nil || want != rec.Stream {
+			return false, fmt.Errorf("submission of %q/%q/%q recorded on stream %s", p.WorldID, p.StrategyID, p.RunID, rec.Stream)
+		}
+		foldSubmitted(s, rec, p, when)
+	case *events.MetricsComputed:
+		if err := requireEvaluating(v, rec); err != nil {
+			return false, err
+		}
+		v.Metrics = objectOrEmpty(p.Metrics)
+		v.UpdatedAt = when
+	case *events.RuleEvaluated:
+		if err := requireEvaluating(v, rec); err != nil {
+			return false, err
+		}
+		v.Validation.Results = v.Validation.Results.set(p.Rule, p.Result)
+		v.UpdatedAt = when
+	case *events.EvaluationCompleted:
+		if err := requireEvaluating(v, rec); err != nil {
+			return false, err
+		}
+		if err := foldCompleted(v, p); err != nil {
+			return false, err
+		}
+		v.UpdatedAt = when
+	case *events.ExtendedValidationCompleted:
+		if err := foldExtended(v, p, when); err != nil {
+			return false, err
+		}
+		v.UpdatedAt = when
+	case *events.OverrideRecorded:
+		foldOverride(v, p, when)
+	case *events.ExPostFailureRecorded:
+		v.Summary.ExPostFailures = append(v.Summary.ExPostFailures, *p)
+		v.UpdatedAt = orDefault(normalizeCallerTime(p.RecordedAt), when)
+	default:
+		return false, fmt.Errorf("unexpected payload %T", payload)
+	}
+	if newRevision {
+		v.Revision++
+	}
+	s.LastVersion, s.LastKey, s.LastRecordedAt = rec.StreamVersion, rec.IdempotencyKey, events.FormatTime(rec.RecordedAt)
+	return newRevision, nil
+}
+
+func foldSubmitted(s *runState, rec *events.Record, p *events.EvaluationRunSubmitted, when string) {
+	s.Position = rec.GlobalPosition
+	s.View = RunView{
+		WorldID:    p.WorldID,
+		StrategyID: p.StrategyID,
+		RunID:      p.RunID,
+		Stage:      p.Stage,
+		RiskTier:   p.RiskTier,
+		Status:     StatusEvaluating,
+		Metrics:    objectOrEmpty(p.Metrics),
+		Validation: Validation{Results: RuleResults{}},
+		Summary:    Summary{CampaignID: p.CampaignID},
+		CreatedAt:  when,
+		UpdatedAt:  when,
+	}
+	if p.ModelCardVersion != "" {
+		s.View.ModelCardVersion = ptr(p.ModelCardVersion)
+	}
+}
+
+func foldCompleted(v *RunView, p *events.EvaluationCompleted) error {
+	v.Status = StatusEvaluated
+	if p.PolicyVersion > 0 {
+		v.Validation.PolicyVersion = ptr(strconv.Itoa(p.PolicyVersion))
+	}
+	v.Validation.RulesetHash = optional(p.RulesetHash)
+	v.Validation.Profile = optional(p.Profile)
+	v.Summary.Status = p.Status
+	v.Summary.RecommendedStage = p.RecommendedStage
+	v.Summary.Active = ptr(p.Active)
+	v.Summary.ActiveSet = append([]string{}, p.ActiveSet...)
+	v.Summary.Note = p.Note
+	m, err := withValidationHealth(v.Metrics, p.ValidationHealth)
+	if err != nil {
+		return fmt.Errorf("validation health: %w", err)
+	}
+	v.Metrics = m
+	return nil
+}
+
+func foldExtended(v *RunView, p *events.ExtendedValidationCompleted, when string) error {
+	var merged RuleResults
+	if len(p.MergedResults) > 0 {
+		rs, err := decodeResults(p.MergedResults)
+		if err != nil {
+			return fmt.Errorf("merged results: %w", err)
+		}
+		merged = rs
+	} else {
+		extended, err := decodeResults(p.Results)
+		if err != nil {
+			return fmt.Errorf("results: %w", err)
+		}
+		merged = append(RuleResults{}, v.Validation.Results...)
+		for _, r := range extended {
+			merged = merged.set(r.Rule, r.Result)
+		}
+	}
+	m, err := mergePatch(v.Metrics, p.MetricsPatch)
+	if err != nil {
+		return fmt.Errorf("metrics patch: %w", err)
+	}
+	rev := p.ExtendedRevision
+	if rev <= 0 {
+		rev = v.Validation.ExtendedRevision + 1
+	}
+	at := orDefault(normalizeCallerTime(p.EvaluatedAt), when)
+	v.Metrics = m
+	v.Validation.Results = merged
+	v.Validation.ExtendedRevision = rev
+	v.Validation.ExtendedEvaluatedAt = at
+	v.Validation.ExtendedHistory = append(v.Validation.ExtendedHistory, ExtendedEntry{Revision: rev, EvaluatedAt: at, Results: append(RuleResults{}, merged...)})
+	if len(p.ExtendedSummary) > 0 {
+		v.Validation.ExtendedSummary = p.ExtendedSummary
+	}
+	return nil
+}
+
+// foldOverride writes the override fields (validation-core §10.1): absent
+// reason and actor overwrite earlier ones with null, the timestamp defaults
+// to the event time, and updated_at is the override timestamp.
+func foldOverride(v *RunView, p *events.OverrideRecorded, when string) {
+	ts := orDefault(p.Timestamp, when)
+	v.Summary.Override = &Override{
+		OverrideStatus:    p.Status,
+		OverrideReason:    optional(p.Reason),
+		OverrideActor:     optional(p.Actor),
+		OverrideTimestamp: ts,
+	}
+	v.UpdatedAt = orDefault(normalizeCallerTime(ts), when)
+}
+
+func requireEvaluating(v *RunView, rec *events.Record) error {
+	if v.Status != StatusEvaluating {
+		return fmt.Errorf("evaluation run %s: %s while %s (results are immutable after the verdict)", v.RunID, rec.Type, v.Status)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// optional returns nil for "" and a pointer to s otherwise.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

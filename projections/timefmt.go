@@ -1,0 +1,63 @@
+package projections
+
+import (
+	"strings"
+	"time"
+)
+
+// secondLayout is the API's timestamp form (validation-core §2.2): UTC,
+// second precision, "Z" suffix.
+const secondLayout = "2006-01-02T15:04:05Z"
+
+// formatSecond renders t in the API's timestamp form; the zero time is "".
+func formatSecond(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Truncate(time.Second).Format(secondLayout)
+}
+
+// callerLayouts are the ISO-8601 forms accepted in caller-supplied
+// timestamps (override timestamps, review due dates, ex-post recorded_at).
+// Forms without a zone are UTC (validation-core §10.3).
+var callerLayouts = [...]string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+// parseCallerTime parses a caller-supplied ISO-8601 timestamp; ok is false
+// when s is blank or not one of the accepted forms.
+func parseCallerTime(s string) (t time.Time, ok bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range callerLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// normalizeCallerTime renders a caller-supplied timestamp in the API form, or
+// returns "" when it does not parse.
+func normalizeCallerTime(s string) string {
+	t, ok := parseCallerTime(s)
+	if !ok {
+		return ""
+	}
+	return formatSecond(t)
+}
+
+// eventTime is the domain time of a record: when it occurred, or when it was
+// recorded for an event that carries no occurrence time.
+func eventTime(occurred, recorded time.Time) time.Time {
+	if occurred.IsZero() {
+		return recorded
+	}
+	return occurred
+}
