@@ -8,5 +8,7 @@
 // The aggregates themselves live in sub-packages (evaluationrun, worldpolicy)
 // as plain values: Apply folds history, command methods return events or an
 // [errcode.Error]. They never do I/O, read clocks or draw random ids. Only
-// this package talks to the store.
+// this package talks to the store: it is why aggregates imports eventstore,
+// which the architecture's layout table does not list for aggregate code; the
+// aggregate packages themselves import only events.
 package aggregates

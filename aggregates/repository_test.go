@@ -213,7 +213,7 @@ func TestUpdateGivesUpAfterMaxAttempts(t *testing.T) {
 	repo := newRepo(t, store, reg, aggregates.WithMaxAttempts(4))
 	calls := 0
 	_, err := aggregates.Update(ctx, repo, "counter/a", rivalDecider(t, store, reg, &calls))
-	if !errors.Is(err, eventstore.ErrWrongExpectedVersion) || calls != 4 {
+	if !errors.Is(err, eventstore.ErrWrongExpectedVersion) || errcode.CodeOf(err) != errcode.Conflict || calls != 4 {
 		t.Fatalf("Update = %v after %d decisions, want a conflict after 4", err, calls)
 	}
 }

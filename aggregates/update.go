@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/worldval/worldval/aggregates/errcode"
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore"
 )
@@ -24,6 +25,9 @@ type Decider[P any] func(state P) ([]events.Event, error)
 // ([eventstore.ErrWrongExpectedVersion]), it reloads and decides again, at
 // most the repository's maximum number of attempts, waiting briefly between
 // attempts and giving up when ctx is done.
+//
+// When every attempt conflicts, the error has code [errcode.Conflict] and
+// wraps [eventstore.ErrWrongExpectedVersion].
 //
 // A decide that returns no events appends nothing; the result then reports
 // the stream as loaded, with Duplicate set because nothing was written. A
@@ -60,7 +64,8 @@ func Update[S any, P State[S]](ctx context.Context, repo *Repository, stream str
 		}
 		lastConflict = err
 	}
-	return eventstore.AppendResult{}, fmt.Errorf("update %s: gave up after %d attempts: %w", stream, repo.maxAttempts, lastConflict)
+	return eventstore.AppendResult{}, errcode.Wrap(errcode.Conflict, lastConflict,
+		fmt.Sprintf("update %s: gave up after %d attempts", stream, repo.maxAttempts))
 }
 
 // backoff waits before attempt (2, 3, …): nothing before the second attempt,
