@@ -1,41 +1,91 @@
 package processor
 
 import (
-	"errors"
-	"fmt"
-	"net"
 	"path/filepath"
 )
 
-// Config is the validated configuration of one worldval process. The zero
-// value, after [Config.SetDefaults], is the embedded profile: sqlite under
-// ./data and HTTP on 127.0.0.1:8080.
+// Profile names a deployment shape. It chooses defaults (log format) and what
+// validation insists on (authentication).
+type Profile string
+
+// The profiles worldval knows.
+const (
+	// ProfileEmbedded is one process with its sqlite event store and no
+	// external servers. It is the default.
+	ProfileEmbedded Profile = "embedded"
+	// ProfileProduction is the shape operators run: JSON logs by default, and
+	// at least one bearer token required.
+	ProfileProduction Profile = "production"
+)
+
+// Config is the configuration of one worldval process, as read by
+// [LoadConfig] from a YAML file, WORLDVAL_* environment variables and
+// command-line flags (docs/configuration.md lists every key). Each component
+// has its own block with its own SetDefaults and Validate. The zero value,
+// after [Config.SetDefaults], is the embedded profile: sqlite under ./data,
+// HTTP on 127.0.0.1:8080, text logs, loopback-only access without tokens.
 type Config struct {
-	// DataDir holds the embedded sqlite event store (events.db).
-	DataDir string
-	// HTTPAddr is the host:port the HTTP API listens on.
-	HTTPAddr string
+	// DataDir is the directory of the embedded sqlite event store
+	// (events.db). Default "data".
+	DataDir string `yaml:"data_dir"`
+	// Profile is the deployment profile. Default [ProfileEmbedded].
+	Profile Profile `yaml:"profile"`
+	// HTTP configures the HTTP API listener and its timeouts.
+	HTTP HTTPConfig `yaml:"http"`
+	// Log configures the structured logger.
+	Log LogConfig `yaml:"log"`
+	// Auth configures the bearer tokens that authenticate API callers.
+	Auth AuthConfig `yaml:"auth"`
+
+	// HTTPAddr mirrors HTTP.Addr for code written before the http block
+	// existed: [Config.SetDefaults] uses it when HTTP.Addr is empty, then
+	// copies HTTP.Addr back into it. It is not a configuration key.
+	//
+	// Deprecated: use HTTP.Addr. This field goes once processor/service.go
+	// reads HTTP.Addr.
+	HTTPAddr string `yaml:"-"`
 }
 
-// SetDefaults fills every empty field with the embedded profile's value.
+// SetDefaults fills every empty field with its default. Defaults that depend
+// on the profile (the log format) follow c.Profile, so set the profile first.
 func (c *Config) SetDefaults() {
 	if c.DataDir == "" {
 		c.DataDir = "data"
 	}
-	if c.HTTPAddr == "" {
-		c.HTTPAddr = "127.0.0.1:8080"
+	if c.Profile == "" {
+		c.Profile = ProfileEmbedded
 	}
+	if c.Log.Format == "" && c.Profile == ProfileProduction {
+		c.Log.Format = LogFormatJSON
+	}
+	if c.HTTP.Addr == "" {
+		c.HTTP.Addr = c.HTTPAddr
+	}
+	c.HTTP.SetDefaults()
+	c.HTTPAddr = c.HTTP.Addr
+	c.Log.SetDefaults()
 }
 
-// Validate reports the first invalid field.
+// Validate reports every invalid field as a [*ConfigError] whose problems
+// name each key's full path, or returns nil. It does no I/O: token secrets
+// are read by [NewAuthenticator].
 func (c *Config) Validate() error {
+	var v validator
 	if c.DataDir == "" {
-		return errors.New("data_dir: empty")
+		v.add("data_dir", "empty")
 	}
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		return fmt.Errorf("http: %q is not host:port: %w", c.HTTPAddr, err)
+	switch c.Profile {
+	case ProfileEmbedded, ProfileProduction:
+	default:
+		v.add("profile", "unknown profile %q (want %s or %s)", c.Profile, ProfileEmbedded, ProfileProduction)
 	}
-	return nil
+	v.merge("http", c.HTTP.Validate())
+	v.merge("log", c.Log.Validate())
+	v.merge("auth", c.Auth.Validate())
+	if c.Profile == ProfileProduction && len(c.Auth.Tokens) == 0 {
+		v.add("auth.tokens", "the production profile needs at least one token (only the embedded profile may run without, and then serves loopback callers only)")
+	}
+	return v.err()
 }
 
 // EventStorePath is the sqlite file of the embedded event store in dir.
