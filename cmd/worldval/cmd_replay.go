@@ -8,6 +8,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/worldval/worldval/aggregates/evaluationrun"
+	"github.com/worldval/worldval/aggregates/worldpolicy"
 	"github.com/worldval/worldval/events"
 )
 
@@ -148,5 +150,69 @@ type folder interface {
 // newFolder returns the folder for a stream category, or nil when replay only
 // counts that category's events.
 func newFolder(category string, reg *events.Registry) folder {
-	return nil
+	switch category {
+	case events.CategoryEvaluationRun:
+		return &runFolder{reg: reg}
+	case events.CategoryWorldPolicy:
+		return &policyFolder{reg: reg}
+	default:
+		return nil
+	}
+}
+
+// runFolder folds an evaluation-run stream with the run aggregate itself, so
+// replay shows exactly the state the aggregate would decide on.
+type runFolder struct {
+	reg *events.Registry
+	run evaluationrun.Run
+}
+
+func (f *runFolder) apply(rec *events.Record) error {
+	payload, err := f.reg.Decode(&rec.Event)
+	if err != nil {
+		return err
+	}
+	return f.run.Apply(rec, payload)
+}
+
+func (f *runFolder) state() any {
+	r := &f.run
+	out := map[string]any{
+		"status": r.Status,
+		"stage":  r.Request.Stage,
+	}
+	if r.Status == evaluationrun.StatusEvaluated {
+		out["verdict"] = r.Verdict.Status
+		out["recommended_stage"] = r.Verdict.RecommendedStage
+		out["policy_version"] = r.Verdict.PolicyVersion
+		out["ruleset_hash"] = r.Verdict.RulesetHash
+	}
+	if r.Override != nil {
+		out["override"] = r.Override.Status
+	}
+	if r.ExPostFailures > 0 {
+		out["ex_post_failures"] = r.ExPostFailures
+	}
+	return out
+}
+
+// policyFolder folds a world-policy stream with the policy aggregate.
+type policyFolder struct {
+	reg *events.Registry
+	pol worldpolicy.Policy
+}
+
+func (f *policyFolder) apply(rec *events.Record) error {
+	payload, err := f.reg.Decode(&rec.Event)
+	if err != nil {
+		return err
+	}
+	return f.pol.Apply(rec, payload)
+}
+
+func (f *policyFolder) state() any {
+	return map[string]any{
+		"versions":        f.pol.Versions(),
+		"default_version": f.pol.DefaultVersion(),
+	}
 }

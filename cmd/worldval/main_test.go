@@ -153,7 +153,7 @@ func TestReplayAsOf(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(out, "3 events in 3 streams") {
+	if !strings.Contains(out, "3 events in 3 streams") || strings.Count(out, `"status":"evaluating"`) != 3 {
 		t.Fatalf("replay now:\n%s", out)
 	}
 	// As of just before the second event was recorded, only the first exists.
