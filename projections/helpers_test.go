@@ -144,10 +144,10 @@ func (f *fixture) extended(w, s, r string, rev int, at time.Time) {
 	f.t.Helper()
 	f.append(runStream(f.t, w, s, r), fmt.Sprintf("extended:%s:%s:%s:%d", w, s, r, rev), at, events.ExtendedValidationCompleted{
 		ExtendedRevision: rev, EvaluatedAt: at.Format(time.RFC3339), Stage: "paper",
-		Trigger:       json.RawMessage(`{"event_type":"EvaluationCompleted"}`),
-		PolicyVersion: 2,
-		MetricsPatch:  json.RawMessage(`{"stress":{"crash_2020":{"dd_max":0.2}}}`),
-		Results:       json.RawMessage(`{"stress":` + string(ruleResult("warn")) + `}`),
+		Trigger:         json.RawMessage(`{"event_type":"EvaluationCompleted"}`),
+		PolicyVersion:   2,
+		MetricsPatch:    json.RawMessage(`{"stress":{"crash_2020":{"dd_max":0.2}}}`),
+		Results:         json.RawMessage(`{"stress":` + string(ruleResult("warn")) + `}`),
 		ExtendedSummary: json.RawMessage(`{"status":"warn"}`),
 	})
 }

@@ -14,7 +14,7 @@ type tx struct {
 	store Store
 	objs  map[string]any // decoded values read or written in this batch
 	dirty map[string]bool
-	order []string // dirty or deleted keys in first-touch order
+	order []string // dirty keys in first-touch order
 	sets  []Write  // set changes, in order
 }
 
@@ -26,9 +26,6 @@ func newTx(store Store) *tx {
 // store; found is false (and the pointer nil) when there is none.
 func get[T any](ctx context.Context, t *tx, key string) (v *T, found bool, err error) {
 	if o, ok := t.objs[key]; ok {
-		if o == nil {
-			return nil, false, nil // deleted in this batch
-		}
 		p, ok := o.(*T)
 		if !ok {
 			return nil, false, fmt.Errorf("key %q holds %T, not %T", key, o, p)
@@ -52,21 +49,11 @@ func get[T any](ctx context.Context, t *tx, key string) (v *T, found bool, err e
 
 // put records v (a pointer) as the new value of key.
 func (t *tx) put(key string, v any) {
-	t.touch(key)
-	t.objs[key] = v
-}
-
-// del records the deletion of key.
-func (t *tx) del(key string) {
-	t.touch(key)
-	t.objs[key] = nil
-}
-
-func (t *tx) touch(key string) {
 	if !t.dirty[key] {
 		t.dirty[key] = true
 		t.order = append(t.order, key)
 	}
+	t.objs[key] = v
 }
 
 // add records adding member to set.
@@ -81,12 +68,7 @@ func (t *tx) remove(set, member string) {
 func (t *tx) writes() ([]Write, error) {
 	out := make([]Write, 0, len(t.order)+len(t.sets))
 	for _, key := range t.order {
-		o := t.objs[key]
-		if o == nil {
-			out = append(out, Delete{Key: key})
-			continue
-		}
-		b, err := json.Marshal(o)
+		b, err := json.Marshal(t.objs[key])
 		if err != nil {
 			return nil, fmt.Errorf("encode %q: %w", key, err)
 		}
