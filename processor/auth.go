@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/worldval/worldval/aggregates/errcode"
 )
 
 // LoopbackPrincipal is the principal of every request when no token is
@@ -90,9 +92,9 @@ func (a *Authenticator) LoopbackOnly() bool {
 // Require returns a handler that lets a request through to next only when
 // it carries a valid bearer token holding scope, with the token's principal
 // in its context (see [PrincipalFrom]). Otherwise it answers with the
-// product's error body: 401 E_UNAUTHENTICATED and a WWW-Authenticate: Bearer
-// challenge for a missing, malformed or unknown token, 403 E_FORBIDDEN for a
-// token without the scope.
+// product's error body and a code from [errcode]: 401 E_UNAUTHORIZED and a
+// WWW-Authenticate: Bearer challenge for a missing, malformed or unknown
+// token, 403 E_FORBIDDEN for a token without the scope.
 //
 // With no tokens configured ([Authenticator.LoopbackOnly]), it lets through,
 // as [LoopbackPrincipal] with every scope, requests from loopback addresses
@@ -109,7 +111,7 @@ func (a *Authenticator) Require(scope Scope, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.LoopbackOnly() {
 			if reason, message := a.refuseNonLocal(r); reason != "" {
-				writeAPIError(w, http.StatusForbidden, codeForbidden, message, map[string]any{"reason": reason})
+				writeAuthError(w, errcode.New(errcode.Forbidden, "%s", message).WithDetail("reason", reason))
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), LoopbackPrincipal)))
@@ -118,20 +120,19 @@ func (a *Authenticator) Require(scope Scope, next http.Handler) http.Handler {
 		token, problem := bearerToken(r)
 		if problem != "" {
 			challenge(w, "")
-			writeAPIError(w, http.StatusUnauthorized, codeUnauthenticated, problem, nil)
+			writeAuthError(w, errcode.New(errcode.Unauthorized, "%s", problem))
 			return
 		}
 		c, ok := a.match(token)
 		if !ok {
 			challenge(w, `error="invalid_token"`)
-			writeAPIError(w, http.StatusUnauthorized, codeUnauthenticated, "the bearer token matches no configured token", nil)
+			writeAuthError(w, errcode.New(errcode.Unauthorized, "the bearer token matches no configured token"))
 			return
 		}
 		if !c.scopes.has(scope) {
 			challenge(w, fmt.Sprintf(`error="insufficient_scope", scope=%q`, scope))
-			writeAPIError(w, http.StatusForbidden, codeForbidden,
-				fmt.Sprintf("principal %q lacks scope %q", c.principal, scope),
-				map[string]any{"principal": c.principal, "required_scope": string(scope)})
+			writeAuthError(w, errcode.New(errcode.Forbidden, "principal %q lacks scope %q", c.principal, scope).
+				WithDetail("principal", c.principal).WithDetail("required_scope", string(scope)))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), c.principal)))

@@ -68,7 +68,7 @@ func bearer(token string) *http.Request {
 }
 
 // errorBody decodes the product's error body and checks its shape.
-func errorBody(t *testing.T, w *httptest.ResponseRecorder) apiErrorBody {
+func errorBody(t *testing.T, w *httptest.ResponseRecorder) apiError {
 	t.Helper()
 	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("Content-Type = %q", ct)
@@ -81,7 +81,7 @@ func errorBody(t *testing.T, w *httptest.ResponseRecorder) apiErrorBody {
 	if len(raw) != 1 || len(inner) != 3 || inner["code"] == nil || inner["message"] == nil || string(inner["details"][:1]) != "{" {
 		t.Fatalf("body %s is not {\"error\": {\"code\", \"message\", \"details\": {…}}}", w.Body)
 	}
-	var body apiError
+	var body apiErrorBody
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestRequireUnauthenticated(t *testing.T) {
 				t.Fatalf("WWW-Authenticate = %q, want %q", got, tc.challenge)
 			}
 			body := errorBody(t, w)
-			if body.Code != "E_UNAUTHENTICATED" || body.Message != tc.message || len(body.Details) != 0 {
+			if body.Code != "E_UNAUTHORIZED" || body.Message != tc.message || len(body.Details) != 0 {
 				t.Fatalf("body %+v", body)
 			}
 		})
