@@ -1,0 +1,75 @@
+package rules
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/worldval/worldval/validation/policy"
+)
+
+func (e *engine) specDataCurrency() spec {
+	return spec{DataCurrency, policy.Blocking, policy.Ops, []string{"data_currency"}}
+}
+
+// dataCurrency checks that the metrics of data-currency thresholds are
+// present (validation-core §7.7.1); their bounds are Performance's business.
+// Severity blocking and owner ops are fixed; mode ignore downgrades the
+// severity to info.
+func (e *engine) dataCurrency(i int) RuleResult {
+	s := e.specDataCurrency()
+	flat := e.cands[i].flat
+	missing := []string{}
+	for _, m := range e.dcRequired {
+		if _, ok := flat[m]; !ok {
+			missing = append(missing, m)
+		}
+	}
+	r := RuleResult{
+		Status:     Pass,
+		Severity:   s.severity,
+		Owner:      s.owner,
+		ReasonCode: "data_currency_ok",
+		Reason:     "Required metrics present",
+		Tags:       s.tags,
+	}
+	mode := e.mode
+	switch {
+	case len(flat) == 0:
+		r.Status = Warn
+		if mode == policy.ModeFail {
+			r.Status = Fail
+		}
+		if mode == policy.ModeIgnore {
+			r.Severity = policy.Info
+		}
+		r.ReasonCode = "metrics_missing"
+		r.Reason = "No metrics provided for strategy"
+	case len(missing) > 0:
+		switch mode {
+		case policy.ModeFail:
+			r.Status, r.ReasonCode = Fail, "missing_metric"
+		case policy.ModeWarn:
+			r.Status, r.ReasonCode = Warn, "missing_metric"
+		default:
+			r.Status, r.Severity, r.ReasonCode = Warn, policy.Info, "missing_metric_ignored"
+		}
+		sorted := append([]string(nil), missing...)
+		sort.Strings(sorted)
+		r.Reason = "Missing metrics: " + strings.Join(sorted, ", ")
+	}
+	r.Details = map[string]any{
+		"missing_metrics":          missing,
+		"available_metrics":        sortedNames(flat),
+		"policy_on_missing_metric": mode,
+	}
+	return r
+}
+
+func sortedNames(m map[string]float64) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}

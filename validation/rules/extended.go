@@ -1,0 +1,170 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/worldval/worldval/validation/policy"
+)
+
+// extScope holds the cross-strategy statistics of the inline extended rules,
+// computed once per evaluation.
+type extScope struct {
+	count int // number of extended results per strategy
+
+	medianSharpe, medianDSR       float64
+	hasMedianSharpe, hasMedianDSR bool
+	cohortTop                     []bool // nil when there is no top-k set
+
+	paperApplies bool
+	live         *RuleResult
+}
+
+// extendedScope prepares the extended rules configured in the policy
+// (validation-core §7.8).
+func (e *engine) extendedScope() extScope {
+	var x extScope
+	m := &e.m
+	if m.Cohort != nil {
+		x.count++
+		e.cohortStats(&x)
+	}
+	if m.Portfolio != nil {
+		x.count++
+	}
+	if m.Benchmark != nil {
+		x.count++
+	}
+	if m.Stress != nil {
+		x.count++
+	}
+	if ps := m.PaperShadowConsistency; ps != nil && paperShadowApplies(ps, e.stage) {
+		x.paperApplies = true
+		x.count++
+	}
+	if m.LiveMonitoring != nil {
+		x.count++
+		live := e.protect(e.specLiveMonitoring(), e.liveMonitoring)
+		x.live = &live
+	}
+	return x
+}
+
+// extended appends the inline extended results of candidate i, in result
+// order.
+func (e *engine) extended(i int, x extScope, results Results) Results {
+	m := &e.m
+	if m.Cohort != nil {
+		results = append(results, NamedResult{Cohort, e.protect(e.specCohort(), func() RuleResult { return e.cohort(i, &x) })})
+	}
+	if m.Portfolio != nil {
+		results = append(results, NamedResult{Portfolio, e.protect(e.specPortfolio(), func() RuleResult { return e.portfolio(i) })})
+	}
+	if m.Benchmark != nil {
+		results = append(results, NamedResult{Benchmark, e.protect(e.specBenchmark(), func() RuleResult { return e.benchmark(i) })})
+	}
+	if m.Stress != nil {
+		results = append(results, NamedResult{Stress, e.protect(e.specStress(), func() RuleResult { return e.stress(i) })})
+	}
+	if x.paperApplies {
+		results = append(results, NamedResult{PaperShadowConsistency, e.protect(e.specPaperShadow(), func() RuleResult { return e.paperShadow(i) })})
+	}
+	if x.live != nil {
+		live := *x.live
+		live.Tags = append([]string(nil), live.Tags...)
+		live.Details = copyDetails(live.Details)
+		results = append(results, NamedResult{LiveMonitoring, live})
+	}
+	return results
+}
+
+func copyDetails(d map[string]any) map[string]any {
+	out := make(map[string]any, len(d))
+	for k, v := range d {
+		out[k] = v
+	}
+	return out
+}
+
+// checks accumulates the outcome of a multi-check extended rule: status is
+// the worst check outcome (CD11), reason_code the first triggered reason,
+// reason all triggered reasons in check order.
+type checks struct {
+	status  Status
+	reasons []string
+}
+
+func (c *checks) warn(reason string) {
+	c.status = worse(c.status, Warn)
+	c.reasons = append(c.reasons, reason)
+}
+
+func (c *checks) fail(reason string) {
+	c.status = Fail
+	c.reasons = append(c.reasons, reason)
+}
+
+// result builds the rule result from the accumulated checks.
+func (c *checks) result(s spec, okCode, okReason string, details map[string]any) RuleResult {
+	r := RuleResult{Status: Pass, Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: details,
+		ReasonCode: okCode, Reason: okReason}
+	if c.status != "" {
+		r.Status = c.status
+	}
+	if len(c.reasons) > 0 {
+		r.ReasonCode = c.reasons[0]
+		r.Reason = strings.Join(c.reasons, ", ")
+	}
+	return r
+}
+
+// lowerBound runs a "value ≥ limit" check: an absent value warns, a smaller
+// one fails and records the limit in details under limitKey.
+func (c *checks) lowerBound(limit *float64, v float64, ok bool, missing, failing, limitKey string, details map[string]any) {
+	if limit == nil {
+		return
+	}
+	switch {
+	case !ok:
+		c.warn(missing)
+	case v < *limit:
+		c.fail(failing)
+		details[limitKey] = *limit
+	}
+}
+
+// upperBound runs a "value ≤ limit" check.
+func (c *checks) upperBound(limit *float64, v float64, ok bool, missing, failing, limitKey string, details map[string]any) {
+	if limit == nil {
+		return
+	}
+	switch {
+	case !ok:
+		c.warn(missing)
+	case v > *limit:
+		c.fail(failing)
+		details[limitKey] = *limit
+	}
+}
+
+// stageValue is the request stage as reported in details (null when none).
+func (e *engine) stageValue() any {
+	if e.stage == "" {
+		return nil
+	}
+	return e.stage
+}
+
+// firstPresent returns the first of names present in the flat map (CD9:
+// 0.0 is a value).
+func firstPresent(flat map[string]float64, names ...string) (float64, bool) {
+	for _, n := range names {
+		if v, ok := flat[n]; ok {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+func metaSpec(name string, meta policy.Meta, sev policy.Severity, owner policy.Owner, tag string) spec {
+	return spec{name, meta.SeverityOr(sev), meta.OwnerOr(owner), []string{tag}}
+}

@@ -1,0 +1,53 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/worldval/worldval/validation/policy"
+)
+
+// spec is a rule's identity and configured metadata, which a rule_error
+// result keeps.
+type spec struct {
+	name     string
+	severity policy.Severity
+	owner    policy.Owner
+	tags     []string
+}
+
+// protect runs a rule and converts a panic into a rule_error result
+// (validation-core §7.9); evaluation then continues with the next rule.
+func (e *engine) protect(s spec, rule func() RuleResult) (r RuleResult) {
+	defer func() {
+		if x := recover(); x != nil {
+			err, ok := x.(error)
+			if !ok {
+				err = fmt.Errorf("%v", x)
+			}
+			r = RuleError(e.m.Validation.OnError, s.severity, s.owner, s.tags, err)
+		}
+	}()
+	if e.fault == s.name {
+		panic(fmt.Errorf("injected fault in %s", s.name))
+	}
+	return rule()
+}
+
+// RuleError is the result of a rule whose evaluation failed with err: status
+// fail when onError is "fail" (or empty), warn when it is "warn"; the rule's
+// configured severity, owner and tags; reason_code rule_error.
+func RuleError(onError string, severity policy.Severity, owner policy.Owner, tags []string, err error) RuleResult {
+	status := Fail
+	if onError == policy.ModeWarn {
+		status = Warn
+	}
+	return RuleResult{
+		Status:     status,
+		Severity:   severity,
+		Owner:      owner,
+		ReasonCode: ReasonRuleError,
+		Reason:     err.Error(),
+		Tags:       append([]string(nil), tags...),
+		Details:    map[string]any{"error": err.Error()},
+	}
+}

@@ -1,0 +1,153 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/worldval/worldval/validation/policy"
+)
+
+// Status is a rule's outcome.
+type Status string
+
+// Rule outcomes, from best to worst.
+const (
+	// Pass means the rule is satisfied.
+	Pass Status = "pass"
+	// Warn means a non-blocking problem (a missing metric, for instance).
+	Warn Status = "warn"
+	// Fail means the rule is violated; its severity decides what that does
+	// to the run.
+	Fail Status = "fail"
+)
+
+// worse returns the worse of two statuses (fail > warn > pass).
+func worse(a, b Status) Status {
+	if a == Fail || b == Fail {
+		return Fail
+	}
+	if a == Warn || b == Warn {
+		return Warn
+	}
+	return Pass
+}
+
+// Rule names, which are also the keys of the results map, in result order
+// (validation-core §7.10).
+const (
+	DataCurrency           = "data_currency"
+	Sample                 = "sample"
+	Performance            = "performance"
+	RiskConstraint         = "risk_constraint"
+	Robustness             = "robustness"
+	Cohort                 = "cohort"
+	Portfolio              = "portfolio"
+	Benchmark              = "benchmark"
+	Stress                 = "stress"
+	PaperShadowConsistency = "paper_shadow_consistency"
+	LiveMonitoring         = "live_monitoring"
+)
+
+// ReasonRuleError is the reason_code of a rule whose evaluation failed.
+const ReasonRuleError = "rule_error"
+
+// RuleResult is the outcome of one rule for one strategy (validation-core
+// §8.1).
+type RuleResult struct {
+	// Status is pass, warn or fail.
+	Status Status `json:"status"`
+	// Severity is blocking, soft or info.
+	Severity policy.Severity `json:"severity"`
+	// Owner is quant, risk or ops.
+	Owner policy.Owner `json:"owner"`
+	// ReasonCode is the machine-readable reason (validation-core Appendix A).
+	ReasonCode string `json:"reason_code"`
+	// Reason is the human-readable reason; its wording is not a contract.
+	Reason string `json:"reason"`
+	// Tags name the validation layer; their order is not significant.
+	Tags []string `json:"tags"`
+	// Details carries rule-specific values (additive).
+	Details map[string]any `json:"details"`
+}
+
+// NamedResult is one entry of [Results].
+type NamedResult struct {
+	// Name is the rule name (a key of validation.results).
+	Name string
+	// Result is the rule's outcome.
+	Result RuleResult
+}
+
+// Results is the ordered map rule name → result of one strategy. It encodes
+// as a JSON object whose members follow the rule order of validation-core
+// §7.10.
+type Results []NamedResult
+
+// Get returns the result of the named rule.
+func (rs Results) Get(name string) (RuleResult, bool) {
+	for _, r := range rs {
+		if r.Name == name {
+			return r.Result, true
+		}
+	}
+	return RuleResult{}, false
+}
+
+// MarshalJSON encodes the results as one JSON object, in order.
+func (rs Results) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(r.Name)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(r.Result)
+		if err != nil {
+			return nil, fmt.Errorf("result %s: %w", r.Name, err)
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON decodes a JSON object of results, keeping member order.
+func (rs *Results) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		*rs = nil
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return errors.New("rules: results must be a JSON object")
+	}
+	out := Results{}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		var r RuleResult
+		if err := dec.Decode(&r); err != nil {
+			return fmt.Errorf("result %v: %w", kt, err)
+		}
+		out = append(out, NamedResult{Name: kt.(string), Result: r})
+	}
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	*rs = out
+	return nil
+}

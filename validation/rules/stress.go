@@ -1,0 +1,60 @@
+package rules
+
+import (
+	"math"
+	"strings"
+
+	"github.com/worldval/worldval/validation/policy"
+)
+
+func (e *engine) specStress() spec {
+	return metaSpec(Stress, e.m.Stress.Meta, policy.Info, policy.Ops, "stress")
+}
+
+// stress checks every configured scenario's drawdown, ES and VaR limits
+// against stress.<name>.* (absolute values), in document order
+// (validation-core §7.8.4). Fail reasons come before warn reasons.
+func (e *engine) stress(i int) RuleResult {
+	cfg := e.m.Stress
+	flat := e.cands[i].flat
+	names := make([]string, len(cfg.Scenarios))
+	for j, sc := range cfg.Scenarios {
+		names[j] = sc.Name
+	}
+	details := map[string]any{"scenarios": names, "stage": e.stageValue()}
+	var fails, warns []string
+	check := func(limit *float64, v float64, ok bool, name, what, limitKey string) {
+		if limit == nil {
+			return
+		}
+		switch {
+		case !ok:
+			warns = append(warns, name+"_"+what+"_missing")
+		case math.Abs(v) > *limit:
+			fails = append(fails, name+"_"+what+"_exceeds_max")
+			details[limitKey] = *limit
+		}
+	}
+	for _, sc := range cfg.Scenarios {
+		prefix := "stress." + sc.Name + "."
+		dd, hasDD := firstPresent(flat, prefix+"max_drawdown", prefix+"dd_max")
+		es, hasES := flat[prefix+"es_99"]
+		v, hasV := flat[prefix+"var_99"]
+		check(sc.DDMax, dd, hasDD, sc.Name, "dd", sc.Name+"_dd_max")
+		check(sc.ES99, es, hasES, sc.Name, "es", sc.Name+"_es_99_max")
+		check(sc.VaR99, v, hasV, sc.Name, "var", sc.Name+"_var_99_max")
+	}
+	s := e.specStress()
+	r := RuleResult{Status: Pass, Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: details,
+		ReasonCode: "stress_ok", Reason: "Stress scenarios satisfied"}
+	switch {
+	case len(fails) > 0:
+		r.Status, r.ReasonCode = Fail, fails[0]
+	case len(warns) > 0:
+		r.Status, r.ReasonCode = Warn, warns[0]
+	}
+	if all := append(fails, warns...); len(all) > 0 {
+		r.Reason = strings.Join(all, ", ")
+	}
+	return r
+}

@@ -1,0 +1,89 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/worldval/worldval/validation/policy"
+)
+
+// SummaryStatus is the run's summary.status (validation-core §9.1): fail when
+// a blocking rule fails, else warn when any rule warns or a soft or info rule
+// fails, else pass. With no results at all it is pass for an active strategy
+// and fail otherwise. A result without severity counts as blocking.
+func SummaryStatus(results Results, active bool) Status {
+	if len(results) == 0 {
+		if active {
+			return Pass
+		}
+		return Fail
+	}
+	blocking, problem := false, false
+	for _, r := range results {
+		sev := strings.ToLower(string(r.Result.Severity))
+		if sev == "" {
+			sev = string(policy.Blocking)
+		}
+		switch Status(strings.ToLower(string(r.Result.Status))) {
+		case Fail:
+			if sev == string(policy.Blocking) {
+				blocking = true
+			} else {
+				problem = true
+			}
+		case Warn:
+			problem = true
+		}
+	}
+	switch {
+	case blocking:
+		return Fail
+	case problem:
+		return Warn
+	}
+	return Pass
+}
+
+// Recommended stages (validation-core §9.2).
+const (
+	StageBacktestOnly         = "backtest_only"
+	StagePaperOnly            = "paper_only"
+	StagePaperOKLiveCandidate = "paper_ok_live_candidate"
+	defaultStoredStage        = "backtest"
+)
+
+// RecommendedStage maps the stage, else the chosen profile's name, to a
+// recommended stage; "" when neither is recognised. It does not depend on the
+// outcome of the rules: a failing backtest run still reads backtest_only.
+func RecommendedStage(profile, stage string) string {
+	switch policy.NormStage(stage) {
+	case "backtest", StageBacktestOnly:
+		return StageBacktestOnly
+	case "paper", StagePaperOnly:
+		return StagePaperOnly
+	case "live", StagePaperOKLiveCandidate:
+		return StagePaperOKLiveCandidate
+	}
+	switch policy.NormStage(profile) {
+	case "backtest":
+		return StageBacktestOnly
+	case "paper":
+		return StagePaperOnly
+	case "live":
+		return StagePaperOKLiveCandidate
+	}
+	return ""
+}
+
+// recordedRecommendedStage is the value stored on the run: the evaluation's
+// recommended stage, else the one computed with the stored stage (the
+// lower-cased request stage, default backtest).
+func recordedRecommendedStage(profile, stage string) string {
+	if rs := RecommendedStage(profile, stage); rs != "" {
+		return rs
+	}
+	stored := strings.ToLower(stage)
+	if stored == "" {
+		stored = defaultStoredStage
+	}
+	return RecommendedStage(profile, stored)
+}
