@@ -123,7 +123,7 @@ func ruleCases() []ruleCase {
 			status: Pass, severity: policy.Blocking, owner: policy.Quant, code: "performance_ok",
 			details: map[string]any{"rank": 0, "top_k": 1}},
 		{name: "performance rank outside top_k", policy: "top_k: {metric: sharpe, k: 1}", rule: Performance,
-			set: []Candidate{{StrategyID: "b", Metrics: doc("sharpe", 1)}, {StrategyID: "a", Metrics: doc("sharpe", 2)}},
+			set:    []Candidate{{StrategyID: "b", Metrics: doc("sharpe", 1)}, {StrategyID: "a", Metrics: doc("sharpe", 2)}},
 			status: Fail, severity: policy.Blocking, owner: policy.Quant, code: "performance_rank_outside_top_k",
 			details: map[string]any{"rank": 1, "top_k": 1}},
 
@@ -140,8 +140,8 @@ func ruleCases() []ruleCase {
 			// b is selected first; a is blocked, so check the second candidate via a reversed set.
 			status: Pass, severity: policy.Blocking, owner: policy.Risk, code: "risk_constraints_ok"},
 		{name: "risk correlation blocked", policy: "correlation: {max: 0.5}", rule: RiskConstraint,
-			set:  []Candidate{{StrategyID: "a", Metrics: good()}},
-			corr: []Correlation{{A: "a", B: "z", Rho: 0.9}},
+			set:    []Candidate{{StrategyID: "a", Metrics: good()}},
+			corr:   []Correlation{{A: "a", B: "z", Rho: 0.9}},
 			status: Pass, severity: policy.Blocking, owner: policy.Risk, code: "risk_constraints_ok"},
 		{name: "risk hysteresis not entered", policy: "hysteresis: {metric: sharpe, enter: 0.2, exit: 0.1}", metrics: good(), rule: RiskConstraint,
 			status: Fail, severity: policy.Blocking, owner: policy.Risk, code: "hysteresis_not_entered",
@@ -337,7 +337,7 @@ paper_shadow_sharpe_ratio_below_min paper_shadow_dd_ratio_exceeds_max paper_shad
 live_monitoring_ok live_sharpe_missing live_dd_missing live_decay_missing live_sharpe_below_min live_dd_exceeds_max live_decay_below_threshold
 rule_error`)
 	covered := map[string]bool{ReasonRuleError: true} // TestRuleErrors
-	covered["correlation_constraint_failed"] = true      // TestCorrelationConstraint
+	covered["correlation_constraint_failed"] = true   // TestCorrelationConstraint
 	for _, c := range ruleCases() {
 		covered[c.code] = true
 	}
