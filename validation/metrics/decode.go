@@ -72,9 +72,23 @@ func DecodeReturnsDetailed(data []byte) (DecodedReturns, error) {
 	return d, nil
 }
 
-// decodeJSONReturns reads a JSON array of numbers and nulls.
+// decodeJSONReturns reads a JSON array of numbers and nulls. Well-formed input
+// takes the fast path of json.Unmarshal; anything it rejects is decoded again
+// token by token to name the offending element.
 func decodeJSONReturns(data []byte) (DecodedReturns, error) {
 	d := DecodedReturns{Format: FormatJSON}
+	var fast []*float64
+	if json.Unmarshal(data, &fast) == nil {
+		d.Values = make([]float64, 0, len(fast))
+		for _, x := range fast {
+			if x == nil {
+				d.Nulls++
+			} else {
+				d.Values = append(d.Values, *x)
+			}
+		}
+		return d, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	tok, err := dec.Token()
