@@ -82,11 +82,18 @@ type appendOp struct {
 	evs      []events.Event
 }
 
+// apply writes the append. Its events go in first, then the stream's head
+// row. An insert that hits a stored id fails as a whole statement, so a
+// single-event append that fails has written nothing; an append of several
+// events runs inside a SAVEPOINT, rolled back when a later event fails after
+// earlier ones went in. Either way a rejected append leaves no trace in the
+// group.
 func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResult, error, error) {
-	current, head, err := w.streamHead(ctx, a.stream)
+	head, err := w.heads.get(ctx, w, a.stream)
 	if err != nil {
 		return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: read stream head: %w", a.stream, err)
 	}
+	current := head.version
 	if !eventstore.Check(a.expected, current) {
 		// An idempotent retry succeeds whatever it expected.
 		res, reject, fatal := a.duplicates(ctx, w, current)
@@ -101,21 +108,18 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 		return eventstore.AppendResult{}, fmt.Errorf("append %s: clock returned %v, outside years 0..9999", a.stream, now), nil
 	}
 	recordedAt := events.FormatTime(now)
-	recs := make([]events.Record, len(a.evs))
-	prev := head
-	for i := range a.evs {
-		recs[i] = events.Record{Event: a.evs[i], Stream: a.stream, StreamVersion: current + uint64(i) + 1, RecordedAt: now}
-		recs[i].Seal(prev)
-		prev = recs[i].Hash
+	multi := len(a.evs) > 1
+	if multi {
+		if _, err := w.stmts.savepoint.ExecContext(ctx); err != nil {
+			return eventstore.AppendResult{}, nil, err
+		}
 	}
-	version := current + uint64(len(recs))
-	// The stream row comes first: events.stream references it.
-	if _, err := w.stmts.upsertStream.ExecContext(ctx, a.stream, int64(version), prev); err != nil {
-		return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: update stream head: %w", a.stream, err)
-	}
+	prev := head.hash
 	var last int64
-	for i := range recs {
-		r := &recs[i]
+	for i := range a.evs {
+		r := events.Record{Event: a.evs[i], Stream: a.stream, StreamVersion: current + uint64(i) + 1, RecordedAt: now}
+		r.Seal(prev)
+		prev = r.Hash
 		res, err := w.stmts.insertEvent.ExecContext(ctx, r.ID, r.Stream, int64(r.StreamVersion), r.Type, r.SchemaVersion,
 			events.FormatTime(r.OccurredAt), recordedAt, r.Actor, r.CorrelationID, r.CausationID, r.IdempotencyKey,
 			[]byte(r.Payload), r.PrevHash, r.Hash)
@@ -124,22 +128,36 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 				return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: insert event %s: %w", a.stream, r.ID, err)
 			}
 			// Most likely an id stored before: undo this append's
-			// partial writes, then see whether it is a retry.
-			if err := w.rollbackSavepoint(ctx); err != nil {
-				return eventstore.AppendResult{}, nil, err
+			// earlier events, then see whether it is a retry.
+			if multi {
+				if err := w.endSavepoint(ctx, true); err != nil {
+					return eventstore.AppendResult{}, nil, err
+				}
 			}
 			res, reject, fatal := a.duplicates(ctx, w, current)
 			if fatal != nil || reject != nil || res.Duplicate {
 				return res, reject, fatal
 			}
+			// Not an id: the stream moved behind the writer's back.
+			w.heads.forget(a.stream)
 			return eventstore.AppendResult{}, fmt.Errorf("append %s: insert event %s: %w", a.stream, r.ID, err), nil
 		}
-		if i == len(recs)-1 {
+		if i == len(a.evs)-1 {
 			if last, err = res.LastInsertId(); err != nil {
 				return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: %w", a.stream, err)
 			}
 		}
 	}
+	version := current + uint64(len(a.evs))
+	if _, err := w.stmts.upsertStream.ExecContext(ctx, a.stream, int64(version), prev); err != nil {
+		return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: update stream head: %w", a.stream, err)
+	}
+	if multi {
+		if err := w.endSavepoint(ctx, false); err != nil {
+			return eventstore.AppendResult{}, nil, err
+		}
+	}
+	w.heads.set(a.stream, streamHead{version: version, hash: prev})
 	return eventstore.AppendResult{StreamVersion: version, Position: uint64(last)}, nil, nil
 }
 
@@ -182,18 +200,4 @@ func (a *appendOp) duplicates(ctx context.Context, w *writer, current uint64) (r
 	default:
 		return res, nil, nil
 	}
-}
-
-// streamHead returns the stream's version and head hash; a stream with no
-// events is at version 0 with the genesis hash.
-func (w *writer) streamHead(ctx context.Context, stream string) (uint64, string, error) {
-	var version int64
-	var head string
-	switch err := w.stmts.streamHead.QueryRowContext(ctx, stream).Scan(&version, &head); {
-	case errors.Is(err, sql.ErrNoRows):
-		return 0, events.GenesisHash, nil
-	case err != nil:
-		return 0, "", err
-	}
-	return uint64(version), head, nil
 }

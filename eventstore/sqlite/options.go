@@ -26,6 +26,7 @@ const (
 	defaultMaxBatchSize = 4 << 20
 	defaultReadConns    = 4
 	defaultBusyTimeout  = 5 * time.Second
+	defaultBatchWindow  = 2 * time.Millisecond
 )
 
 func newConfig(opts []Option) config {
@@ -35,6 +36,7 @@ func newConfig(opts []Option) config {
 		maxBatchSize: defaultMaxBatchSize,
 		readConns:    defaultReadConns,
 		busyTimeout:  defaultBusyTimeout,
+		batchWindow:  defaultBatchWindow,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -76,11 +78,13 @@ func WithMaxBatch(appends, size int) Option {
 	}
 }
 
-// WithBatchWindow makes the writer wait up to d after the first append of a
-// batch for more appends to join it, trading that much latency for fewer
-// fsyncs when many small appends arrive at once. The default, 0, commits as
-// soon as the writer is free: appends that arrive during a commit still share
-// the next one.
+// WithBatchWindow bounds how long the writer waits, before a group commit,
+// for the callers the previous commit answered to send their next writes, so
+// that they share one fsync. The writer waits only while fewer writes are in
+// the group than callers it knows to be appending (a lone sequential caller
+// never waits), stops as soon as they are all in, and never waits longer than
+// a commit has lately taken. The default is 2ms; 0 disables the wait (writes
+// that arrive during a commit still share the next one).
 func WithBatchWindow(d time.Duration) Option {
 	return func(c *config) {
 		if d >= 0 {

@@ -13,7 +13,9 @@ import (
 //
 // streams holds each stream's current version and head hash, so that an
 // append reads one row instead of scanning the stream; the writer keeps it in
-// step with events inside the same transaction.
+// step with events inside the same transaction. The foreign key from events
+// is checked at commit, so an append can insert its events before it moves
+// the head (see appendOp.apply).
 const schemaV1 = `
 CREATE TABLE streams (
 	stream    TEXT    NOT NULL PRIMARY KEY,
@@ -24,7 +26,7 @@ CREATE TABLE streams (
 CREATE TABLE events (
 	position        INTEGER PRIMARY KEY AUTOINCREMENT,
 	event_id        TEXT    NOT NULL UNIQUE,
-	stream          TEXT    NOT NULL REFERENCES streams (stream),
+	stream          TEXT    NOT NULL REFERENCES streams (stream) DEFERRABLE INITIALLY DEFERRED,
 	version         INTEGER NOT NULL CHECK (version >= 1),
 	type            TEXT    NOT NULL,
 	schema_version  INTEGER NOT NULL,

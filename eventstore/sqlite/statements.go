@@ -14,7 +14,7 @@ type writeStmts struct {
 	savepoint, release, rollbackTo *sql.Stmt
 	streamHead, upsertStream       *sql.Stmt
 	insertEvent, findEvent         *sql.Stmt
-	saveCheckpoint                 *sql.Stmt
+	saveCheckpoint, dataVersion    *sql.Stmt
 }
 
 func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn) error {
@@ -37,6 +37,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.findEvent, "SELECT stream, position FROM events WHERE event_id = ?"},
 		{&s.saveCheckpoint, `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`},
+		{&s.dataVersion, "PRAGMA data_version"},
 	} {
 		st, err := conn.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -50,7 +51,7 @@ ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excl
 func (s *writeStmts) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{s.begin, s.commit, s.rollback, s.savepoint, s.release, s.rollbackTo,
-		s.streamHead, s.upsertStream, s.insertEvent, s.findEvent, s.saveCheckpoint} {
+		s.streamHead, s.upsertStream, s.insertEvent, s.findEvent, s.saveCheckpoint, s.dataVersion} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -13,7 +13,8 @@ import (
 
 // writer owns the only write connection. It takes requests from reqs in
 // arrival order and commits them in groups: one transaction and one fsync per
-// group, one SAVEPOINT per request.
+// group. A request that can fail after writing part of itself runs inside a
+// SAVEPOINT (see appendOp.apply), so its failure undoes only itself.
 type writer struct {
 	cfg    config
 	conn   *sql.Conn
@@ -21,17 +22,26 @@ type writer struct {
 	reqs   chan *request
 	done   chan struct{}
 	stmts  writeStmts
+	heads  headCache
 
 	batch []*request // reused between groups
 	outs  []outcome
+	// expect is how many callers the writer knows to be appending: those
+	// the last commit answered, who are likely to send again soon, and
+	// those that were already queued then.
+	expect int
+	// commitCost is a moving average of how long a COMMIT (WAL write and
+	// fsync) takes; it caps the batch window.
+	commitCost time.Duration
 }
 
 // writeOp is one caller's write: an append or a checkpoint save.
 type writeOp interface {
-	// apply performs the write inside the request's savepoint. A non-nil
+	// apply performs the write inside the group's transaction. A non-nil
 	// reject is the caller's own failure (wrong expected version, duplicate
-	// id): its savepoint is rolled back and the group goes on. A non-nil
-	// fatal error (I/O, a full disk) aborts the whole group.
+	// id), after which apply must have left nothing of itself written; the
+	// group goes on. A non-nil fatal error (I/O, a full disk) aborts the
+	// whole group.
 	apply(ctx context.Context, w *writer) (res eventstore.AppendResult, reject, fatal error)
 }
 
@@ -129,8 +139,18 @@ func (w *writer) take(r *request) bool {
 	return true
 }
 
-// collect gathers a group: first, everything already queued, and, with a
-// batch window, what arrives within it, up to the group caps.
+// collect gathers a group: first, everything already queued, and, while
+// fewer callers are in the group than the writer knows to be appending, what
+// arrives within the batch window, up to the group caps.
+//
+// The wait is what makes group commit work on few cores: when a commit
+// answers n callers, they need some tens of microseconds to wake up and send
+// their next writes, and a writer that started the next commit with the
+// first of them would pay one fsync for it alone and another for the rest.
+// The writer knows how many callers to expect (see commit), so a lone
+// sequential caller never waits, and the wait ends as soon as the expected
+// callers are in. It never lasts longer than a commit has lately taken:
+// beyond that, a separate commit would be cheaper than the wait.
 func (w *writer) collect(first *request) []*request {
 	batch, size := w.batch[:0], 0
 	add := func(r *request) {
@@ -139,40 +159,39 @@ func (w *writer) collect(first *request) []*request {
 			size += r.size
 		}
 	}
+	full := func() bool { return len(batch) >= w.cfg.maxBatch || size >= w.cfg.maxBatchSize }
 	add(first)
-	var window <-chan time.Time
-	if w.cfg.batchWindow > 0 {
-		t := time.NewTimer(w.cfg.batchWindow)
-		defer t.Stop()
-		window = t.C
-	}
-	for len(batch) < w.cfg.maxBatch && size < w.cfg.maxBatchSize {
+	open := true
+drain:
+	for !full() {
 		select {
 		case r, ok := <-w.reqs:
 			if !ok {
-				return w.keep(batch)
+				open = false
+				break drain
 			}
 			add(r)
-			continue
 		default:
-		}
-		if window == nil {
-			break
-		}
-		select {
-		case r, ok := <-w.reqs:
-			if !ok {
-				return w.keep(batch)
-			}
-			add(r)
-		case <-window:
-			return w.keep(batch)
+			break drain
 		}
 	}
-	return w.keep(batch)
-}
-
-func (w *writer) keep(batch []*request) []*request {
+	window := min(w.cfg.batchWindow, w.commitCost)
+	if open && window > 0 && len(batch) < w.expect && !full() {
+		t := time.NewTimer(window)
+		defer t.Stop()
+	wait:
+		for len(batch) < w.expect && !full() {
+			select {
+			case r, ok := <-w.reqs:
+				if !ok {
+					break wait
+				}
+				add(r)
+			case <-t.C:
+				break wait
+			}
+		}
+	}
 	w.batch = batch
 	return batch
 }
@@ -182,6 +201,9 @@ func (w *writer) commit(batch []*request) {
 	ctx := context.Background()
 	outs := w.outs[:0]
 	defer func() {
+		// Before anyone in the group is answered, the queue holds only
+		// callers outside it.
+		w.expect = len(batch) + len(w.reqs)
 		for i, r := range batch {
 			r.done <- outs[i]
 			outs[i] = outcome{}
@@ -191,7 +213,8 @@ func (w *writer) commit(batch []*request) {
 	}()
 	abort := func(err error) {
 		_, rerr := w.stmts.rollback.ExecContext(ctx)
-		err = fmt.Errorf("group commit of %d writes: %w", len(batch), errors.Join(err, rerr))
+		w.heads.abort()
+		err = fmt.Errorf("group commit of %d writes: %w", len(batch), errors.Join(classify(err), rerr))
 		for i := range batch {
 			if i >= len(outs) {
 				outs = append(outs, outcome{err: err})
@@ -201,28 +224,18 @@ func (w *writer) commit(batch []*request) {
 		}
 	}
 	if _, err := w.stmts.begin.ExecContext(ctx); err != nil {
-		abort(classify(err))
+		abort(err)
+		return
+	}
+	if err := w.heads.begin(ctx, w.stmts.dataVersion); err != nil {
+		abort(err)
 		return
 	}
 	wrote := false
 	for _, r := range batch {
-		if _, err := w.stmts.savepoint.ExecContext(ctx); err != nil {
-			abort(classify(err))
-			return
-		}
 		res, reject, fatal := r.op.apply(ctx, w)
 		if fatal != nil {
-			abort(classify(fatal))
-			return
-		}
-		if reject != nil {
-			if err := w.rollbackSavepoint(ctx); err != nil {
-				abort(classify(err))
-				return
-			}
-		}
-		if _, err := w.stmts.release.ExecContext(ctx); err != nil {
-			abort(classify(err))
+			abort(fatal)
 			return
 		}
 		if _, isAppend := r.op.(*appendOp); isAppend && reject == nil && !res.Duplicate {
@@ -230,18 +243,26 @@ func (w *writer) commit(batch []*request) {
 		}
 		outs = append(outs, outcome{res: res, err: reject})
 	}
+	start := time.Now()
 	if _, err := w.stmts.commit.ExecContext(ctx); err != nil {
-		abort(classify(err))
+		abort(err)
 		return
 	}
+	w.commitCost = (3*w.commitCost + time.Since(start)) / 4
+	w.heads.commit()
 	if wrote {
 		w.notify.broadcast()
 	}
 }
 
-// rollbackSavepoint undoes the current request's writes; the savepoint stays
-// open until released.
-func (w *writer) rollbackSavepoint(ctx context.Context) error {
-	_, err := w.stmts.rollbackTo.ExecContext(ctx)
+// endSavepoint releases the append's savepoint, first rolling it back when
+// undo is set.
+func (w *writer) endSavepoint(ctx context.Context, undo bool) error {
+	if undo {
+		if _, err := w.stmts.rollbackTo.ExecContext(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := w.stmts.release.ExecContext(ctx)
 	return err
 }

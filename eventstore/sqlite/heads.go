@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/worldval/worldval/events"
+)
+
+// maxCachedHeads bounds the head cache; past it the cache starts afresh.
+const maxCachedHeads = 1 << 14
+
+// streamHead is a stream's version and the hash of its last event.
+type streamHead struct {
+	version uint64
+	hash    string
+}
+
+// headCache spares an append the read of its stream's row when the writer
+// knows the head already: from its own commits, or from a read earlier in the
+// group. It is owned by the writer goroutine.
+//
+// Heads written by the current group stay pending until the group commits,
+// so an aborted group leaves the cache as it was. A commit by another
+// connection to the file (another process) changes PRAGMA data_version, and
+// the cache is then dropped before the next group reads from it.
+type headCache struct {
+	committed   map[string]streamHead
+	pending     map[string]streamHead
+	dataVersion int64
+}
+
+// begin starts a group; call it inside the group's transaction, which holds
+// the write lock, so no other connection can commit until the group ends.
+func (c *headCache) begin(ctx context.Context, dataVersion *sql.Stmt) error {
+	var v int64
+	if err := dataVersion.QueryRowContext(ctx).Scan(&v); err != nil {
+		return err
+	}
+	if v != c.dataVersion || c.committed == nil || len(c.committed) > maxCachedHeads {
+		c.committed = make(map[string]streamHead)
+		c.dataVersion = v
+	}
+	if c.pending == nil {
+		c.pending = make(map[string]streamHead)
+	}
+	return nil
+}
+
+// get returns the head of stream as the group sees it, reading the streams
+// table on a miss. A stream with no events is at version 0 with the genesis
+// hash.
+func (c *headCache) get(ctx context.Context, w *writer, stream string) (streamHead, error) {
+	if h, ok := c.pending[stream]; ok {
+		return h, nil
+	}
+	if h, ok := c.committed[stream]; ok {
+		return h, nil
+	}
+	var version int64
+	var hash string
+	switch err := w.stmts.streamHead.QueryRowContext(ctx, stream).Scan(&version, &hash); {
+	case errors.Is(err, sql.ErrNoRows):
+		return streamHead{version: 0, hash: events.GenesisHash}, nil
+	case err != nil:
+		return streamHead{}, err
+	}
+	// Committed data: the pending appends of this group are in pending.
+	h := streamHead{version: uint64(version), hash: hash}
+	c.committed[stream] = h
+	return h, nil
+}
+
+// set records the head an append of this group moved stream to.
+func (c *headCache) set(stream string, h streamHead) { c.pending[stream] = h }
+
+// forget drops what the cache knows of stream.
+func (c *headCache) forget(stream string) {
+	delete(c.pending, stream)
+	delete(c.committed, stream)
+}
+
+// commit makes the group's heads committed.
+func (c *headCache) commit() {
+	for s, h := range c.pending {
+		c.committed[s] = h
+	}
+	clear(c.pending)
+}
+
+// abort forgets the group's heads.
+func (c *headCache) abort() { clear(c.pending) }
