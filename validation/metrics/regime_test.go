@@ -9,24 +9,29 @@ import (
 )
 
 // exactPStd is an independent oracle for the rolling volatility: the
-// population standard deviation of xs in exact rational arithmetic, rounded to
-// float64 from a 200-bit square root (what Python's statistics.pstdev computes).
+// population standard deviation of xs from the exact sums Σx and Σx² (binary
+// floating point with 3,000 bits holds every sum and product of float64
+// values exactly), divided and square-rooted at that precision and rounded to
+// float64 once. This is what Python's statistics.pstdev computes.
 func exactPStd(xs []float64) float64 {
 	if len(xs) < 2 {
 		return 0
 	}
-	n := new(big.Rat).SetInt64(int64(len(xs)))
-	sum := new(big.Rat)
+	const prec = 3000
+	nf := func() *big.Float { return new(big.Float).SetPrec(prec) }
+	s1, s2 := nf(), nf()
 	for _, x := range xs {
-		sum.Add(sum, new(big.Rat).SetFloat64(x))
+		bx := nf().SetFloat64(x)
+		s1.Add(s1, bx)
+		s2.Add(s2, bx.Mul(bx, bx))
 	}
-	mu := new(big.Rat).Quo(sum, n)
-	ss := new(big.Rat)
-	for _, x := range xs {
-		d := new(big.Rat).Sub(new(big.Rat).SetFloat64(x), mu)
-		ss.Add(ss, d.Mul(d, d))
+	k := nf().SetInt64(int64(len(xs)))
+	d := nf().Mul(s2, k)
+	d.Sub(d, nf().Mul(s1, s1))
+	if d.Sign() <= 0 {
+		return 0
 	}
-	v := new(big.Float).SetPrec(200).SetRat(ss.Quo(ss, n))
+	v := d.Quo(d, nf().Mul(k, k))
 	f, _ := v.Sqrt(v).Float64()
 	return f
 }
