@@ -88,3 +88,21 @@ func TestDocExampleIsTheDeployExample(t *testing.T) {
 		t.Fatal("the example in docs/configuration.md differs from deploy/worldval.example.yaml")
 	}
 }
+
+// TestDocErrorExampleIsReal checks that the error the docs show for their
+// bad file is the one the decoder reports for it.
+func TestDocErrorExampleIsReal(t *testing.T) {
+	doc := readDoc(t)
+	_, rest, ok := strings.Cut(doc, "For this file:\n\n```yaml\n")
+	if !ok {
+		t.Fatal("docs/configuration.md has no error example")
+	}
+	file, rest, _ := strings.Cut(rest, "```")
+	_, rest, _ = strings.Cut(rest, "```text\n")
+	shown, _, _ := strings.Cut(rest, "\n```")
+	var cfg Config
+	err := decodeConfig("worldval.yaml", []byte(file), &cfg)
+	if err == nil || "worldval serve: "+err.Error() != shown {
+		t.Fatalf("the docs show\n%s\nbut the decoder reports\n%v", shown, err)
+	}
+}
