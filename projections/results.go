@@ -8,8 +8,8 @@ import (
 )
 
 // ruleOrder is the key order of a result map (validation-core §7.10): the
-// core rules, then the extended ones. Rules not listed follow, in the order
-// they were first recorded.
+// core rules, then the extended ones. Rules not listed follow in name order,
+// so the order is a function of the names alone.
 var ruleOrder = map[string]int{
 	"data_currency": 0, "sample": 1, "performance": 2, "risk_constraint": 3, "robustness": 4,
 	"cohort": 5, "portfolio": 6, "benchmark": 7, "stress": 8, "paper_shadow_consistency": 9, "live_monitoring": 10,
@@ -37,18 +37,31 @@ func (rs RuleResults) Get(rule string) (json.RawMessage, bool) {
 	return nil, false
 }
 
-// set records result for rule, replacing a previous one in place or
-// inserting it at its §7.10 position.
+// set returns the results with result recorded for rule, replacing a
+// previous one or inserting it at its place. It never modifies rs: the
+// returned slice is new, so copies of a run view taken earlier (history
+// revisions of the same batch) keep their results.
 func (rs RuleResults) set(rule string, result json.RawMessage) RuleResults {
-	for i := range rs {
-		if rs[i].Rule == rule {
-			rs[i].Result = result
-			return rs
+	out := make(RuleResults, 0, len(rs)+1)
+	for _, r := range rs {
+		if r.Rule != rule {
+			out = append(out, r)
 		}
 	}
-	rs = append(rs, RuleResult{Rule: rule, Result: result})
-	sort.SliceStable(rs, func(i, j int) bool { return rank(rs[i].Rule) < rank(rs[j].Rule) })
-	return rs
+	out = append(out, RuleResult{Rule: rule, Result: result})
+	sortResults(out)
+	return out
+}
+
+// sortResults puts results in §7.10 order, unknown rules last by name.
+func sortResults(rs RuleResults) {
+	sort.Slice(rs, func(i, j int) bool {
+		ri, rj := rank(rs[i].Rule), rank(rs[j].Rule)
+		if ri != rj {
+			return ri < rj
+		}
+		return rs[i].Rule < rs[j].Rule
+	})
 }
 
 func rank(rule string) int {
@@ -82,36 +95,22 @@ func (rs RuleResults) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// UnmarshalJSON decodes a JSON object (or null), keeping its key order.
+// UnmarshalJSON decodes a JSON object (or null) and puts its entries in
+// result-map order.
 func (rs *RuleResults) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
 		return fmt.Errorf("rule results: %w", err)
 	}
-	if tok == nil {
+	if m == nil {
 		*rs = nil
 		return nil
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("rule results: want an object, got %v", tok)
+	out := make(RuleResults, 0, len(m))
+	for name, v := range m {
+		out = append(out, RuleResult{Rule: name, Result: v})
 	}
-	out := RuleResults{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("rule results: %w", err)
-		}
-		name, _ := tok.(string) // object keys are always strings
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("rule results: %s: %w", name, err)
-		}
-		out = out.set(name, v)
-	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("rule results: %w", err)
-	}
+	sortResults(out)
 	*rs = out
 	return nil
 }

@@ -49,6 +49,10 @@ func (s *runState) sameChange(rec *events.Record) bool {
 
 // foldRun applies one decoded run event to s and reports whether it opened a
 // new revision (false: it amended the revision of the same change).
+//
+// It replaces every field it changes and only appends to slices, never
+// writing into memory a previous shallow copy of the view can see: the
+// history projection relies on such copies being stable snapshots.
 func foldRun(s *runState, rec *events.Record, payload any) (newRevision bool, err error) {
 	_, submission := payload.(*events.EvaluationRunSubmitted)
 	if !submission && s.View.RunID == "" {

@@ -59,16 +59,15 @@ func (p *RunHistory) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 	if _, err := foldRun(st, rec, payload); err != nil {
 		return err
 	}
-	// Encode the entry now: the state goes on changing in this batch.
-	entry, err := json.Marshal(HistoryEntry{
+	// A shallow copy of the view is a stable snapshot, because folding
+	// replaces what it changes and never writes into shared slices. The
+	// later events of the same change replace this entry, so a batch
+	// encodes each revision once.
+	t.put(p.revisionKey(rec.Stream, st.View.Revision), &HistoryEntry{
 		Revision:   st.View.Revision,
 		RecordedAt: events.FormatTime(rec.RecordedAt),
 		Payload:    st.View,
 	})
-	if err != nil {
-		return fmt.Errorf("encode revision %d: %w", st.View.Revision, err)
-	}
-	t.put(p.revisionKey(rec.Stream, st.View.Revision), ptr(json.RawMessage(entry)))
 	t.put(head, st)
 	return nil
 }

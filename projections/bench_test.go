@@ -1,0 +1,136 @@
+package projections_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/projections"
+)
+
+// seedBench records runs runs in world w1 (strategies s0..s9, stages
+// backtest/paper), each submitted, evaluated with five rules and, one in
+// ten, overridden: 9 or 10 events per run. Appends run from 16 goroutines so
+// the store's group commit keeps the setup short.
+func seedBench(b *testing.B, runs int) (*fixture, []events.Record) {
+	b.Helper()
+	f := newFixture(b)
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				id, s := fmt.Sprintf("r%06d", i), fmt.Sprintf("s%d", i%10)
+				at := t0.Add(time.Duration(i) * time.Second)
+				f.submit("w1", s, id, []string{"backtest", "paper"}[i%2], at)
+				f.complete("w1", s, id, verdicts[i%3], at)
+				if i%10 == 0 {
+					f.override("w1", s, id, "approved", "2026-03-02T00:00:00Z", "2026-04-01T00:00:00Z", at)
+				}
+			}
+		}()
+	}
+	for i := range runs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return f, f.all()
+}
+
+// benchApply folds recs into a fresh projection per iteration, in batches of
+// batch events (1: the live, event-by-event path).
+func benchApply(b *testing.B, recs []events.Record, batch int, newP func(projections.Store, *events.Registry) (projections.Projection, error)) {
+	reg := events.Catalogue()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := newP(projections.NewMemoryStore(), reg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < len(recs); i += batch {
+			if err := p.ApplyBatch(b.Context(), recs[i:min(len(recs), i+batch)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(recs))/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/event")
+}
+
+func BenchmarkApply(b *testing.B) {
+	_, recs := seedBench(b, 500)
+	ctors := []struct {
+		name string
+		newP func(projections.Store, *events.Registry) (projections.Projection, error)
+	}{
+		{projections.RunCurrentName, func(s projections.Store, r *events.Registry) (projections.Projection, error) {
+			return projections.NewRunCurrent(s, r)
+		}},
+		{projections.RunHistoryName, func(s projections.Store, r *events.Registry) (projections.Projection, error) {
+			return projections.NewRunHistory(s, r)
+		}},
+		{projections.ApprovedOverridesName, func(s projections.Store, r *events.Registry) (projections.Projection, error) {
+			return projections.NewApprovedOverrides(s, r)
+		}},
+	}
+	for _, c := range ctors {
+		for _, batch := range []int{1, 256} {
+			b.Run(fmt.Sprintf("%s/batch=%d", c.name, batch), func(b *testing.B) { benchApply(b, recs, batch, c.newP) })
+		}
+	}
+}
+
+func BenchmarkList(b *testing.B) {
+	f, recs := seedBench(b, 5000)
+	runs, err := projections.NewRunCurrent(projections.NewMemoryStore(), f.reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := runs.ApplyBatch(b.Context(), recs); err != nil {
+		b.Fatal(err)
+	}
+	// A cursor into the middle of the world, so pages are not all the first.
+	mid, err := runs.List(b.Context(), "w1", projections.ListQuery{Limit: 2500})
+	if err != nil {
+		b.Fatal(err)
+	}
+	queries := map[string]projections.ListQuery{
+		"all":                {Limit: 50},
+		"all/middle":         {Limit: 50, Cursor: mid.NextCursor},
+		"verdict=fail":       {Limit: 50, Verdict: "fail"},
+		"strategy+stage":     {Limit: 50, Strategy: "s3", Stage: "paper"}, // scans s3, half match
+		"status=evaluating":  {Limit: 50, Status: projections.StatusEvaluating},
+		"stage+verdict/rare": {Limit: 50, Stage: "backtest", Verdict: "warn"},
+	}
+	for name, q := range queries {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := runs.List(b.Context(), "w1", q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkAsOfRun(b *testing.B) {
+	f, _ := seedBench(b, 200)
+	a, err := projections.NewAsOf(f.es, f.reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := t0.Add(24 * time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.Run(b.Context(), at, "w1", "s3", "r000123"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
