@@ -255,3 +255,13 @@ func assertProblems(t *testing.T, err error, want ...string) {
 		t.Fatalf("problems:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestConfigErrorUnwrapsToFieldErrors lets callers inspect problems with
+// errors.As.
+func TestConfigErrorUnwrapsToFieldErrors(t *testing.T) {
+	_, err := LoadConfig(writeConfig(t, "http:\n  addr: 1\n"), nil, nil)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Path != "http.addr" || fe.Line != 2 || !strings.HasSuffix(fe.File, "worldval.yaml") {
+		t.Fatalf("errors.As gave %+v from %v", fe, err)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // scrape fetches /metrics from a test server mounting m.Handler() and
@@ -231,5 +233,15 @@ func TestHTTPConfigNewServer(t *testing.T) {
 	srv.ErrorLog.Print("http: Accept error: x")
 	if !strings.Contains(buf.String(), "level=WARN") {
 		t.Fatalf("server errors not logged as warnings: %q", buf.String())
+	}
+}
+
+// TestMetricsRegistryTakesCollectors lets components add their own
+// collectors to the service's registry.
+func TestMetricsRegistryTakesCollectors(t *testing.T) {
+	m := NewMetrics()
+	m.Registry().MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "worldval_test_total", Help: "A test counter."}))
+	if !scrape(t, m)["worldval_test_total 0"] {
+		t.Fatal("a collector registered on Registry() is not served")
 	}
 }
