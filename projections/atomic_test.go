@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/worldval/worldval/eventstore"
 	"github.com/worldval/worldval/projections"
 )
 
@@ -104,5 +105,19 @@ func TestConstructorsRefuseNilDependencies(t *testing.T) {
 	}
 	if _, err := projections.NewAsOf(nil, f.reg); err == nil {
 		t.Error("NewAsOf(nil store) succeeded")
+	}
+}
+
+func TestNewByName(t *testing.T) {
+	reg := newFixture(t).reg
+	for _, name := range projections.Names() {
+		p, err := projections.New(name, projections.NewMemoryStore(), reg)
+		if err != nil || p.Name() != name {
+			t.Fatalf("New(%q) = %v, %v", name, p, err)
+		}
+		var _ eventstore.Handler = p.Apply // a projection is a subscription handler
+	}
+	if _, err := projections.New("nope", projections.NewMemoryStore(), reg); err == nil {
+		t.Fatal("New accepted an unknown name")
 	}
 }

@@ -10,9 +10,40 @@
 //
 // [AsOf] answers the same queries as the system knew them at an earlier
 // instant, by folding only the events recorded at or before it into a
-// throw-away in-memory store and asking the same projection code; the current
-// and the historical answers therefore can never disagree in shape.
+// throw-away [MemoryStore] with the same projection code; the current and the
+// historical answers therefore cannot differ in shape.
 //
 // Stores: [MemoryStore] (the embedded profile, and [AsOf]) and, later, a Redis
 // store. Every store passes the conformance suite in projections/storetest.
+//
+// # Running a projection
+//
+// At start, build each projection over its store and catch it up, then keep
+// it current with a subscription from its own checkpoint (the checkpoint in
+// the projection's store, not the event store's checkpoint table, because it
+// is committed atomically with the data):
+//
+//	runs, _ := projections.NewRunCurrent(store, events.Catalogue())
+//	cp, _ := runs.Checkpoint(ctx)
+//	err := eventStore.Subscribe(ctx, cp, runs.Apply) // Apply is an eventstore.Handler
+//
+// For an empty in-memory store, [Rebuild] catches up in large batches first.
+//
+// # Serving the API
+//
+// GET /worlds/{w}/strategies/{s}/runs/{r} is [RunCurrent.Get]; the metrics
+// endpoint answers 409 E_RUN_NOT_EVALUATED when the view's Status is
+// [StatusEvaluating]. GET .../runs/{r}/history is [RunHistory.History].
+// GET /worlds/{w}/runs?strategy=&stage=&status=&verdict=&limit=&cursor= and
+// GET /worlds/{w}/strategies/{s}/runs are [RunCurrent.List] with a
+// [ListQuery]; hand back RunPage.NextCursor as the next cursor. Policies are
+// [Policies.World], [Policies.Version] and [Policies.Default]; the re-review
+// list is [ApprovedOverrides.List].
+//
+// With ?as_of=T (RFC 3339) every GET calls [AsOf] with T instead:
+// [AsOf.Run], [AsOf.History], [AsOf.Runs], [AsOf.Policies], [AsOf.Policy],
+// [AsOf.DefaultPolicy] and [AsOf.ApprovedOverrides] take the arguments of
+// the query they stand for; list cursors work the same way. Errors map to HTTP in
+// one place: [ErrNotFound] → 404, [ErrInvalidQuery] and [ErrInvalidCursor] →
+// 400, anything else → 500. Views carry no links: the HTTP layer adds them.
 package projections

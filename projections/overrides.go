@@ -19,13 +19,17 @@ const ApprovedOverridesName = "approved_overrides"
 // ApprovedOverride is a run whose latest override is approved, with its
 // re-review due date (validation-core §10.1, §10.5).
 type ApprovedOverride struct {
-	WorldID           string  `json:"world_id"`
-	StrategyID        string  `json:"strategy_id"`
-	RunID             string  `json:"run_id"`
-	Stage             string  `json:"stage"`
+	// WorldID, StrategyID and RunID identify the run.
+	WorldID    string `json:"world_id"`
+	StrategyID string `json:"strategy_id"` // See WorldID.
+	RunID      string `json:"run_id"`      // See WorldID.
+	// Stage is the run's stage, which sets the review window.
+	Stage string `json:"stage"`
+	// OverrideReason, OverrideActor and OverrideTimestamp are as recorded,
+	// null when blank (and then listed in MissingFields).
 	OverrideReason    *string `json:"override_reason"`
-	OverrideActor     *string `json:"override_actor"`
-	OverrideTimestamp *string `json:"override_timestamp"`
+	OverrideActor     *string `json:"override_actor"`     // See OverrideReason.
+	OverrideTimestamp *string `json:"override_timestamp"` // See OverrideReason.
 	// ReviewWindowDays is the whole number of days between the override
 	// timestamp and the review due date, null when either is unknown.
 	ReviewWindowDays *int `json:"review_window_days"`
@@ -63,8 +67,10 @@ type OverrideQuery struct {
 // (those without one first, since nobody knows when they are due), then by
 // run.
 type OverridePage struct {
-	Overrides  []ApprovedOverride `json:"overrides"`
-	NextCursor string             `json:"next_cursor,omitempty"`
+	// Overrides are the page's entries.
+	Overrides []ApprovedOverride `json:"overrides"`
+	// NextCursor continues the listing; empty on the last page.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // overrideRun is what the projection keeps per run.

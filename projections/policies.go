@@ -13,6 +13,7 @@ const PoliciesName = "world_policies"
 
 // PolicyInfo describes one published policy version, without its document.
 type PolicyInfo struct {
+	// Version is the per-world version number, from 1.
 	Version int `json:"version"`
 	// Checksum is the SHA-256 of the canonical policy document.
 	Checksum string `json:"checksum"`
@@ -30,6 +31,7 @@ type PolicyInfo struct {
 
 // PolicyVersion is one published policy version with its document.
 type PolicyVersion struct {
+	// WorldID is the world the policy belongs to.
 	WorldID string `json:"world_id"`
 	PolicyInfo
 	// Policy is the policy document as published (JSON).
@@ -38,10 +40,13 @@ type PolicyVersion struct {
 
 // WorldPolicies lists a world's policy versions in ascending order.
 type WorldPolicies struct {
+	// WorldID is the world.
 	WorldID string `json:"world_id"`
 	// DefaultVersion is the default version, 0 when none is set.
-	DefaultVersion int          `json:"default_version"`
-	Versions       []PolicyInfo `json:"versions"`
+	DefaultVersion int `json:"default_version"`
+	// Versions are the published versions in ascending order, without
+	// their documents.
+	Versions []PolicyInfo `json:"versions"`
 }
 
 // Policies is the read model of every world's policy versions and default

@@ -18,7 +18,9 @@ var ruleOrder = map[string]int{
 // RuleResult is one entry of a result map: a rule name and its RuleResult
 // document (validation-core §8.1) as recorded.
 type RuleResult struct {
-	Rule   string
+	// Rule is the rule name (data_currency, sample, …).
+	Rule string
+	// Result is the RuleResult document.
 	Result json.RawMessage
 }
 

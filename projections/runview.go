@@ -20,13 +20,16 @@ const (
 // JSON shape of the spec; a field that is null in the spec is a nil pointer
 // here.
 type RunView struct {
+	// WorldID, StrategyID and RunID are the run's identity (§2.1).
 	WorldID    string `json:"world_id"`
-	StrategyID string `json:"strategy_id"`
-	RunID      string `json:"run_id"`
+	StrategyID string `json:"strategy_id"` // See WorldID.
+	RunID      string `json:"run_id"`      // See WorldID.
 	// Stage is the normalized stage of the submission.
 	Stage string `json:"stage"`
 	// RiskTier is the normalized risk tier of the submission.
-	RiskTier         string  `json:"risk_tier"`
+	RiskTier string `json:"risk_tier"`
+	// ModelCardVersion is the model card version of the submission, null
+	// when it named none.
 	ModelCardVersion *string `json:"model_card_version"`
 	// Status is [StatusEvaluating] or [StatusEvaluated].
 	Status string `json:"status"`
@@ -34,9 +37,11 @@ type RunView struct {
 	// then as computed, with diagnostics.validation_health from the
 	// verdict and later extended-layer patches merged in. Never null: {}
 	// when nothing was submitted.
-	Metrics    json.RawMessage `json:"metrics"`
-	Validation Validation      `json:"validation"`
-	Summary    Summary         `json:"summary"`
+	Metrics json.RawMessage `json:"metrics"`
+	// Validation holds the policy reference and the rule results.
+	Validation Validation `json:"validation"`
+	// Summary holds the verdict and the later human annotations.
+	Summary Summary `json:"summary"`
 	// CreatedAt is when the run was submitted (UTC, seconds, "Z").
 	CreatedAt string `json:"created_at"`
 	// UpdatedAt is when the run last changed (validation-core §2.5).
@@ -72,9 +77,12 @@ type Validation struct {
 
 // ExtendedEntry is one entry of validation.extended_history.
 type ExtendedEntry struct {
-	Revision    int         `json:"revision"`
-	EvaluatedAt string      `json:"evaluated_at"`
-	Results     RuleResults `json:"results"`
+	// Revision is the extended revision, from 1.
+	Revision int `json:"revision"`
+	// EvaluatedAt is when the extended layers ran (UTC, seconds, "Z").
+	EvaluatedAt string `json:"evaluated_at"`
+	// Results are the full merged results after this evaluation.
+	Results RuleResults `json:"results"`
 }
 
 // Summary is the summary block of a run. Before the verdict it holds at
@@ -84,10 +92,15 @@ type Summary struct {
 	// Status is the verdict: pass, warn or fail.
 	Status string `json:"status,omitempty"`
 	// RecommendedStage is omitted when null (validation-core §9.2).
-	RecommendedStage string   `json:"recommended_stage,omitempty"`
-	Active           *bool    `json:"active,omitempty"`
-	ActiveSet        []string `json:"active_set,omitzero"`
-	CampaignID       string   `json:"campaign_id,omitempty"`
+	RecommendedStage string `json:"recommended_stage,omitempty"`
+	// Active tells whether the strategy was selected; absent before the
+	// verdict.
+	Active *bool `json:"active,omitempty"`
+	// ActiveSet is the selected set of the evaluation; absent before the
+	// verdict, [] when nothing was selected.
+	ActiveSet []string `json:"active_set,omitzero"`
+	// CampaignID is the cohort campaign of the submission, if any.
+	CampaignID string `json:"campaign_id,omitempty"`
 	// Note explains a verdict reached without a policy or with errors.
 	Note string `json:"note,omitempty"`
 	// Override holds the override fields once an override was recorded.
@@ -99,10 +112,15 @@ type Summary struct {
 // Override is the override fields of a summary (validation-core §10.1).
 // Reason and actor are null when the latest override did not give them.
 type Override struct {
-	OverrideStatus    string  `json:"override_status"`
-	OverrideReason    *string `json:"override_reason"`
-	OverrideActor     *string `json:"override_actor"`
-	OverrideTimestamp string  `json:"override_timestamp"`
+	// OverrideStatus is approved, rejected or none, as recorded.
+	OverrideStatus string `json:"override_status"`
+	// OverrideReason is the reason given, null when none.
+	OverrideReason *string `json:"override_reason"`
+	// OverrideActor is who decided, null when not given.
+	OverrideActor *string `json:"override_actor"`
+	// OverrideTimestamp is the timestamp as the caller gave it, or the
+	// event time (UTC, seconds, "Z") when it gave none.
+	OverrideTimestamp string `json:"override_timestamp"`
 }
 
 // HistoryEntry is one revision of a run (validation-core §2.5): the full

@@ -82,26 +82,33 @@ type Write interface {
 
 // Put stores Value under Key, replacing any previous value.
 type Put struct {
-	Key   string
+	// Key is the key written.
+	Key string
+	// Value is the new value (not nil); the store takes ownership.
 	Value []byte
 }
 
 // Delete removes Key; deleting a missing key is not an error.
 type Delete struct {
+	// Key is the key removed.
 	Key string
 }
 
 // AddMember adds Member to the sorted set Set; adding a present member is not
 // an error.
 type AddMember struct {
-	Set    string
+	// Set names the sorted set.
+	Set string
+	// Member is the member added.
 	Member string
 }
 
 // RemoveMember removes Member from the sorted set Set; removing a missing
 // member is not an error. A set left empty ceases to exist.
 type RemoveMember struct {
-	Set    string
+	// Set names the sorted set.
+	Set string
+	// Member is the member removed.
 	Member string
 }
 
