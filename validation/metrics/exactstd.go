@@ -65,6 +65,9 @@ func (e *exactStd) pstd(xs []float64) float64 {
 	if sticky {
 		e.root.SetBit(&e.root, 0, 1)
 	}
-	f, _ := e.f.SetPrec(uint(max(64, e.root.BitLen()))).SetInt(&e.root).Float64()
-	return math.Ldexp(f, minExp-shift)
+	// Apply the binary exponent before the single rounding to float64, so
+	// that neither a large intermediate nor a subnormal result rounds twice.
+	e.f.SetPrec(uint(max(64, e.root.BitLen()))).SetInt(&e.root)
+	f, _ := e.f.SetMantExp(&e.f, minExp-shift).Float64()
+	return f
 }

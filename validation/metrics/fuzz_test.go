@@ -132,3 +132,27 @@ func checkFinite(t *testing.T, path string, v any) {
 		}
 	}
 }
+
+// FuzzRegimeCoverage compares the regime classification with the exact
+// oracle on series of coarse grid values (every byte is one return of
+// (b−128)/1000), which produce the ties that matter.
+func FuzzRegimeCoverage(f *testing.F) {
+	f.Add([]byte{130, 126, 130, 126, 130, 126, 140, 100, 130, 126, 130, 126, 140, 100, 128, 128, 128, 128, 128, 128, 200, 60})
+	f.Add([]byte{128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 2 || len(data) > 300 {
+			return
+		}
+		r := make([]float64, len(data))
+		for i, b := range data {
+			r[i] = float64(int(b)-128) / 1000
+		}
+		got, ok := regimeCoverage(r)
+		if !ok {
+			t.Fatal("not ok")
+		}
+		if want := exactRegimes(r); got != want {
+			t.Fatalf("got %+v, want %+v", got, want)
+		}
+	})
+}

@@ -27,9 +27,7 @@ func regimeCoverage(r []float64) (regimes, bool) {
 	if n < 2 {
 		return regimes{}, false
 	}
-	vols := rollingStd(r, regimeWindow)
-	sorted := slices.Clone(vols)
-	slices.Sort(sorted)
+	vols, sorted := rollingStd(r, regimeWindow)
 	q33 := quantile(sorted, 1.0/3.0)
 	q66 := quantile(sorted, 2.0/3.0)
 	var low, high int
@@ -75,9 +73,11 @@ const (
 // that the 1/3 and 2/3 quantiles interpolate between. Every other window is
 // separated from those clusters by more than its error, so its classification
 // is the exact one.
-func rollingStd(r []float64, w int) []float64 {
+//
+// It also returns the volatilities sorted ascending.
+func rollingStd(r []float64, w int) (vols, sorted []float64) {
 	var ex exactStd
-	vols := make([]float64, len(r))
+	vols = make([]float64, len(r))
 	exact := make([]bool, len(r))
 	for t := range r {
 		win := r[max(0, t-w+1) : t+1]
@@ -88,11 +88,55 @@ func rollingStd(r []float64, w int) []float64 {
 		vols[t] = v
 	}
 
-	sorted := slices.Clone(vols)
+	sorted = slices.Clone(vols)
 	slices.Sort(sorted)
-	n := len(sorted)
 	memo := make(map[[regimeWindow]float64]float64)
 	var key [regimeWindow]float64
+	for _, span := range tieClusters(sorted) {
+		lo, hi := span[0], span[1]
+		from, to := sorted[lo], sorted[hi]
+		// Recompute the members exactly and write them back, sorted, over
+		// their ranks (a capacity-limited slice cannot spill over).
+		seg := sorted[lo:lo:hi+1]
+		for t, v := range vols {
+			if v < from || v > to {
+				continue
+			}
+			if !exact[t] {
+				win := r[max(0, t-w+1) : t+1]
+				if len(win) == regimeWindow {
+					copy(key[:], win)
+					slices.Sort(key[:])
+					x, ok := memo[key]
+					if !ok {
+						x = ex.pstd(key[:])
+						memo[key] = x
+					}
+					vols[t] = x
+				} else {
+					vols[t] = ex.pstd(win)
+				}
+				exact[t] = true
+			}
+			seg = append(seg, vols[t])
+		}
+		slices.Sort(seg)
+		if len(seg) != hi-lo+1 {
+			// Cannot happen (sorted is a sorted copy of vols), but a
+			// mismatch must not leave a corrupt order behind.
+			sorted = slices.Clone(vols)
+			slices.Sort(sorted)
+		}
+	}
+	return vols, sorted
+}
+
+// tieClusters returns the disjoint rank ranges [lo, hi] of the sorted
+// volatilities that the 1/3 and 2/3 linear quantiles interpolate between,
+// each widened to its cluster of near-equal values (see [closeTie]).
+func tieClusters(sorted []float64) [][2]int {
+	n := len(sorted)
+	var spans [][2]int
 	for _, p := range [...]float64{1.0 / 3.0, 2.0 / 3.0} {
 		h := float64(n-1) * p
 		lo, hi := int(math.Floor(h)), int(math.Ceil(h))
@@ -102,32 +146,18 @@ func rollingStd(r []float64, w int) []float64 {
 		for hi < n-1 && closeTie(sorted[hi], sorted[hi+1]) {
 			hi++
 		}
-		from, to := sorted[lo], sorted[hi]
-		for t, v := range vols {
-			if exact[t] || v < from || v > to {
-				continue
-			}
-			win := r[max(0, t-w+1) : t+1]
-			if len(win) != regimeWindow {
-				vols[t], exact[t] = ex.pstd(win), true
-				continue
-			}
-			copy(key[:], win)
-			slices.Sort(key[:])
-			x, ok := memo[key]
-			if !ok {
-				x = ex.pstd(key[:])
-				memo[key] = x
-			}
-			vols[t], exact[t] = x, true
+		if k := len(spans) - 1; k >= 0 && lo <= spans[k][1]+1 {
+			spans[k][1] = max(spans[k][1], hi) // overlapping or adjacent: merge
+			continue
 		}
+		spans = append(spans, [2]int{lo, hi})
 	}
-	return vols
+	return spans
 }
 
 // closeTie reports whether the sorted neighbours a ≤ b are within tieTolerance.
 func closeTie(a, b float64) bool {
-	return b-a <= tieTolerance*b
+	return a == b || b-a <= tieTolerance*b
 }
 
 // approxPStd returns the population standard deviation of xs by the two-pass
@@ -146,7 +176,9 @@ func approxPStd(xs []float64) (float64, bool) {
 	var s, maxAbs float64
 	for _, x := range xs {
 		s += x
-		maxAbs = math.Max(maxAbs, math.Abs(x))
+		if a := math.Abs(x); a > maxAbs {
+			maxAbs = a
+		}
 	}
 	mu := s / float64(k)
 	var ss float64

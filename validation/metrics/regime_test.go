@@ -139,13 +139,20 @@ func TestExactStdMatchesOracle(t *testing.T) {
 			t.Errorf("pstd(%v) = %v, want exactly 0", xs, v)
 		}
 	}
-	near(t, "subnormals", ex.pstd([]float64{0, 1e-320}), exactPStd([]float64{0, 1e-320}), 1e-323)
+	for _, xs := range [][]float64{
+		{0, 1e-320}, {5e-324, 0, 0}, {-0.02, 1e300}, {math.MaxFloat64, -math.MaxFloat64}, {1e300, -1e300, 5e-324},
+	} {
+		if got, want := ex.pstd(xs), exactPStd(xs); got != want || math.IsInf(got, 0) {
+			t.Errorf("pstd(%v) = %v, want %v", xs, got, want)
+		}
+	}
 }
 
 // TestRollingStdConstantWindows: windows of equal values give exactly 0, and
 // every volatility is within the proven bound of the exact one.
 func TestRollingStdConstantWindows(t *testing.T) {
-	for _, v := range rollingStd(repeat(0.1, 50), regimeWindow) {
+	vols, _ := rollingStd(repeat(0.1, 50), regimeWindow)
+	for _, v := range vols {
 		if v != 0 {
 			t.Fatalf("constant window: %v, want exactly 0", v)
 		}
@@ -155,7 +162,11 @@ func TestRollingStdConstantWindows(t *testing.T) {
 	for i := range r {
 		r[i] = rng.NormFloat64() * 0.02
 	}
-	for i, v := range rollingStd(r, regimeWindow) {
+	vols, sorted := rollingStd(r, regimeWindow)
+	if !slices.IsSorted(sorted) || len(sorted) != len(vols) {
+		t.Fatal("sorted volatilities are not sorted")
+	}
+	for i, v := range vols {
 		want := exactPStd(r[max(0, i-regimeWindow+1) : i+1])
 		if math.Abs(v-want) > approxMaxRelErr*want {
 			t.Fatalf("v[%d] = %v, exact %v", i, v, want)
