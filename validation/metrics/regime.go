@@ -97,7 +97,7 @@ func rollingStd(r []float64, w int) (vols, sorted []float64) {
 		from, to := sorted[lo], sorted[hi]
 		// Recompute the members exactly and write them back, sorted, over
 		// their ranks (a capacity-limited slice cannot spill over).
-		seg := sorted[lo:lo:hi+1]
+		seg := sorted[lo : lo : hi+1]
 		for t, v := range vols {
 			if v < from || v > to {
 				continue
