@@ -36,14 +36,6 @@ type Config struct {
 	Log LogConfig `yaml:"log"`
 	// Auth configures the bearer tokens that authenticate API callers.
 	Auth AuthConfig `yaml:"auth"`
-
-	// HTTPAddr mirrors HTTP.Addr for code written before the http block
-	// existed: [Config.SetDefaults] uses it when HTTP.Addr is empty, then
-	// copies HTTP.Addr back into it. It is not a configuration key.
-	//
-	// Deprecated: use HTTP.Addr. This field goes once processor/service.go
-	// reads HTTP.Addr.
-	HTTPAddr string `yaml:"-"`
 }
 
 // SetDefaults fills every empty field with its default. Defaults that depend
@@ -58,11 +50,7 @@ func (c *Config) SetDefaults() {
 	if c.Log.Format == "" && c.Profile == ProfileProduction {
 		c.Log.Format = LogFormatJSON
 	}
-	if c.HTTP.Addr == "" {
-		c.HTTP.Addr = c.HTTPAddr
-	}
 	c.HTTP.SetDefaults()
-	c.HTTPAddr = c.HTTP.Addr
 	c.Log.SetDefaults()
 }
 

@@ -32,9 +32,8 @@ func TestLoadConfigDefaultsWithoutFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		DataDir:  "data",
-		Profile:  ProfileEmbedded,
-		HTTPAddr: "127.0.0.1:8080",
+		DataDir: "data",
+		Profile: ProfileEmbedded,
 		HTTP: HTTPConfig{
 			Addr:              "127.0.0.1:8080",
 			ReadHeaderTimeout: 10 * time.Second,
@@ -73,9 +72,8 @@ func TestExampleFileLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		DataDir:  "/var/lib/worldval",
-		Profile:  ProfileProduction,
-		HTTPAddr: "0.0.0.0:8080",
+		DataDir: "/var/lib/worldval",
+		Profile: ProfileProduction,
 		HTTP: HTTPConfig{
 			Addr:              "0.0.0.0:8080",
 			ReadHeaderTimeout: 10 * time.Second,
@@ -221,21 +219,6 @@ func TestLoadConfigRefusesHugeFile(t *testing.T) {
 	path := writeConfig(t, "# "+strings.Repeat("x", maxConfigSize)+"\n")
 	if _, err := LoadConfig(path, nil, nil); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("err = %v, want a size refusal", err)
-	}
-}
-
-// TestDeprecatedHTTPAddrMirrors keeps code that still sets or reads
-// Config.HTTPAddr working until it moves to HTTP.Addr.
-func TestDeprecatedHTTPAddrMirrors(t *testing.T) {
-	cfg := Config{HTTPAddr: "127.0.0.1:0"}
-	cfg.SetDefaults()
-	if cfg.HTTP.Addr != "127.0.0.1:0" || cfg.HTTPAddr != "127.0.0.1:0" {
-		t.Fatalf("HTTPAddr not honoured: %+v", cfg)
-	}
-	cfg = Config{HTTP: HTTPConfig{Addr: "127.0.0.1:1"}, HTTPAddr: "127.0.0.1:2"}
-	cfg.SetDefaults()
-	if cfg.HTTPAddr != "127.0.0.1:1" {
-		t.Fatalf("HTTP.Addr must win and be mirrored: %+v", cfg)
 	}
 }
 

@@ -7,24 +7,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore/sqlite"
 )
 
-// shutdownGrace bounds how long in-flight HTTP requests may take to finish
-// once the service is asked to stop.
-const shutdownGrace = 10 * time.Second
-
 // Service is one running worldval process: the event store, the HTTP API and
 // the background workers. Build it with [New], run it with [Service.Run].
 type Service struct {
-	cfg    Config
-	log    *slog.Logger
-	store  *sqlite.Store
-	server *http.Server
-	ln     net.Listener
+	cfg     Config
+	log     *slog.Logger
+	store   *sqlite.Store
+	auth    *Authenticator
+	metrics *Metrics
+	server  *http.Server
+	ln      net.Listener
 }
 
 // New opens what the configuration names (the event store, the listener) and
@@ -37,22 +34,28 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	auth, err := NewAuthenticator(cfg.Auth, nil)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	metrics := NewMetrics()
 	store, err := sqlite.Open(ctx, EventStorePath(cfg.DataDir), sqlite.WithRegistry(events.Catalogue()))
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
-	s := &Service{cfg: cfg, log: log, store: store, ln: ln}
+	s := &Service{cfg: cfg, log: log, store: store, auth: auth, metrics: metrics, ln: ln}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", healthHandler())
 	mux.Handle("GET /readyz", readyHandler(map[string]ReadinessCheck{
 		"event_store": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
 	}))
-	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	mux.Handle("GET /metrics", auth.Require(ScopeRead, metrics.Handler()))
+	s.server = cfg.HTTP.NewServer(metrics.InstrumentHTTP(mux), log)
 	return s, nil
 }
 
@@ -72,7 +75,7 @@ func (s *Service) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	if err := s.server.Shutdown(shutdownCtx); err != nil {
 		serveErr = errors.Join(serveErr, fmt.Errorf("http shutdown: %w", err))
