@@ -134,7 +134,7 @@ func TestExactStdMatchesOracle(t *testing.T) {
 			t.Fatalf("case %d: order changed the result: %v vs %v", c, again, got)
 		}
 	}
-	for _, xs := range [][]float64{{0.1, 0.1, 0.1}, {-0.0, 0.0}, {5e-324, 5e-324}} {
+	for _, xs := range [][]float64{{0.1, 0.1, 0.1}, {math.Copysign(0, -1), 0}, {5e-324, 5e-324}} {
 		if v := ex.pstd(xs); v != 0 {
 			t.Errorf("pstd(%v) = %v, want exactly 0", xs, v)
 		}
