@@ -11,19 +11,6 @@ const (
 	cvMinFoldSize = 30
 )
 
-// complexityWeights are the weights w_k of validation-core §4.5.7, in a fixed
-// order so that the floating-point sum is deterministic.
-var complexityWeights = [...]struct {
-	key    string
-	weight float64
-}{
-	{"n_features", 0.2},
-	{"feature_dim", 0.2},
-	{"n_parameters", 0.2},
-	{"code_cc", 0.1},
-	{"nodes", 0.1},
-}
-
 // quantile returns the linear (Hyndman–Fan type 7, numpy "linear") quantile of
 // the ascending-sorted non-empty slice s at probability p (validation-core
 // §4.5.1).
@@ -121,7 +108,18 @@ func strategyComplexity(diag map[string]any) opt {
 		score += math.Log1p(si)
 	}
 	if extra, ok := diag["extra_metrics"].(map[string]any); ok {
-		for _, w := range complexityWeights {
+		// The weights w_k of §4.5.7, in a fixed order so that the
+		// floating-point sum is deterministic.
+		for _, w := range [...]struct {
+			key    string
+			weight float64
+		}{
+			{"n_features", 0.2},
+			{"feature_dim", 0.2},
+			{"n_parameters", 0.2},
+			{"code_cc", 0.1},
+			{"nodes", 0.1},
+		} {
 			if v, ok := Number(extra[w.key]); ok && v >= 0 {
 				score += w.weight * math.Log1p(v)
 			}

@@ -29,9 +29,11 @@ func Normalize(submitted map[string]any) map[string]any {
 	return doc
 }
 
-// isFlat reports whether doc has none of the structured block keys.
+// isFlat reports whether doc has none of the keys that mark a structured
+// payload (validation-core §3): returns, sample, risk, robustness, diagnostics.
+// Benchmark and stress alone do not.
 func isFlat(doc map[string]any) bool {
-	for _, k := range structuredKeys {
+	for _, k := range [...]string{"returns", "sample", "risk", "robustness", "diagnostics"} {
 		if _, ok := doc[k]; ok {
 			return false
 		}

@@ -9,10 +9,6 @@ import (
 // JSON objects) without mutating the caller's copy, and the merge rule of
 // validation-core §4.11: submitted finite values win, derivations fill nulls.
 
-// structuredKeys are the blocks whose presence marks a structured payload
-// (validation-core §3); a metrics object with none of them is flat.
-var structuredKeys = [...]string{"returns", "sample", "risk", "robustness", "diagnostics"}
-
 // Result is a metrics document produced by a derivation together with the
 // dotted paths it filled, in the order they were written.
 type Result struct {

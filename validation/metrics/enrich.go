@@ -81,10 +81,17 @@ func EnrichPaperShadow(metrics map[string]any, baseline Baseline) Result {
 }
 
 // PortfolioBaseline is the portfolio the candidate joins (validation-core
-// §4.7.3). Nil fields are unknown. Sharpe is per period; VaR99 and ES99 are
-// losses in return units.
+// §4.7.3, computed by the extended worker or the risk hub). Nil or non-finite
+// fields are unknown.
 type PortfolioBaseline struct {
-	Sharpe, VaR99, ES99 *float64
+	// Sharpe is the baseline portfolio's per-period Sharpe ratio.
+	Sharpe *float64
+	// VaR99 is the baseline portfolio's 99 % value at risk, a loss in return
+	// units (≥ 0).
+	VaR99 *float64
+	// ES99 is the baseline portfolio's 99 % expected shortfall, a loss in
+	// return units (≥ 0).
+	ES99 *float64
 }
 
 // esMultiplier is the ES/VaR ratio of the portfolio proxies (§4.7.3).

@@ -5,11 +5,6 @@ import (
 	"strconv"
 )
 
-// liveWindows are the trailing windows, in periods, of the live monitoring
-// metrics (validation-core §4.6). The first (smallest) one feeds the aliases
-// live_sharpe, realized_sharpe, live_max_drawdown and realized_max_drawdown.
-var liveWindows = [...]int{30, 60, 90}
-
 // liveReturns finds the realised return series of validation-core §4.6: the
 // first of diagnostics.live_returns, top-level live_returns and live.returns
 // that is an array of finite numbers.
@@ -85,7 +80,8 @@ func DeriveLive(metrics map[string]any) Result {
 		return f.result()
 	}
 	var first, firstDD opt
-	for i, w := range liveWindows {
+	// Trailing windows in periods; the first (smallest) one feeds the aliases.
+	for i, w := range [...]int{30, 60, 90} {
 		tail := r
 		if w < len(r) {
 			tail = r[len(r)-w:]

@@ -28,9 +28,10 @@ type Params struct {
 	// subtracted from every gross return before the Sharpe ratios and the
 	// drawdown are computed.
 	TransactionCost float64
-	// OptionalMetrics also derives the metrics that QMTL declares but never computes
-	// (validation-core §4.10): returns.sortino_ratio,
-	// returns.sharpe_annualized and robustness.min_track_record_length. They
+	// OptionalMetrics also derives the metrics that QMTL declares but never
+	// computes (validation-core §4.10): returns.sortino_ratio (per period),
+	// returns.sharpe_annualized (× √PeriodsPerYear) and
+	// robustness.min_track_record_length (in periods, α = 0.05, SR* = 0). They
 	// are off by default so that stored documents match the reference.
 	OptionalMetrics bool
 }
