@@ -49,6 +49,7 @@ func BenchmarkAppend(b *testing.B) {
 			evs := make([]events.Event, n)
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := cpuTime(b)
 			for i := 0; i < b.N; i++ {
 				key := fmt.Sprintf("bench/%d", i)
 				for k := range evs {
@@ -59,6 +60,7 @@ func BenchmarkAppend(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+			reportCPU(b, cpu, b.N*n)
 		})
 	}
 }
@@ -72,6 +74,7 @@ func BenchmarkAppendConcurrent16(b *testing.B) {
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime(b)
 	var wg sync.WaitGroup
 	for w := range appenders {
 		wg.Go(func() {
@@ -91,4 +94,5 @@ func BenchmarkAppendConcurrent16(b *testing.B) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	reportCPU(b, cpu, b.N)
 }

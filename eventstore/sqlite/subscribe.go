@@ -57,8 +57,12 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, h eventstore.Handle
 		wake := s.notify.wait()
 		recs, err := s.ReadAll(ctx, pos, subscribeBatch)
 		if err != nil {
-			if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			switch {
+			case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 				return ctx.Err()
+			case s.isClosed() && !errors.Is(err, eventstore.ErrClosed):
+				// The read raced with Close.
+				return fmt.Errorf("subscribe after %d: %w (%w)", pos, eventstore.ErrClosed, err)
 			}
 			return fmt.Errorf("subscribe after %d: %w", pos, err)
 		}
