@@ -107,3 +107,31 @@ validation: {on_missing_metric: warn}
 		t.Errorf("no profile %+v", none)
 	}
 }
+
+func TestClassify(t *testing.T) {
+	cases := map[string]Group{
+		"lag_seconds": GroupDataCurrency, "Stale_days": GroupDataCurrency, "freshness": GroupDataCurrency,
+		"as_of_lag": GroupDataCurrency, "coverage_ratio": GroupDataCurrency, "lagoon_trades": GroupDataCurrency,
+		"sample_days": GroupSample, "history_len": GroupSample, "effective_history_years": GroupSample,
+		"n_trades_total": GroupSample, "num_trades": GroupSample, "trades_60d": GroupSample, "avg_Trade_size": GroupSample,
+		"adv_utilization_p95": GroupRisk, "participation_rate_p95": GroupRisk, "exposure_gross": GroupRisk,
+		"var_p01": GroupRisk, "es_p01": GroupRisk, "estimated_x": GroupRisk, "beta": GroupRisk,
+		"correlation_max": GroupRisk, "leverage": GroupRisk, "tail_ratio": GroupRisk,
+		"sharpe": GroupPerformance, "max_drawdown": GroupPerformance, "gain_to_pain_ratio": GroupPerformance,
+		"deflated_sharpe_ratio": GroupPerformance, "returns.sharpe": GroupPerformance, "adv": GroupPerformance,
+		"stress.crash.var_99": GroupPerformance, "sample.n_trades_total": GroupSample, "risk.var_99": GroupPerformance,
+	}
+	for m, want := range cases {
+		if got := Classify(m); got != want {
+			t.Errorf("Classify(%q) = %v, want %v", m, got, want)
+		}
+	}
+	if GroupRisk.String() != "risk" || GroupPerformance.String() != "performance" || GroupSample.String() != "sample" || GroupDataCurrency.String() != "data_currency" {
+		t.Errorf("names")
+	}
+	p := mustParse(t, "thresholds: {a: {metric: lag_s}, b: {metric: trades_60d, min: 1}, c: {metric: sharpe}}\nvalidation_profiles: {p: {sample: {min_trades_total: 5}}}")
+	m := p.Materialize("", false)
+	if !reflect.DeepEqual(m.DataCurrencyMetrics, []string{"lag_s"}) || len(m.SampleThresholds) != 2 || m.SampleThresholds[1].Metric != "n_trades_total" {
+		t.Errorf("groups %v %+v", m.DataCurrencyMetrics, m.SampleThresholds)
+	}
+}

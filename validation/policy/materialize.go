@@ -20,6 +20,12 @@ type Materialized struct {
 	TopK        *TopK
 	Correlation *Correlation
 	Hysteresis  *Hysteresis
+	// DataCurrencyMetrics are the metrics of the data-currency-group
+	// thresholds, in threshold order (DataCurrency requires them).
+	DataCurrencyMetrics []string
+	// SampleThresholds are the sample-group thresholds (Sample re-checks
+	// them).
+	SampleThresholds []Threshold
 	// Validation holds the effective modes (defaults applied, fail-closed
 	// enforcement applied).
 	Validation Validation
@@ -72,6 +78,14 @@ func (p *Policy) materialize(name string, hasProfile, failClosed bool) Materiali
 			for _, t := range m.Profile.Thresholds() {
 				m.Thresholds = setThreshold(m.Thresholds, t)
 			}
+		}
+	}
+	for _, t := range m.Thresholds {
+		switch Classify(t.Metric) {
+		case GroupDataCurrency:
+			m.DataCurrencyMetrics = append(m.DataCurrencyMetrics, t.Metric)
+		case GroupSample:
+			m.SampleThresholds = append(m.SampleThresholds, t)
 		}
 	}
 	m.snapshot, m.hash = rulesetHash(&m)

@@ -3,7 +3,7 @@ package rules
 import "github.com/worldval/worldval/validation/policy"
 
 func (e *engine) specBenchmark() spec {
-	return metaSpec(Benchmark, e.m.Benchmark.Meta, policy.Soft, policy.Quant, "benchmark")
+	return metaSpec(Benchmark, e.m.Benchmark.Meta, policy.Soft, policy.Quant, tagsBenchmark)
 }
 
 // benchmark checks the Sharpe uplift over the benchmark, vs_benchmark_sharpe
@@ -13,13 +13,13 @@ func (e *engine) benchmark(i int) RuleResult {
 	sharpe, hasSharpe := flat["sharpe"]
 	bs, hasBS := flat["benchmark_sharpe"]
 	up, hasUp := flat["vs_benchmark_sharpe"]
-	details := map[string]any{
-		"stage":               e.stageValue(),
-		"sharpe":              optional(sharpe, hasSharpe),
-		"benchmark_sharpe":    optional(bs, hasBS),
-		"vs_benchmark_sharpe": optional(up, hasUp),
+	details := Details{
+		{"stage", e.stageValue()},
+		{"sharpe", optional(sharpe, hasSharpe)},
+		{"benchmark_sharpe", optional(bs, hasBS)},
+		{"vs_benchmark_sharpe", optional(up, hasUp)},
 	}
 	var c checks
-	c.lowerBound(e.m.Benchmark.MinVsBenchmarkSharpe, up, hasUp, "benchmark_uplift_missing", "benchmark_uplift_below_min", "min_vs_benchmark_sharpe", details)
+	c.lowerBound(e.m.Benchmark.MinVsBenchmarkSharpe, up, hasUp, "benchmark_uplift_missing", "benchmark_uplift_below_min", "min_vs_benchmark_sharpe", &details)
 	return c.result(e.specBenchmark(), "benchmark_ok", "Benchmark comparison satisfied", details)
 }

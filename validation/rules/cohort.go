@@ -8,7 +8,7 @@ import (
 )
 
 func (e *engine) specCohort() spec {
-	return metaSpec(Cohort, e.m.Cohort.Meta, policy.Soft, policy.Risk, "cohort")
+	return metaSpec(Cohort, e.m.Cohort.Meta, policy.Soft, policy.Risk, tagsCohort)
 }
 
 // cohortStats computes the cohort's median Sharpe and DSR and its top-k set
@@ -63,17 +63,17 @@ func (e *engine) cohort(i int, x *extScope) RuleResult {
 	if x.cohortTop != nil {
 		inTop = x.cohortTop[i]
 	}
-	details := map[string]any{
-		"median_sharpe":         optional(x.medianSharpe, x.hasMedianSharpe),
-		"median_dsr":            optional(x.medianDSR, x.hasMedianDSR),
-		"top_k":                 topK,
-		"selected_in_top_k":     inTop,
-		"sharpe":                optional(sharpe, hasSharpe),
-		"deflated_sharpe_ratio": optional(dsr, hasDSR),
+	details := Details{
+		{"median_sharpe", optional(x.medianSharpe, x.hasMedianSharpe)},
+		{"median_dsr", optional(x.medianDSR, x.hasMedianDSR)},
+		{"top_k", topK},
+		{"selected_in_top_k", inTop},
+		{"sharpe", optional(sharpe, hasSharpe)},
+		{"deflated_sharpe_ratio", optional(dsr, hasDSR)},
 	}
 	var c checks
-	c.lowerBound(cfg.SharpeMedianMin, x.medianSharpe, x.hasMedianSharpe, "median_sharpe_missing", "cohort_median_sharpe_below_min", "sharpe_median_min", details)
-	c.lowerBound(cfg.DSRMedianMin, x.medianDSR, x.hasMedianDSR, "median_dsr_missing", "cohort_median_dsr_below_min", "dsr_median_min", details)
+	c.lowerBound(cfg.SharpeMedianMin, x.medianSharpe, x.hasMedianSharpe, "median_sharpe_missing", "cohort_median_sharpe_below_min", "sharpe_median_min", &details)
+	c.lowerBound(cfg.DSRMedianMin, x.medianDSR, x.hasMedianDSR, "median_dsr_missing", "cohort_median_dsr_below_min", "dsr_median_min", &details)
 	if cfg.TopK != nil {
 		switch {
 		case x.cohortTop == nil:

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 
@@ -8,7 +9,7 @@ import (
 )
 
 func (e *engine) specDataCurrency() spec {
-	return spec{DataCurrency, policy.Blocking, policy.Ops, []string{"data_currency"}}
+	return spec{DataCurrency, policy.Blocking, policy.Ops, tagsDataCurrency}
 }
 
 // dataCurrency checks that the metrics of data-currency thresholds are
@@ -57,19 +58,36 @@ func (e *engine) dataCurrency(i int) RuleResult {
 		sort.Strings(sorted)
 		r.Reason = "Missing metrics: " + strings.Join(sorted, ", ")
 	}
-	r.Details = map[string]any{
-		"missing_metrics":          missing,
-		"available_metrics":        sortedNames(flat),
-		"policy_on_missing_metric": mode,
+	r.Details = Details{
+		{"missing_metrics", missing},
+		{"available_metrics", newMetricNames(flat)},
+		{"policy_on_missing_metric", mode},
 	}
 	return r
 }
 
-func sortedNames(m map[string]float64) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
+// MetricNames is the value of data_currency's details.available_metrics: the
+// names of the flat metric map the rules saw, which encode (and read, through
+// Names) in lexicographic order. It refers to that map, and lists and sorts
+// its names only when asked, because most evaluations never look at the list
+// before it is serialized.
+type MetricNames struct {
+	flat map[string]float64 // read only
+}
+
+func newMetricNames(m map[string]float64) MetricNames { return MetricNames{flat: m} }
+
+// Names returns the names in lexicographic order, as a new slice.
+func (n MetricNames) Names() []string {
+	out := make([]string, 0, len(n.flat))
+	for k := range n.flat {
+		out = append(out, k)
 	}
-	sort.Strings(names)
-	return names
+	sort.Strings(out)
+	return out
+}
+
+// MarshalJSON encodes the sorted names as a JSON array.
+func (n MetricNames) MarshalJSON() ([]byte, error) {
+	return json.Marshal(n.Names())
 }

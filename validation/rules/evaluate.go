@@ -65,7 +65,7 @@ func evaluate(p *policy.Policy, in SetInput, fault string) SetOutcome {
 			NamedResult{Robustness, e.protect(e.specRobustness(), func() RuleResult { return e.robustness(i) })},
 		)
 		results = e.extended(i, ext, results)
-		active := e.active[i]
+		active := e.st[i].active
 		so := StrategyOutcome{StrategyID: e.cands[i].id}
 		so.Validation = Validation{
 			PolicyVersion:  out.PolicyVersion,
@@ -102,8 +102,9 @@ type cand struct {
 
 // engine holds the state of one evaluation.
 type engine struct {
-	m     policy.Materialized
-	stage string
+	m        policy.Materialized
+	stage    string
+	stageAny any // stage as reported in details: the string, or nil
 	mode  string // on_missing_metric
 	cands []cand
 	prev  []string
@@ -112,13 +113,18 @@ type engine struct {
 
 	dcRequired []string           // metrics of data-currency thresholds
 	sampleTh   []policy.Threshold // sample-group thresholds
-	viol       [][]Violation      // per candidate, over all thresholds
-	rank       []int              // -1 when the candidate has no rank
-	topkKept   []bool
-	blockedBy  [][]blocker
-	hysBlocked []string // "", "exit" or "enter"
-	active     []bool
+	st         []candState        // per candidate, parallel to cands
 	selected   []string
+}
+
+// candState is what thresholds and selection established for a candidate.
+type candState struct {
+	viol      []Violation // over all thresholds
+	rank      int         // -1 when the candidate has no rank
+	topkKept  bool
+	blockedBy []blocker
+	hys       string // "", "exit" or "enter"
+	active    bool
 }
 
 func newEngine(p *policy.Policy, in SetInput, fault string) *engine {
@@ -130,6 +136,9 @@ func newEngine(p *policy.Policy, in SetInput, fault string) *engine {
 		fault: fault,
 	}
 	e.mode = e.m.Validation.OnMissingMetric
+	if in.Stage != "" {
+		e.stageAny = in.Stage
+	}
 	e.cands = make([]cand, 0, len(in.Candidates))
 	for _, c := range in.Candidates {
 		flat := c.Flat
@@ -152,19 +161,12 @@ func newEngine(p *policy.Policy, in SetInput, fault string) *engine {
 	return e
 }
 
-// thresholds evaluates every threshold for every candidate and groups the
-// thresholds by metric class.
+// thresholds evaluates every threshold for every candidate.
 func (e *engine) thresholds() {
-	for _, t := range e.m.Thresholds {
-		switch classify(t.Metric) {
-		case groupDataCurrency:
-			e.dcRequired = append(e.dcRequired, t.Metric)
-		case groupSample:
-			e.sampleTh = append(e.sampleTh, t)
-		}
-	}
-	e.viol = make([][]Violation, len(e.cands))
+	e.dcRequired = e.m.DataCurrencyMetrics
+	e.sampleTh = e.m.SampleThresholds
+	e.st = make([]candState, len(e.cands))
 	for i := range e.cands {
-		e.viol[i] = checkThresholds(e.m.Thresholds, e.cands[i].flat, e.mode)
+		e.st[i].viol = checkThresholds(e.m.Thresholds, e.cands[i].flat, e.mode)
 	}
 }

@@ -275,3 +275,51 @@ func TestEvaluateConcurrent(t *testing.T) {
 }
 
 var _ = policy.Blocking
+
+func TestAvailableMetricsJSON(t *testing.T) {
+	out := Evaluate(pol(t, "{}"), Input{StrategyID: "s", Metrics: doc("z", 1, "returns.sharpe", 2)})
+	r, _ := out.Validation.Results.Get(DataCurrency)
+	js, err := json.Marshal(r.Details.Map()["available_metrics"])
+	if err != nil || string(js) != `["returns.sharpe","sharpe","z"]` {
+		t.Errorf("%s %v", js, err)
+	}
+	var back map[string]any
+	raw, _ := json.Marshal(r)
+	_ = json.Unmarshal(raw, &back)
+	if got := back["details"].(map[string]any)["available_metrics"]; !reflect.DeepEqual(got, []any{"returns.sharpe", "sharpe", "z"}) {
+		t.Errorf("decoded %v", got)
+	}
+}
+
+func TestDetailsJSON(t *testing.T) {
+	d := Details{{"b", 1.5}, {"a", nil}}
+	d.Set("a", "x")
+	d.Set("c", []string{"y"})
+	js, err := json.Marshal(d)
+	if err != nil || string(js) != `{"b":1.5,"a":"x","c":["y"]}` {
+		t.Errorf("%s %v", js, err)
+	}
+	var back Details
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := back.Get("c"); !reflect.DeepEqual(v, []any{"y"}) || back[0].Key != "b" {
+		t.Errorf("back %#v", back)
+	}
+	if _, ok := back.Get("zz"); ok {
+		t.Errorf("phantom key")
+	}
+	var empty Details
+	if js, _ := json.Marshal(empty); string(js) != "{}" {
+		t.Errorf("nil details %s", js)
+	}
+	if err := json.Unmarshal([]byte("null"), &back); err != nil || back != nil {
+		t.Errorf("null")
+	}
+	if err := json.Unmarshal([]byte("[]"), &back); err == nil {
+		t.Errorf("array accepted")
+	}
+	if _, err := json.Marshal(Details{{"f", func() {}}}); err == nil {
+		t.Errorf("unencodable accepted")
+	}
+}

@@ -70,19 +70,16 @@ func (e *engine) extended(i int, x extScope, results Results) Results {
 	}
 	if x.live != nil {
 		live := *x.live
-		live.Tags = append([]string(nil), live.Tags...)
-		live.Details = copyDetails(live.Details)
+		if i > 0 {
+			live.Details = copyDetails(live.Details) // each strategy owns its details
+		}
 		results = append(results, NamedResult{LiveMonitoring, live})
 	}
 	return results
 }
 
-func copyDetails(d map[string]any) map[string]any {
-	out := make(map[string]any, len(d))
-	for k, v := range d {
-		out[k] = v
-	}
-	return out
+func copyDetails(d Details) Details {
+	return append(Details(nil), d...)
 }
 
 // checks accumulates the outcome of a multi-check extended rule: status is
@@ -95,16 +92,20 @@ type checks struct {
 
 func (c *checks) warn(reason string) {
 	c.status = worse(c.status, Warn)
-	c.reasons = append(c.reasons, reason)
+	c.add(reason)
 }
 
 func (c *checks) fail(reason string) {
 	c.status = Fail
+	c.add(reason)
+}
+
+func (c *checks) add(reason string) {
 	c.reasons = append(c.reasons, reason)
 }
 
 // result builds the rule result from the accumulated checks.
-func (c *checks) result(s spec, okCode, okReason string, details map[string]any) RuleResult {
+func (c *checks) result(s spec, okCode, okReason string, details Details) RuleResult {
 	r := RuleResult{Status: Pass, Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: details,
 		ReasonCode: okCode, Reason: okReason}
 	if c.status != "" {
@@ -119,7 +120,7 @@ func (c *checks) result(s spec, okCode, okReason string, details map[string]any)
 
 // lowerBound runs a "value ≥ limit" check: an absent value warns, a smaller
 // one fails and records the limit in details under limitKey.
-func (c *checks) lowerBound(limit *float64, v float64, ok bool, missing, failing, limitKey string, details map[string]any) {
+func (c *checks) lowerBound(limit *float64, v float64, ok bool, missing, failing, limitKey string, details *Details) {
 	if limit == nil {
 		return
 	}
@@ -128,12 +129,12 @@ func (c *checks) lowerBound(limit *float64, v float64, ok bool, missing, failing
 		c.warn(missing)
 	case v < *limit:
 		c.fail(failing)
-		details[limitKey] = *limit
+		details.Set(limitKey, *limit)
 	}
 }
 
 // upperBound runs a "value ≤ limit" check.
-func (c *checks) upperBound(limit *float64, v float64, ok bool, missing, failing, limitKey string, details map[string]any) {
+func (c *checks) upperBound(limit *float64, v float64, ok bool, missing, failing, limitKey string, details *Details) {
 	if limit == nil {
 		return
 	}
@@ -142,16 +143,13 @@ func (c *checks) upperBound(limit *float64, v float64, ok bool, missing, failing
 		c.warn(missing)
 	case v > *limit:
 		c.fail(failing)
-		details[limitKey] = *limit
+		details.Set(limitKey, *limit)
 	}
 }
 
 // stageValue is the request stage as reported in details (null when none).
 func (e *engine) stageValue() any {
-	if e.stage == "" {
-		return nil
-	}
-	return e.stage
+	return e.stageAny
 }
 
 // firstPresent returns the first of names present in the flat map (CD9:
@@ -165,6 +163,6 @@ func firstPresent(flat map[string]float64, names ...string) (float64, bool) {
 	return 0, false
 }
 
-func metaSpec(name string, meta policy.Meta, sev policy.Severity, owner policy.Owner, tag string) spec {
-	return spec{name, meta.SeverityOr(sev), meta.OwnerOr(owner), []string{tag}}
+func metaSpec(name string, meta policy.Meta, sev policy.Severity, owner policy.Owner, tags []string) spec {
+	return spec{name, meta.SeverityOr(sev), meta.OwnerOr(owner), tags}
 }

@@ -26,7 +26,9 @@ type Input struct {
 	// evaluate-time enrichment.
 	Metrics map[string]any
 	// Flat optionally carries metrics.Flatten(Metrics) when the caller has
-	// it already; Evaluate computes it when nil.
+	// it already; Evaluate computes it when nil. The outcome refers to it
+	// (data_currency's available_metrics), so it must not be modified
+	// afterwards.
 	Flat metrics.Flat
 	// Previous is the previously active set, for hysteresis.
 	Previous []string
@@ -42,7 +44,8 @@ type Candidate struct {
 	StrategyID string
 	// Metrics is the strategy's metrics document.
 	Metrics map[string]any
-	// Flat optionally carries metrics.Flatten(Metrics).
+	// Flat optionally carries metrics.Flatten(Metrics); as for Input.Flat,
+	// it must not be modified afterwards.
 	Flat metrics.Flat
 }
 

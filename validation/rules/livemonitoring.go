@@ -3,7 +3,7 @@ package rules
 import "github.com/worldval/worldval/validation/policy"
 
 func (e *engine) specLiveMonitoring() spec {
-	return metaSpec(LiveMonitoring, e.m.LiveMonitoring.Meta, policy.Soft, policy.Risk, "live_monitoring")
+	return metaSpec(LiveMonitoring, e.m.LiveMonitoring.Meta, policy.Soft, policy.Risk, tagsLiveMonitoring)
 }
 
 // liveMonitoring is one result over the whole scope, attached to every
@@ -38,15 +38,15 @@ func (e *engine) liveMonitoring() RuleResult {
 	if cfg.LookbackDays != nil {
 		lookback = *cfg.LookbackDays
 	}
-	details := map[string]any{
-		"sharpe_mean":   optional(sm, hasSM),
-		"dd_mean":       optional(dm, hasDM),
-		"decay_mean":    optional(qm, hasQM),
-		"lookback_days": lookback,
+	details := Details{
+		{"sharpe_mean", optional(sm, hasSM)},
+		{"dd_mean", optional(dm, hasDM)},
+		{"decay_mean", optional(qm, hasQM)},
+		{"lookback_days", lookback},
 	}
 	var c checks
-	c.lowerBound(cfg.SharpeMin, sm, hasSM, "live_sharpe_missing", "live_sharpe_below_min", "sharpe_min", details)
-	c.upperBound(cfg.DDMax, dm, hasDM, "live_dd_missing", "live_dd_exceeds_max", "dd_max", details)
-	c.lowerBound(cfg.DecayThreshold, qm, hasQM, "live_decay_missing", "live_decay_below_threshold", "decay_threshold", details)
+	c.lowerBound(cfg.SharpeMin, sm, hasSM, "live_sharpe_missing", "live_sharpe_below_min", "sharpe_min", &details)
+	c.upperBound(cfg.DDMax, dm, hasDM, "live_dd_missing", "live_dd_exceeds_max", "dd_max", &details)
+	c.lowerBound(cfg.DecayThreshold, qm, hasQM, "live_decay_missing", "live_decay_below_threshold", "decay_threshold", &details)
 	return c.result(e.specLiveMonitoring(), "live_monitoring_ok", "Live monitoring within thresholds", details)
 }

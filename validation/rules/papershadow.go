@@ -3,7 +3,7 @@ package rules
 import "github.com/worldval/worldval/validation/policy"
 
 func (e *engine) specPaperShadow() spec {
-	return metaSpec(PaperShadowConsistency, e.m.PaperShadowConsistency.Meta, policy.Soft, policy.Ops, "paper_shadow")
+	return metaSpec(PaperShadowConsistency, e.m.PaperShadowConsistency.Meta, policy.Soft, policy.Ops, tagsPaperShadow)
 }
 
 // paperShadowApplies reports whether the rule runs for the stage: with no
@@ -40,27 +40,27 @@ func (e *engine) paperShadow(i int) RuleResult {
 	er, hasER := flat["paper_vs_backtest_es_p01_ratio"]
 	pv, hasPV := firstPresent(flat, "var_p01", "returns.var_p01")
 	pe, hasPE := firstPresent(flat, "es_p01", "returns.es_p01")
-	details := map[string]any{
-		"stage":                           e.stageValue(),
-		"baseline_run_id":                 baselineRunID(c.doc, flat),
-		"backtest_sharpe":                 get("backtest_sharpe"),
-		"backtest_max_drawdown":           get("backtest_max_drawdown"),
-		"backtest_var_p01":                get("backtest_var_p01"),
-		"backtest_es_p01":                 get("backtest_es_p01"),
-		"paper_sharpe":                    get("sharpe"),
-		"paper_max_drawdown":              get("max_drawdown"),
-		"paper_var_p01":                   optional(pv, hasPV),
-		"paper_es_p01":                    optional(pe, hasPE),
-		"paper_vs_backtest_sharpe_ratio":  optional(sr, hasSR),
-		"paper_vs_backtest_dd_ratio":      optional(dr, hasDR),
-		"paper_vs_backtest_var_p01_ratio": optional(vr, hasVR),
-		"paper_vs_backtest_es_p01_ratio":  optional(er, hasER),
+	details := Details{
+		{"stage", e.stageValue()},
+		{"baseline_run_id", baselineRunID(c.doc, flat)},
+		{"backtest_sharpe", get("backtest_sharpe")},
+		{"backtest_max_drawdown", get("backtest_max_drawdown")},
+		{"backtest_var_p01", get("backtest_var_p01")},
+		{"backtest_es_p01", get("backtest_es_p01")},
+		{"paper_sharpe", get("sharpe")},
+		{"paper_max_drawdown", get("max_drawdown")},
+		{"paper_var_p01", optional(pv, hasPV)},
+		{"paper_es_p01", optional(pe, hasPE)},
+		{"paper_vs_backtest_sharpe_ratio", optional(sr, hasSR)},
+		{"paper_vs_backtest_dd_ratio", optional(dr, hasDR)},
+		{"paper_vs_backtest_var_p01_ratio", optional(vr, hasVR)},
+		{"paper_vs_backtest_es_p01_ratio", optional(er, hasER)},
 	}
 	var k checks
-	k.lowerBound(cfg.MinSharpeRatio, sr, hasSR, "paper_shadow_sharpe_ratio_missing", "paper_shadow_sharpe_ratio_below_min", "min_sharpe_ratio", details)
-	k.upperBound(cfg.MaxDrawdownRatio, dr, hasDR, "paper_shadow_dd_ratio_missing", "paper_shadow_dd_ratio_exceeds_max", "max_drawdown_ratio", details)
-	k.upperBound(cfg.MaxVaRP01Ratio, vr, hasVR, "paper_shadow_var_ratio_missing", "paper_shadow_var_ratio_exceeds_max", "max_var_p01_ratio", details)
-	k.upperBound(cfg.MaxESP01Ratio, er, hasER, "paper_shadow_es_ratio_missing", "paper_shadow_es_ratio_exceeds_max", "max_es_p01_ratio", details)
+	k.lowerBound(cfg.MinSharpeRatio, sr, hasSR, "paper_shadow_sharpe_ratio_missing", "paper_shadow_sharpe_ratio_below_min", "min_sharpe_ratio", &details)
+	k.upperBound(cfg.MaxDrawdownRatio, dr, hasDR, "paper_shadow_dd_ratio_missing", "paper_shadow_dd_ratio_exceeds_max", "max_drawdown_ratio", &details)
+	k.upperBound(cfg.MaxVaRP01Ratio, vr, hasVR, "paper_shadow_var_ratio_missing", "paper_shadow_var_ratio_exceeds_max", "max_var_p01_ratio", &details)
+	k.upperBound(cfg.MaxESP01Ratio, er, hasER, "paper_shadow_es_ratio_missing", "paper_shadow_es_ratio_exceeds_max", "max_es_p01_ratio", &details)
 	return k.result(e.specPaperShadow(), "paper_shadow_ok", "Paper/shadow consistency satisfied", details)
 }
 

@@ -9,7 +9,7 @@ import (
 
 func (e *engine) specPerformance() spec {
 	meta := e.m.Profile.PerformanceMeta()
-	return spec{Performance, meta.SeverityOr(policy.Blocking), meta.OwnerOr(policy.Quant), []string{"performance", "thresholds"}}
+	return spec{Performance, meta.SeverityOr(policy.Blocking), meta.OwnerOr(policy.Quant), tagsPerformance}
 }
 
 // performance reports the strategy's threshold violations over all
@@ -19,7 +19,7 @@ func (e *engine) specPerformance() spec {
 func (e *engine) performance(i int) RuleResult {
 	s := e.specPerformance()
 	r := RuleResult{Severity: s.severity, Owner: s.owner, Tags: s.tags}
-	vs := e.viol[i]
+	vs := e.st[i].viol
 	var blocking, missing []Violation
 	for _, v := range vs {
 		if v.Blocking {
@@ -37,7 +37,7 @@ func (e *engine) performance(i int) RuleResult {
 	case len(blocking) > 0:
 		r.Status, r.ReasonCode = Fail, "performance_thresholds_failed"
 		r.Reason = violationReason(blocking[0])
-		r.Details = map[string]any{"violations": blocking}
+		r.Details = Details{{"violations", blocking}}
 	case len(missing) > 0:
 		names := make([]string, len(missing))
 		for j, v := range missing {
@@ -48,29 +48,29 @@ func (e *engine) performance(i int) RuleResult {
 			r.Status = Fail
 		}
 		r.Reason = "Missing metrics: " + strings.Join(names, ", ")
-		r.Details = map[string]any{"violations": vs, "policy_on_missing_metric": e.mode}
-	case e.m.TopK != nil && !e.topkKept[i]:
+		r.Details = Details{{"violations", vs}, {"policy_on_missing_metric", e.mode}}
+	case e.m.TopK != nil && !e.st[i].topkKept:
 		r.Status, r.ReasonCode = Fail, "performance_rank_outside_top_k"
-		r.Tags = []string{"performance", "thresholds", "top_k"}
+		r.Tags = tagsPerformanceTop
 		kk := strconv.Itoa(e.m.TopK.K)
-		if e.rank[i] >= 0 {
-			r.Reason = "Rank " + strconv.Itoa(e.rank[i]+1) + " outside top_k=" + kk
+		if e.st[i].rank >= 0 {
+			r.Reason = "Rank " + strconv.Itoa(e.st[i].rank+1) + " outside top_k=" + kk
 		} else {
 			r.Reason = "Not selected by top_k=" + kk
 		}
-		r.Details = map[string]any{"rank": e.rankValue(i), "top_k": k}
+		r.Details = Details{{"rank", e.rankValue(i)}, {"top_k", k}}
 	default:
 		r.Status, r.ReasonCode, r.Reason = Pass, "performance_ok", "Passed thresholds and ranking"
-		r.Details = map[string]any{"rank": e.rankValue(i), "top_k": k}
+		r.Details = Details{{"rank", e.rankValue(i)}, {"top_k", k}}
 	}
 	return r
 }
 
 func (e *engine) rankValue(i int) any {
-	if e.rank[i] < 0 {
+	if e.st[i].rank < 0 {
 		return nil
 	}
-	return e.rank[i]
+	return e.st[i].rank
 }
 
 // violationReason renders a violation as QMTL's Performance rule does.

@@ -3,7 +3,7 @@ package rules
 import "github.com/worldval/worldval/validation/policy"
 
 func (e *engine) specPortfolio() spec {
-	return metaSpec(Portfolio, e.m.Portfolio.Meta, policy.Soft, policy.Risk, "portfolio")
+	return metaSpec(Portfolio, e.m.Portfolio.Meta, policy.Soft, policy.Risk, tagsPortfolio)
 }
 
 // portfolio checks incremental VaR/ES and the portfolio Sharpe uplift
@@ -16,16 +16,16 @@ func (e *engine) portfolio(i int) RuleResult {
 	v, hasV := flat["incremental_var_99"]
 	es, hasES := flat["incremental_es_99"]
 	up, hasUp := flat["portfolio_sharpe_uplift"]
-	details := map[string]any{
-		"max_incremental_var_99":  optional(v, hasV),
-		"max_incremental_es_99":   optional(es, hasES),
-		"incremental_var_99":      optional(v, hasV),
-		"incremental_es_99":       optional(es, hasES),
-		"portfolio_sharpe_uplift": optional(up, hasUp),
+	details := Details{
+		{"max_incremental_var_99", optional(v, hasV)},
+		{"max_incremental_es_99", optional(es, hasES)},
+		{"incremental_var_99", optional(v, hasV)},
+		{"incremental_es_99", optional(es, hasES)},
+		{"portfolio_sharpe_uplift", optional(up, hasUp)},
 	}
 	var c checks
-	c.upperBound(cfg.MaxIncrementalVaR99, v, hasV, "incremental_var_missing", "incremental_var_exceeds_max", "incremental_var_99_max", details)
-	c.upperBound(cfg.MaxIncrementalES99, es, hasES, "incremental_es_missing", "incremental_es_exceeds_max", "incremental_es_99_max", details)
-	c.lowerBound(cfg.MinPortfolioSharpeUplift, up, hasUp, "portfolio_sharpe_uplift_missing", "portfolio_sharpe_uplift_below_min", "min_portfolio_sharpe_uplift", details)
+	c.upperBound(cfg.MaxIncrementalVaR99, v, hasV, "incremental_var_missing", "incremental_var_exceeds_max", "incremental_var_99_max", &details)
+	c.upperBound(cfg.MaxIncrementalES99, es, hasES, "incremental_es_missing", "incremental_es_exceeds_max", "incremental_es_99_max", &details)
+	c.lowerBound(cfg.MinPortfolioSharpeUplift, up, hasUp, "portfolio_sharpe_uplift_missing", "portfolio_sharpe_uplift_below_min", "min_portfolio_sharpe_uplift", &details)
 	return c.result(e.specPortfolio(), "portfolio_ok", "Portfolio constraints satisfied", details)
 }

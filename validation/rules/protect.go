@@ -6,6 +6,23 @@ import (
 	"github.com/worldval/worldval/validation/policy"
 )
 
+// Tag lists of the rules. They are shared by every result and must not be
+// modified (RuleResult.Tags documents this).
+var (
+	tagsDataCurrency   = []string{"data_currency"}
+	tagsSample         = []string{"sample"}
+	tagsPerformance    = []string{"performance", "thresholds"}
+	tagsPerformanceTop = []string{"performance", "thresholds", "top_k"}
+	tagsRisk           = []string{"risk"}
+	tagsRobustness     = []string{"robustness"}
+	tagsCohort         = []string{"cohort"}
+	tagsPortfolio      = []string{"portfolio"}
+	tagsBenchmark      = []string{"benchmark"}
+	tagsStress         = []string{"stress"}
+	tagsPaperShadow    = []string{"paper_shadow"}
+	tagsLiveMonitoring = []string{"live_monitoring"}
+)
+
 // spec is a rule's identity and configured metadata, which a rule_error
 // result keeps.
 type spec struct {
@@ -48,6 +65,6 @@ func RuleError(onError string, severity policy.Severity, owner policy.Owner, tag
 		ReasonCode: ReasonRuleError,
 		Reason:     err.Error(),
 		Tags:       append([]string(nil), tags...),
-		Details:    map[string]any{"error": err.Error()},
+		Details:    Details{{"error", err.Error()}},
 	}
 }

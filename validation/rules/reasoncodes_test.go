@@ -51,6 +51,9 @@ func ruleCases() []ruleCase {
 		{name: "dc ok", policy: lag, metrics: doc("lag_seconds", 10, "freshness_s", 1), rule: DataCurrency,
 			status: Pass, severity: policy.Blocking, owner: policy.Ops, code: "data_currency_ok",
 			details: map[string]any{"missing_metrics": []string{}, "policy_on_missing_metric": "fail"}},
+		{name: "dc available metrics sorted", policy: "{}", metrics: doc("returns.sharpe", 1, "diagnostics.b", 2, "a", 3), rule: DataCurrency,
+			status: Pass, severity: policy.Blocking, owner: policy.Ops, code: "data_currency_ok",
+			details: map[string]any{"available_metrics": []string{"a", "b", "diagnostics.b", "returns.sharpe", "sharpe"}}},
 		{name: "dc ok without thresholds", policy: "{}", metrics: good(), rule: DataCurrency,
 			status: Pass, severity: policy.Blocking, owner: policy.Ops, code: "data_currency_ok"},
 		{name: "dc empty metrics fail", policy: "{}", metrics: nil, rule: DataCurrency,
@@ -306,10 +309,13 @@ func TestRuleBranches(t *testing.T) {
 					r.Status, r.Severity, r.Owner, r.ReasonCode, c.status, c.severity, c.owner, c.code, r.Reason, r.Details)
 			}
 			for k, want := range c.details {
-				got, ok := r.Details[k]
+				got, ok := r.Details.Get(k)
 				if !ok {
 					t.Errorf("details lack %q: %v", k, r.Details)
 					continue
+				}
+				if mn, ok := got.(MetricNames); ok {
+					got = mn.Names()
 				}
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("details[%q] = %#v, want %#v", k, got, want)

@@ -66,10 +66,11 @@ type RuleResult struct {
 	ReasonCode string `json:"reason_code"`
 	// Reason is the human-readable reason; its wording is not a contract.
 	Reason string `json:"reason"`
-	// Tags name the validation layer; their order is not significant.
+	// Tags name the validation layer; their order is not significant. The
+	// slice may be shared between results and must not be modified.
 	Tags []string `json:"tags"`
 	// Details carries rule-specific values (additive).
-	Details map[string]any `json:"details"`
+	Details Details `json:"details"`
 }
 
 // NamedResult is one entry of [Results].

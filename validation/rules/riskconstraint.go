@@ -6,7 +6,7 @@ import (
 
 func (e *engine) specRiskConstraint() spec {
 	meta := e.m.Profile.RiskMeta()
-	return spec{RiskConstraint, meta.SeverityOr(policy.Blocking), meta.OwnerOr(policy.Risk), []string{"risk"}}
+	return spec{RiskConstraint, meta.SeverityOr(policy.Blocking), meta.OwnerOr(policy.Risk), tagsRisk}
 }
 
 // riskConstraint reports the correlation and hysteresis constraints of the
@@ -15,15 +15,15 @@ func (e *engine) specRiskConstraint() spec {
 // it passes with severity info.
 func (e *engine) riskConstraint(i int) RuleResult {
 	s := e.specRiskConstraint()
-	r := RuleResult{Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: map[string]any{}}
+	r := RuleResult{Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: Details{}}
 	cr, h := e.m.Correlation, e.m.Hysteresis
 	switch {
-	case cr != nil && e.blockedBy[i] != nil:
+	case cr != nil && e.st[i].blockedBy != nil:
 		r.Status, r.ReasonCode = Fail, "correlation_constraint_failed"
 		r.Reason = "Correlation exceeds max " + pyFloat(cr.Max)
-		r.Details["blocked_by"] = e.blockedBy[i]
-	case h != nil && e.hysBlocked[i] != "":
-		mode := e.hysBlocked[i]
+		r.Details = Details{{"blocked_by", e.st[i].blockedBy}}
+	case h != nil && e.st[i].hys != "":
+		mode := e.st[i].hys
 		r.Status = Fail
 		if mode == hysExit {
 			r.ReasonCode = "hysteresis_exit"
@@ -33,10 +33,12 @@ func (e *engine) riskConstraint(i int) RuleResult {
 			r.Reason = h.Metric + " below enter " + pyFloat(h.Enter)
 		}
 		v, ok := e.cands[i].flat[h.Metric]
-		r.Details["metric"] = h.Metric
-		r.Details["previously_active"] = e.previouslyActive(e.cands[i].id)
-		r.Details["mode"] = mode
-		r.Details["value"] = optional(v, ok)
+		r.Details = Details{
+			{"metric", h.Metric},
+			{"previously_active", e.previouslyActive(e.cands[i].id)},
+			{"mode", mode},
+			{"value", optional(v, ok)},
+		}
 	case cr == nil && h == nil:
 		r.Status, r.Severity, r.ReasonCode, r.Reason = Pass, policy.Info, "risk_constraints_not_configured", "No risk constraints configured"
 	default:

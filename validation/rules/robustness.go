@@ -9,7 +9,7 @@ import (
 
 func (e *engine) specRobustness() spec {
 	meta := e.m.Profile.RobustnessMeta()
-	return spec{Robustness, meta.SeverityOr(policy.Soft), meta.OwnerOr(policy.Quant), []string{"robustness"}}
+	return spec{Robustness, meta.SeverityOr(policy.Soft), meta.OwnerOr(policy.Quant), tagsRobustness}
 }
 
 // robustness checks the profile's dsr_min and cv_sharpe_gap_max
@@ -28,12 +28,12 @@ func (e *engine) robustness(i int) RuleResult {
 	second, hasSecond := flat["sharpe_second_half"]
 	cvMean, hasCVMean := flat["cv_sharpe_mean"]
 	cvStd, hasCVStd := flat["cv_sharpe_std"]
-	details := map[string]any{
-		"deflated_sharpe_ratio": optional(dsr, hasDSR),
-		"sharpe_first_half":     optional(first, hasFirst),
-		"sharpe_second_half":    optional(second, hasSecond),
-		"cv_sharpe_mean":        optional(cvMean, hasCVMean),
-		"cv_sharpe_std":         optional(cvStd, hasCVStd),
+	details := Details{
+		{"deflated_sharpe_ratio", optional(dsr, hasDSR)},
+		{"sharpe_first_half", optional(first, hasFirst)},
+		{"sharpe_second_half", optional(second, hasSecond)},
+		{"cv_sharpe_mean", optional(cvMean, hasCVMean)},
+		{"cv_sharpe_std", optional(cvStd, hasCVStd)},
 	}
 	status := Pass
 	var reasons []string
@@ -45,16 +45,16 @@ func (e *engine) robustness(i int) RuleResult {
 		case dsr < *dsrMin:
 			status = Fail
 			reasons = append(reasons, "dsr_below_min")
-			details["dsr_min"] = *dsrMin
+			details.Set("dsr_min", *dsrMin)
 		}
 	}
 	if gapMax != nil && hasFirst && hasSecond {
 		gap := math.Abs(first - second)
-		details["sharpe_gap"] = gap
+		details.Set("sharpe_gap", gap)
 		if gap > *gapMax {
 			status = Fail
 			reasons = append(reasons, "cv_sharpe_gap_exceeds_max")
-			details["cv_sharpe_gap_max"] = *gapMax
+			details.Set("cv_sharpe_gap_max", *gapMax)
 		}
 	}
 	r := RuleResult{Status: status, Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: details,

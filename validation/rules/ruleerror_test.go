@@ -46,7 +46,7 @@ live_monitoring: {}
 			if r.Status != Status(onError) || r.ReasonCode != ReasonRuleError || r.Severity != w.sev || r.Owner != w.owner || r.Tags[0] != w.tag {
 				t.Errorf("%s/%s: %+v", onError, rule, r)
 			}
-			if r.Details["error"] != "injected fault in "+rule || r.Reason != "injected fault in "+rule {
+			if r.Details.Map()["error"] != "injected fault in "+rule || r.Reason != "injected fault in "+rule {
 				t.Errorf("%s details %v", rule, r.Details)
 			}
 			if len(out.Validation.Results) != 11 {
@@ -68,7 +68,7 @@ live_monitoring: {}
 func TestRuleErrorHelper(t *testing.T) {
 	tags := []string{"x"}
 	r := RuleError("", policy.Soft, policy.Risk, tags, errors.New("boom"))
-	if r.Status != Fail || r.Reason != "boom" || r.Details["error"] != "boom" || r.Severity != policy.Soft || r.Owner != policy.Risk {
+	if r.Status != Fail || r.Reason != "boom" || r.Details.Map()["error"] != "boom" || r.Severity != policy.Soft || r.Owner != policy.Risk {
 		t.Errorf("%+v", r)
 	}
 	r.Tags[0] = "y"

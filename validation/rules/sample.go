@@ -11,7 +11,7 @@ var sampleNames = [...]string{"n_trades_total", "n_trades_per_year", "num_trades
 
 func (e *engine) specSample() spec {
 	meta := e.m.Profile.SampleMeta()
-	return spec{Sample, meta.SeverityOr(policy.Soft), meta.OwnerOr(policy.Quant), []string{"sample"}}
+	return spec{Sample, meta.SeverityOr(policy.Soft), meta.OwnerOr(policy.Quant), tagsSample}
 }
 
 // sample checks sample depth (validation-core §7.7.2): sample-group
@@ -30,7 +30,7 @@ func (e *engine) sample(i int) RuleResult {
 			}
 			r.Status, r.ReasonCode = Fail, "sample_thresholds_failed"
 			r.Reason = "Sample thresholds failed: " + strings.Join(names, ", ")
-			r.Details = map[string]any{"violations": vs}
+			r.Details = Details{{"violations", vs}}
 			return r
 		}
 	}
@@ -48,7 +48,7 @@ func (e *engine) sample(i int) RuleResult {
 	for _, t := range e.sampleTh {
 		add(t.Metric)
 	}
-	r.Details = map[string]any{"sample_metrics": values}
+	r.Details = Details{{"sample_metrics", values}}
 	if positive {
 		r.Status, r.ReasonCode, r.Reason = Pass, "sample_ok", "Sample depth present"
 		return r

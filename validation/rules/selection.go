@@ -1,8 +1,9 @@
 package rules
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // blocker is a selected strategy that blocked a candidate through the
@@ -24,15 +25,14 @@ const (
 // strategy.
 func (e *engine) selection() {
 	n := len(e.cands)
-	e.rank = make([]int, n)
-	e.topkKept = make([]bool, n)
-	e.blockedBy = make([][]blocker, n)
-	e.hysBlocked = make([]string, n)
-	e.active = make([]bool, n)
-	c := make([]int, 0, n)
+	var buf [4]int
+	c := buf[:0]
+	if n > len(buf) {
+		c = make([]int, 0, n)
+	}
 	for i := range e.cands {
-		e.rank[i] = -1
-		if !anyBlocking(e.viol[i]) {
+		e.st[i].rank = -1
+		if !anyBlocking(e.st[i].viol) {
 			c = append(c, i)
 		}
 	}
@@ -43,19 +43,19 @@ func (e *engine) selection() {
 			}
 			return math.Inf(-1)
 		}
-		sort.SliceStable(c, func(a, b int) bool { return score(c[a]) > score(c[b]) })
+		slices.SortStableFunc(c, func(a, b int) int { return cmp.Compare(score(b), score(a)) })
 		for pos, i := range c {
-			e.rank[i] = pos
+			e.st[i].rank = pos
 		}
 		if k := max(tk.K, 0); len(c) > k {
 			c = c[:k]
 		}
 		for _, i := range c {
-			e.topkKept[i] = true
+			e.st[i].topkKept = true
 		}
 	} else {
 		for pos, i := range c {
-			e.rank[i] = pos
+			e.st[i].rank = pos
 		}
 	}
 	if cr := e.m.Correlation; cr != nil && len(e.corrs) > 0 {
@@ -70,7 +70,7 @@ func (e *engine) selection() {
 				}
 			}
 			if blocked != nil {
-				e.blockedBy[i] = blocked
+				e.st[i].blockedBy = blocked
 				continue
 			}
 			kept = append(kept, i)
@@ -88,13 +88,13 @@ func (e *engine) selection() {
 				if v >= h.Exit {
 					kept = append(kept, i)
 				} else {
-					e.hysBlocked[i] = hysExit
+					e.st[i].hys = hysExit
 				}
 			default:
 				if v >= h.Enter {
 					kept = append(kept, i)
 				} else {
-					e.hysBlocked[i] = hysEnter
+					e.st[i].hys = hysEnter
 				}
 			}
 		}
@@ -102,7 +102,7 @@ func (e *engine) selection() {
 	}
 	e.selected = make([]string, 0, len(c))
 	for _, i := range c {
-		e.active[i] = true
+		e.st[i].active = true
 		e.selected = append(e.selected, e.cands[i].id)
 	}
 }

@@ -24,7 +24,7 @@ func TestCorrelationConstraint(t *testing.T) {
 	if r.Status != Fail || r.ReasonCode != "correlation_constraint_failed" || r.Severity != "blocking" || r.Owner != "risk" {
 		t.Errorf("b: %+v", r)
 	}
-	if got := r.Details["blocked_by"]; !reflect.DeepEqual(got, []blocker{{StrategyID: "a", Correlation: -0.9}}) {
+	if got := r.Details.Map()["blocked_by"]; !reflect.DeepEqual(got, []blocker{{StrategyID: "a", Correlation: -0.9}}) {
 		t.Errorf("blocked_by %#v", got)
 	}
 	if r.Reason != "Correlation exceeds max 0.5" {
@@ -36,8 +36,8 @@ func TestCorrelationConstraint(t *testing.T) {
 	// Ranks follow the top-k order: a (0), b (1), c (2).
 	for i, want := range []int{2, 0, 1} {
 		perf, _ := out.Strategies[i].Validation.Results.Get(Performance)
-		if perf.Details["rank"] != want {
-			t.Errorf("%s rank %v want %d", out.Strategies[i].StrategyID, perf.Details["rank"], want)
+		if perf.Details.Map()["rank"] != want {
+			t.Errorf("%s rank %v want %d", out.Strategies[i].StrategyID, perf.Details.Map()["rank"], want)
 		}
 	}
 	// Without correlations the constraint is configured but inert.
@@ -82,12 +82,12 @@ hysteresis: {metric: sharpe, enter: 0.5, exit: 0.2}
 		}
 	}
 	perf, _ := out.Strategies[4].Validation.Results.Get(Performance)
-	if perf.Reason != "Rank 5 outside top_k=3" || perf.Details["rank"] != 4 {
+	if perf.Reason != "Rank 5 outside top_k=3" || perf.Details.Map()["rank"] != 4 {
 		t.Errorf("new_ok: %q %v", perf.Reason, perf.Details)
 	}
 	tie, _ := out.Strategies[5].Validation.Results.Get(Performance)
-	if tie.Details["rank"] != 2 {
-		t.Errorf("tie rank %v (stable order after prev_ok)", tie.Details["rank"])
+	if tie.Details.Map()["rank"] != 2 {
+		t.Errorf("tie rank %v (stable order after prev_ok)", tie.Details.Map()["rank"])
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 func (e *engine) specStress() spec {
-	return metaSpec(Stress, e.m.Stress.Meta, policy.Info, policy.Ops, "stress")
+	return metaSpec(Stress, e.m.Stress.Meta, policy.Info, policy.Ops, tagsStress)
 }
 
 // stress checks every configured scenario's drawdown, ES and VaR limits
@@ -21,7 +21,7 @@ func (e *engine) stress(i int) RuleResult {
 	for j, sc := range cfg.Scenarios {
 		names[j] = sc.Name
 	}
-	details := map[string]any{"scenarios": names, "stage": e.stageValue()}
+	details := Details{{"scenarios", names}, {"stage", e.stageValue()}}
 	var fails, warns []string
 	check := func(limit *float64, v float64, ok bool, name, what, limitKey string) {
 		if limit == nil {
@@ -32,14 +32,17 @@ func (e *engine) stress(i int) RuleResult {
 			warns = append(warns, name+"_"+what+"_missing")
 		case math.Abs(v) > *limit:
 			fails = append(fails, name+"_"+what+"_exceeds_max")
-			details[limitKey] = *limit
+			details.Set(limitKey, *limit)
 		}
 	}
+	var buf [96]byte
 	for _, sc := range cfg.Scenarios {
-		prefix := "stress." + sc.Name + "."
-		dd, hasDD := firstPresent(flat, prefix+"max_drawdown", prefix+"dd_max")
-		es, hasES := flat[prefix+"es_99"]
-		v, hasV := flat[prefix+"var_99"]
+		dd, hasDD := stressValue(flat, &buf, sc.Name, "max_drawdown")
+		if !hasDD {
+			dd, hasDD = stressValue(flat, &buf, sc.Name, "dd_max")
+		}
+		es, hasES := stressValue(flat, &buf, sc.Name, "es_99")
+		v, hasV := stressValue(flat, &buf, sc.Name, "var_99")
 		check(sc.DDMax, dd, hasDD, sc.Name, "dd", sc.Name+"_dd_max")
 		check(sc.ES99, es, hasES, sc.Name, "es", sc.Name+"_es_99_max")
 		check(sc.VaR99, v, hasV, sc.Name, "var", sc.Name+"_var_99_max")
@@ -57,4 +60,15 @@ func (e *engine) stress(i int) RuleResult {
 		r.Reason = strings.Join(all, ", ")
 	}
 	return r
+}
+
+// stressValue looks up stress.<scenario>.<field> without building the key on
+// the heap.
+func stressValue(flat map[string]float64, buf *[96]byte, scenario, field string) (float64, bool) {
+	b := append(buf[:0], "stress."...)
+	b = append(b, scenario...)
+	b = append(b, '.')
+	b = append(b, field...)
+	v, ok := flat[string(b)]
+	return v, ok
 }

@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"strings"
-
 	"github.com/worldval/worldval/validation/metrics"
 	"github.com/worldval/worldval/validation/policy"
 )
@@ -65,34 +63,4 @@ func anyBlocking(vs []Violation) bool {
 		}
 	}
 	return false
-}
-
-// Metric groups of validation-core §7.5.
-const (
-	groupDataCurrency = "data_currency"
-	groupSample       = "sample"
-	groupRisk         = "risk"
-	groupPerformance  = "performance"
-)
-
-// classify puts a threshold metric in its group (first matching rule wins).
-func classify(metric string) string {
-	n := strings.ToLower(metric)
-	hasPrefix := func(ps ...string) bool {
-		for _, p := range ps {
-			if strings.HasPrefix(n, p) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case hasPrefix("lag", "stale", "fresh", "as_of", "coverage"):
-		return groupDataCurrency
-	case hasPrefix("sample", "history", "effective_history", "n_trades", "num_trades") || strings.Contains(n, "trade"):
-		return groupSample
-	case hasPrefix("adv_", "participation_rate", "exposure", "var", "es", "beta", "correlation", "leverage", "tail"):
-		return groupRisk
-	}
-	return groupPerformance
 }
