@@ -33,10 +33,12 @@ func quantile(s []float64, p float64) float64 {
 // tailRisk returns var_p01 and es_p01 of the cleaned series r: the per-period
 // loss at the 1 % linear quantile and the mean loss at or beyond it, both ≥ 0
 // (validation-core §4.5.2). Null when n < 2.
-func tailRisk(r, sorted []float64) (vaR, es opt) {
+func tailRisk(r []float64) (vaR, es opt) {
 	if len(r) < 2 {
 		return opt{}, opt{}
 	}
+	sorted := slices.Clone(r)
+	slices.Sort(sorted)
 	q := quantile(sorted, 0.01)
 	vaR = opt{0, true}
 	if q < 0 {
@@ -131,11 +133,8 @@ func strategyComplexity(diag map[string]any) opt {
 // writeAdvanced fills the advanced metrics of validation-core §4.5 for the
 // cleaned series r (n ≥ 1) into f, given the core results c.
 func writeAdvanced(f *filler, r []float64, c *coreMetrics, p Params) {
-	sorted := slices.Clone(r)
-	slices.Sort(sorted)
-
 	if f.empty("returns", "var_p01") || f.empty("returns", "es_p01") {
-		vaR, es := tailRisk(r, sorted)
+		vaR, es := tailRisk(r)
 		f.num(vaR.v, vaR.ok, "returns", "var_p01")
 		f.num(es.v, es.ok, "returns", "es_p01")
 	}

@@ -59,11 +59,10 @@ func computeCore(r []float64, p Params, trials int64, sigmaT opt) coreMetrics {
 	c.gainToPain = gainToPain(r)
 	if n > 0 {
 		c.timeUnderWater = some(float64(underWater(r).periods) / float64(n))
+		c.tradesTotal = some(float64(n)) // periods, not fills (§4.3.6)
 	}
-
 	if ppy := p.ppy(); n > 0 && ppy > 0 {
 		c.years = some(float64(n) / ppy)
-		c.tradesTotal = some(float64(n))
 		if c.years.ok {
 			c.tradesPerYear = some(float64(n) / c.years.v)
 		}
