@@ -104,12 +104,12 @@ type cand struct {
 type engine struct {
 	m        policy.Materialized
 	stage    string
-	stageAny any // stage as reported in details: the string, or nil
-	mode  string // on_missing_metric
-	cands []cand
-	prev  []string
-	corrs []Correlation
-	fault string
+	stageAny any    // stage as reported in details: the string, or nil
+	mode     string // on_missing_metric
+	cands    []cand
+	prev     []string
+	corrs    []Correlation
+	fault    string
 
 	dcRequired []string           // metrics of data-currency thresholds
 	sampleTh   []policy.Threshold // sample-group thresholds
