@@ -6,15 +6,16 @@ import "math"
 // shape of validation-core §3:
 //
 //   - a flat payload (none of the keys returns, sample, risk, robustness,
-//     diagnostics) becomes {"returns": <the whole object>};
+//     diagnostics) becomes {"returns": <the whole object>}, so an empty object
+//     becomes {"returns": {}} as in QMTL;
 //   - returns.max_drawdown and benchmark.max_drawdown are replaced by their
 //     absolute value when they are negative numbers (CD5).
 //
-// Unknown keys are kept. A nil object gives an empty document. The input is
-// never modified.
+// Unknown keys are kept. A nil map (no metrics at all) gives an empty
+// document. The input is never modified.
 func Normalize(submitted map[string]any) map[string]any {
 	doc := copyDoc(submitted)
-	if isFlat(doc) && len(doc) > 0 {
+	if submitted != nil && isFlat(doc) {
 		doc = map[string]any{"returns": doc}
 	}
 	for _, block := range [...]string{"returns", "benchmark"} {

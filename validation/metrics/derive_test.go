@@ -33,6 +33,12 @@ func TestDeriveFlatPayload(t *testing.T) {
 	if flat["sharpe"] != structured["sharpe"] || flat["returns.sharpe"] != 1.2 {
 		t.Errorf("flat %v vs structured %v", flat, structured)
 	}
+	if got := Normalize(map[string]any{}); !reflect.DeepEqual(got, map[string]any{"returns": map[string]any{}}) {
+		t.Errorf("Normalize({}) = %v", got)
+	}
+	if got := Normalize(nil); len(got) != 0 {
+		t.Errorf("Normalize(nil) = %v", got)
+	}
 	// Presence of any structured key, even null, means structured.
 	res, _ = Derive(decodeDoc(t, `{"sample": null, "sharpe": 1.2}`), nil, false, Params{})
 	if _, ok := res.Metrics["sharpe"]; !ok {
