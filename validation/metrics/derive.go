@@ -58,14 +58,16 @@ func isFlat(doc map[string]any) bool {
 // advanced metrics only strategy_complexity is computed.
 //
 // A derived value is written only where the submitted value is null (missing,
-// JSON null or not a finite number, CD4); submitted finite values always win.
+// JSON null or not a finite number, CD4; for sample.regime_coverage, anything
+// but an object); submitted finite values always win.
 // Non-finite derived values are never written. The trial count of the deflated
 // Sharpe ratio is [Trials] of the submitted document, and
 // diagnostics.search_intensity is written as 1 when it is null.
 //
 // All Sharpe ratios written are per period, not annualised, except the
 // cross-validation ones (robustness.cv_sharpe_mean/std), which the spec
-// annualises with √PeriodsPerYear. Derive never modifies submitted or series,
+// annualises with √PeriodsPerYear, and the optional
+// returns.sharpe_annualized. Derive never modifies submitted or series,
 // and it returns an error only for invalid [Params].
 func Derive(submitted map[string]any, series []float64, hasSeries bool, p Params) (Result, error) {
 	if err := p.Validate(); err != nil {
