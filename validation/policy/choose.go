@@ -5,6 +5,14 @@ import "strings"
 // NormStage normalizes a stage or profile key: trimmed, lower-cased, with '-'
 // replaced by '_' (validation-core §2.3).
 func NormStage(s string) string {
+	normalized := s == "" || s[0] != ' ' && s[len(s)-1] != ' '
+	for i := 0; i < len(s) && normalized; i++ {
+		c := s[i]
+		normalized = c < 0x80 && c != '-' && (c < 'A' || c > 'Z') && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f'
+	}
+	if normalized {
+		return s
+	}
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_")
 }
 

@@ -135,3 +135,12 @@ func TestClassify(t *testing.T) {
 		t.Errorf("groups %v %+v", m.DataCurrencyMetrics, m.SampleThresholds)
 	}
 }
+
+func TestNormStageFastPath(t *testing.T) {
+	for in, want := range map[string]string{"paper": "paper", "paper_only": "paper_only", "Paper": "paper", "a\tb": "a\tb",
+		"\tlive\n": "live", "ünï": "ünï", "ÜNÏ": "ünï", "x-y": "x_y"} {
+		if got := NormStage(in); got != want {
+			t.Errorf("NormStage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

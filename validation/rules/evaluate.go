@@ -14,15 +14,17 @@ import (
 // as the empty policy. Evaluate does not modify its arguments and is safe for
 // concurrent use.
 func Evaluate(p *policy.Policy, in Input) Outcome {
-	set := SetInput{
-		Stage:         in.Stage,
-		PolicyVersion: in.PolicyVersion,
-		FailClosed:    in.FailClosed,
-		Candidates:    []Candidate{{StrategyID: in.StrategyID, Metrics: in.Metrics, Flat: in.Flat}},
-		Previous:      in.Previous,
-		Correlations:  in.Correlations,
-	}
-	return EvaluateSet(p, set).Strategies[0].Outcome
+	var (
+		e    engine
+		cs   [1]cand
+		st   [1]candState
+		outs [1]StrategyOutcome
+	)
+	e.init(p, in.Stage, in.FailClosed, in.Previous, in.Correlations, "")
+	e.cands = append(cs[:0], newCand(in.StrategyID, in.Metrics, in.Flat))
+	e.st = st[:]
+	e.run(in.PolicyVersion, outs[:])
+	return outs[0].Outcome
 }
 
 // EvaluateSet evaluates several strategies together, so that top-k,
@@ -34,26 +36,56 @@ func EvaluateSet(p *policy.Policy, in SetInput) SetOutcome {
 
 // evaluate is EvaluateSet with a test hook: the rule named fault panics.
 func evaluate(p *policy.Policy, in SetInput, fault string) SetOutcome {
-	if p == nil {
-		p = &policy.Policy{}
+	var e engine
+	e.init(p, in.Stage, in.FailClosed, in.Previous, in.Correlations, fault)
+	e.cands = make([]cand, 0, len(in.Candidates))
+	for _, c := range in.Candidates {
+		nc := newCand(c.StrategyID, c.Metrics, c.Flat)
+		replaced := false
+		for j := range e.cands {
+			if e.cands[j].id == c.StrategyID {
+				e.cands[j] = nc // a repeated id keeps its position and its last metrics
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			e.cands = append(e.cands, nc)
+		}
 	}
-	e := newEngine(p, in, fault)
+	e.st = make([]candState, len(e.cands))
+	outs := make([]StrategyOutcome, len(e.cands))
+	return e.run(in.PolicyVersion, outs)
+}
+
+func newCand(id string, doc map[string]any, flat metrics.Flat) cand {
+	if flat == nil {
+		flat = metrics.Flatten(doc)
+	}
+	return cand{id: id, doc: doc, flat: flat}
+}
+
+// run evaluates every candidate, writing each outcome to outs (parallel to
+// e.cands), and returns the evaluation-level outcome.
+func (e *engine) run(policyVersion string, outs []StrategyOutcome) SetOutcome {
 	e.thresholds()
 	e.selection()
-
 	out := SetOutcome{
 		RulesetHash:      e.m.RulesetHash(),
 		PolicySnapshot:   e.m.Snapshot(),
-		PolicyVersion:    optString(in.PolicyVersion),
-		RecommendedStage: RecommendedStage(e.m.ProfileName, in.Stage),
+		PolicyVersion:    optString(policyVersion),
+		RecommendedStage: RecommendedStage(e.m.ProfileName, e.stage),
 		Selected:         e.selected,
-		Strategies:       make([]StrategyOutcome, len(e.cands)),
+		Strategies:       outs,
 	}
 	if e.m.HasProfile {
-		name := e.m.ProfileName
-		out.Profile = &name
+		out.Profile = optString(e.m.ProfileName)
+		if out.Profile == nil {
+			empty := ""
+			out.Profile = &empty
+		}
 	}
-	recorded := recordedRecommendedStage(e.m.ProfileName, in.Stage)
+	recorded := recordedRecommendedStage(e.m.ProfileName, e.stage)
 	ext := e.extendedScope()
 	for i := range e.cands {
 		results := make(Results, 0, 5+ext.count)
@@ -66,7 +98,8 @@ func evaluate(p *policy.Policy, in SetInput, fault string) SetOutcome {
 		)
 		results = e.extended(i, ext, results)
 		active := e.st[i].active
-		so := StrategyOutcome{StrategyID: e.cands[i].id}
+		so := &outs[i]
+		so.StrategyID = e.cands[i].id
 		so.Validation = Validation{
 			PolicyVersion:  out.PolicyVersion,
 			RulesetHash:    out.RulesetHash,
@@ -81,7 +114,6 @@ func evaluate(p *policy.Policy, in SetInput, fault string) SetOutcome {
 			ActiveSet:        out.Selected,
 		}
 		so.Health = ComputeHealth(e.cands[i].doc, results)
-		out.Strategies[i] = so
 	}
 	return out
 }
@@ -127,45 +159,26 @@ type candState struct {
 	active    bool
 }
 
-func newEngine(p *policy.Policy, in SetInput, fault string) *engine {
-	e := &engine{
-		m:     p.Materialize(in.Stage, in.FailClosed),
-		stage: in.Stage,
-		prev:  in.Previous,
-		corrs: in.Correlations,
-		fault: fault,
+// init prepares the engine for a policy and a stage.
+func (e *engine) init(p *policy.Policy, stage string, failClosed bool, previous []string, corrs []Correlation, fault string) {
+	if p == nil {
+		p = &policy.Policy{}
 	}
+	e.m = p.Materialize(stage, failClosed)
+	e.stage = stage
+	e.prev = previous
+	e.corrs = corrs
+	e.fault = fault
 	e.mode = e.m.Validation.OnMissingMetric
-	if in.Stage != "" {
-		e.stageAny = in.Stage
+	if stage != "" {
+		e.stageAny = stage
 	}
-	e.cands = make([]cand, 0, len(in.Candidates))
-	for _, c := range in.Candidates {
-		flat := c.Flat
-		if flat == nil {
-			flat = metrics.Flatten(c.Metrics)
-		}
-		nc := cand{id: c.StrategyID, doc: c.Metrics, flat: flat}
-		replaced := false
-		for j := range e.cands {
-			if e.cands[j].id == c.StrategyID {
-				e.cands[j] = nc
-				replaced = true
-				break
-			}
-		}
-		if !replaced {
-			e.cands = append(e.cands, nc)
-		}
-	}
-	return e
 }
 
 // thresholds evaluates every threshold for every candidate.
 func (e *engine) thresholds() {
 	e.dcRequired = e.m.DataCurrencyMetrics
 	e.sampleTh = e.m.SampleThresholds
-	e.st = make([]candState, len(e.cands))
 	for i := range e.cands {
 		e.st[i].viol = checkThresholds(e.m.Thresholds, e.cands[i].flat, e.mode)
 	}

@@ -323,3 +323,16 @@ func TestDetailsJSON(t *testing.T) {
 		t.Errorf("unencodable accepted")
 	}
 }
+
+func TestMultiCheckReasons(t *testing.T) {
+	out := Evaluate(pol(t, "stress: {scenarios: {a: {dd_max: 0.1, es_99: 0.1}, b: {dd_max: 0.1}}}"), Input{StrategyID: "s", Metrics: doc("stress.b.max_drawdown", 0.5)})
+	r, _ := out.Validation.Results.Get(Stress)
+	if r.Reason != "b_dd_exceeds_max, a_dd_missing, a_es_missing" {
+		t.Errorf("stress reason %q", r.Reason)
+	}
+	out = Evaluate(pol(t, "live_monitoring: {sharpe_min: 0, dd_max: 0.1, decay_threshold: 1}"), Input{StrategyID: "s", Metrics: doc("live_max_drawdown", 0.5)})
+	r, _ = out.Validation.Results.Get(LiveMonitoring)
+	if r.Status != Fail || r.ReasonCode != "live_sharpe_missing" || r.Reason != "live_sharpe_missing, live_dd_exceeds_max, live_decay_missing" {
+		t.Errorf("live %+v", r)
+	}
+}

@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"strings"
-
 	"github.com/worldval/worldval/validation/policy"
 )
 
@@ -86,8 +84,51 @@ func copyDetails(d Details) Details {
 // the worst check outcome (CD11), reason_code the first triggered reason,
 // reason all triggered reasons in check order.
 type checks struct {
-	status  Status
-	reasons []string
+	status Status
+	list   reasonList
+}
+
+// reasonList collects reason codes without allocating for the first few.
+type reasonList struct {
+	first [4]string
+	n     int
+	more  []string
+}
+
+func (l *reasonList) add(r string) {
+	if l.n < len(l.first) {
+		l.first[l.n] = r
+	} else {
+		l.more = append(l.more, r)
+	}
+	l.n++
+}
+
+func (l *reasonList) at(i int) string {
+	if i < len(l.first) {
+		return l.first[i]
+	}
+	return l.more[i-len(l.first)]
+}
+
+// appendJoined appends the reasons to b, separated by ", ".
+func (l *reasonList) appendJoined(b []byte) []byte {
+	for i := 0; i < l.n; i++ {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, l.at(i)...)
+	}
+	return b
+}
+
+// joined returns the reasons separated by ", ".
+func (l *reasonList) joined() string {
+	if l.n == 1 {
+		return l.first[0]
+	}
+	var buf [128]byte
+	return string(l.appendJoined(buf[:0]))
 }
 
 func (c *checks) warn(reason string) {
@@ -101,7 +142,7 @@ func (c *checks) fail(reason string) {
 }
 
 func (c *checks) add(reason string) {
-	c.reasons = append(c.reasons, reason)
+	c.list.add(reason)
 }
 
 // result builds the rule result from the accumulated checks.
@@ -111,9 +152,9 @@ func (c *checks) result(s spec, okCode, okReason string, details Details) RuleRe
 	if c.status != "" {
 		r.Status = c.status
 	}
-	if len(c.reasons) > 0 {
-		r.ReasonCode = c.reasons[0]
-		r.Reason = strings.Join(c.reasons, ", ")
+	if c.list.n > 0 {
+		r.ReasonCode = c.list.first[0]
+		r.Reason = c.list.joined()
 	}
 	return r
 }

@@ -37,3 +37,16 @@ func TestExactMeanAndMedian(t *testing.T) {
 		t.Errorf("even median %v", got)
 	}
 }
+
+func TestReasonList(t *testing.T) {
+	var l reasonList
+	if l.joined() != "" {
+		t.Errorf("empty")
+	}
+	for _, r := range []string{"a", "b", "c", "d", "e", "f"} {
+		l.add(r)
+	}
+	if got := l.joined(); got != "a, b, c, d, e, f" || l.at(5) != "f" {
+		t.Errorf("joined %q", got)
+	}
+}

@@ -40,8 +40,14 @@ func ComputeHealth(doc map[string]any, results Results) Health {
 	var h Health
 	if len(doc) > 0 {
 		present := 0
+		var name string
+		var block map[string]any
 		for _, p := range coreMetricPaths {
-			if block, ok := doc[p[0]].(map[string]any); ok && block[p[1]] != nil {
+			if p[0] != name {
+				name = p[0]
+				block, _ = doc[name].(map[string]any)
+			}
+			if block != nil && block[p[1]] != nil {
 				present++
 			}
 		}

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"math"
-	"strings"
 
 	"github.com/worldval/worldval/validation/policy"
 )
@@ -22,16 +21,16 @@ func (e *engine) stress(i int) RuleResult {
 		names[j] = sc.Name
 	}
 	details := Details{{"scenarios", names}, {"stage", e.stageValue()}}
-	var fails, warns []string
+	var fails, warns reasonList
 	check := func(limit *float64, v float64, ok bool, name, what, limitKey string) {
 		if limit == nil {
 			return
 		}
 		switch {
 		case !ok:
-			warns = append(warns, name+"_"+what+"_missing")
+			warns.add(name + "_" + what + "_missing")
 		case math.Abs(v) > *limit:
-			fails = append(fails, name+"_"+what+"_exceeds_max")
+			fails.add(name + "_" + what + "_exceeds_max")
 			details.Set(limitKey, *limit)
 		}
 	}
@@ -51,13 +50,20 @@ func (e *engine) stress(i int) RuleResult {
 	r := RuleResult{Status: Pass, Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: details,
 		ReasonCode: "stress_ok", Reason: "Stress scenarios satisfied"}
 	switch {
-	case len(fails) > 0:
-		r.Status, r.ReasonCode = Fail, fails[0]
-	case len(warns) > 0:
-		r.Status, r.ReasonCode = Warn, warns[0]
+	case fails.n > 0:
+		r.Status, r.ReasonCode = Fail, fails.first[0]
+	case warns.n > 0:
+		r.Status, r.ReasonCode = Warn, warns.first[0]
 	}
-	if all := append(fails, warns...); len(all) > 0 {
-		r.Reason = strings.Join(all, ", ")
+	switch {
+	case fails.n > 0 && warns.n > 0:
+		var buf [256]byte
+		b := append(fails.appendJoined(buf[:0]), ", "...)
+		r.Reason = string(warns.appendJoined(b))
+	case fails.n > 0:
+		r.Reason = fails.joined()
+	case warns.n > 0:
+		r.Reason = warns.joined()
 	}
 	return r
 }
