@@ -188,3 +188,10 @@ func TestRulesetHashWithoutProfilesAndUncached(t *testing.T) {
 		t.Errorf("empty blocks %s", got.Snapshot())
 	}
 }
+
+func TestPolicyRulesetHashShorthand(t *testing.T) {
+	p := mustParse(t, string(fixture(t)))
+	if p.RulesetHash("paper", true) != p.Materialize("paper", true).RulesetHash() {
+		t.Errorf("shorthand differs")
+	}
+}

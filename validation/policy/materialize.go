@@ -112,3 +112,9 @@ func (m Materialized) Snapshot() []byte {
 	}
 	return m.snapshot
 }
+
+// RulesetHash is shorthand for p.Materialize(stage, failClosed).RulesetHash():
+// the ruleset hash an evaluation at this stage records.
+func (p *Policy) RulesetHash(stage string, failClosed bool) string {
+	return p.Materialize(stage, failClosed).RulesetHash()
+}
