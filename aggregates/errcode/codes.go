@@ -24,6 +24,24 @@ const (
 	// down, store closed); retrying later may succeed.
 	Unavailable Code = "E_UNAVAILABLE"
 
+	// BadRequest reports a request the API cannot read at all: malformed
+	// JSON, or a malformed query parameter (as_of, limit, cursor, filter).
+	BadRequest Code = "E_BAD_REQUEST"
+	// NotFound reports a path that names no route of the API.
+	NotFound Code = "E_NOT_FOUND"
+	// MethodNotAllowed reports a method the path does not support; the
+	// Allow header lists those it does.
+	MethodNotAllowed Code = "E_METHOD_NOT_ALLOWED"
+	// PayloadTooLarge reports a request body above the API's limit, or
+	// content above the event store's payload limit.
+	PayloadTooLarge Code = "E_PAYLOAD_TOO_LARGE"
+	// UnsupportedMediaType reports a request body whose Content-Type the
+	// route does not read.
+	UnsupportedMediaType Code = "E_UNSUPPORTED_MEDIA_TYPE"
+	// IdempotencyKeyReused reports an idempotency key already used for a
+	// different request; a new request needs a new key.
+	IdempotencyKeyReused Code = "E_IDEMPOTENCY_KEY_REUSED"
+
 	// RunNotFound reports an evaluation run that was never submitted.
 	RunNotFound Code = "E_RUN_NOT_FOUND"
 	// RunNotEvaluated reports a read of results of a run that is still
@@ -86,6 +104,12 @@ func All() []Spec {
 		{Conflict, http.StatusConflict, "the resource was changed concurrently; retry the request"},
 		{Internal, http.StatusInternalServerError, "internal error"},
 		{Unavailable, http.StatusServiceUnavailable, "the service is unavailable; retry later"},
+		{BadRequest, http.StatusBadRequest, "the request is malformed"},
+		{NotFound, http.StatusNotFound, "no such resource"},
+		{MethodNotAllowed, http.StatusMethodNotAllowed, "the method is not allowed on this resource"},
+		{PayloadTooLarge, http.StatusRequestEntityTooLarge, "the request is too large"},
+		{UnsupportedMediaType, http.StatusUnsupportedMediaType, "the request body's content type is not supported"},
+		{IdempotencyKeyReused, http.StatusConflict, "the idempotency key was already used for a different request"},
 
 		{RunNotFound, http.StatusNotFound, "evaluation run not found"},
 		{RunNotEvaluated, http.StatusConflict, "evaluation run has no metrics yet"},
