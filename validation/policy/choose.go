@@ -83,11 +83,15 @@ func (p *Policy) ChooseProfile(stage string) (string, bool) {
 		return name, ok
 	}
 	if s := NormStage(stage); s != "" {
-		for _, key := range [...]string{s, s + "_only"} {
-			if v, ok := mapping[key]; ok {
-				if name, ok := resolve(v); ok {
-					return name, true
-				}
+		if v, ok := mapping[s]; ok {
+			if name, ok := resolve(v); ok {
+				return name, true
+			}
+		}
+		var buf [64]byte
+		if v, ok := mapping[string(append(append(buf[:0], s...), "_only"...))]; ok {
+			if name, ok := resolve(v); ok {
+				return name, true
 			}
 		}
 		if name, ok := resolve(stage); ok {

@@ -185,7 +185,7 @@ func rulesetHash(m *Materialized) ([]byte, string) {
 // hashCache holds the materialization of every profile of a parsed policy, so
 // that evaluation neither rebuilds thresholds nor re-hashes per run.
 type hashCache struct {
-	entries  map[cacheKey]Materialized
+	entries  map[cacheKey]*Materialized
 	byNorm   map[string]string // normalized profile name -> name
 	stageMap map[string]string // normalized stage key -> profile name
 }
@@ -198,7 +198,7 @@ type cacheKey struct {
 
 func newHashCache(p *Policy) *hashCache {
 	c := &hashCache{
-		entries:  make(map[cacheKey]Materialized, 2*len(p.Profiles)+2),
+		entries:  make(map[cacheKey]*Materialized, 2*len(p.Profiles)+2),
 		byNorm:   profileIndex(p),
 		stageMap: stageIndex(p),
 	}
@@ -214,7 +214,7 @@ func newHashCache(p *Policy) *hashCache {
 	return c
 }
 
-func (c *hashCache) get(name string, hasProfile, failClosed bool) (Materialized, bool) {
+func (c *hashCache) get(name string, hasProfile, failClosed bool) (*Materialized, bool) {
 	m, ok := c.entries[cacheKey{name, hasProfile, failClosed}]
 	return m, ok
 }

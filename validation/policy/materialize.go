@@ -44,7 +44,10 @@ type Materialized struct {
 // Materialize resolves the policy for a stage. failClosed forces both
 // validation modes to "fail" (high-tier critical worlds, §6.7); it applies
 // before hashing, so it changes the ruleset hash when the policy was lenient.
-func (p *Policy) Materialize(stage string, failClosed bool) Materialized {
+//
+// For a parsed policy the result is computed once per profile and shared:
+// it must not be modified.
+func (p *Policy) Materialize(stage string, failClosed bool) *Materialized {
 	name, ok := p.ChooseProfile(stage)
 	if c := p.cache; c != nil {
 		if m, hit := c.get(name, ok, failClosed); hit {
@@ -56,8 +59,8 @@ func (p *Policy) Materialize(stage string, failClosed bool) Materialized {
 
 // materialize builds the resolution for an already chosen profile and
 // computes its ruleset hash.
-func (p *Policy) materialize(name string, hasProfile, failClosed bool) Materialized {
-	m := Materialized{
+func (p *Policy) materialize(name string, hasProfile, failClosed bool) *Materialized {
+	m := &Materialized{
 		ProfileName:            name,
 		HasProfile:             hasProfile,
 		TopK:                   p.TopK,
@@ -88,7 +91,7 @@ func (p *Policy) materialize(name string, hasProfile, failClosed bool) Materiali
 			m.SampleThresholds = append(m.SampleThresholds, t)
 		}
 	}
-	m.snapshot, m.hash = rulesetHash(&m)
+	m.snapshot, m.hash = rulesetHash(m)
 	return m
 }
 

@@ -19,7 +19,7 @@ func (e *engine) specDataCurrency() spec {
 func (e *engine) dataCurrency(i int) RuleResult {
 	s := e.specDataCurrency()
 	flat := e.cands[i].flat
-	missing := []string{}
+	var missing []string
 	for _, m := range e.dcRequired {
 		if _, ok := flat[m]; !ok {
 			missing = append(missing, m)
@@ -58,12 +58,34 @@ func (e *engine) dataCurrency(i int) RuleResult {
 		sort.Strings(sorted)
 		r.Reason = "Missing metrics: " + strings.Join(sorted, ", ")
 	}
+	var missingValue any = noMissing
+	if len(missing) > 0 {
+		missingValue = missing
+	}
 	r.Details = Details{
-		{"missing_metrics", missing},
+		{"missing_metrics", missingValue},
 		{"available_metrics", newMetricNames(flat)},
-		{"policy_on_missing_metric", mode},
+		{"policy_on_missing_metric", modeValue(mode)},
 	}
 	return r
+}
+
+// noMissing is the empty missing_metrics list, boxed once; it has no elements
+// to modify.
+var noMissing any = []string{}
+
+// modeValue boxes an on_missing_metric mode; the known modes box as constants
+// without allocating.
+func modeValue(mode string) any {
+	switch mode {
+	case policy.ModeFail:
+		return policy.ModeFail
+	case policy.ModeWarn:
+		return policy.ModeWarn
+	case policy.ModeIgnore:
+		return policy.ModeIgnore
+	}
+	return mode
 }
 
 // MetricNames is the value of data_currency's details.available_metrics: the

@@ -19,11 +19,12 @@ func Evaluate(p *policy.Policy, in Input) Outcome {
 		cs   [1]cand
 		st   [1]candState
 		outs [1]StrategyOutcome
+		hdr  SetOutcome
 	)
 	e.init(p, in.Stage, in.FailClosed, in.Previous, in.Correlations, "")
 	e.cands = append(cs[:0], newCand(in.StrategyID, in.Metrics, in.Flat))
 	e.st = st[:]
-	e.run(in.PolicyVersion, outs[:])
+	e.run(in.PolicyVersion, &hdr, outs[:])
 	return outs[0].Outcome
 }
 
@@ -54,8 +55,9 @@ func evaluate(p *policy.Policy, in SetInput, fault string) SetOutcome {
 		}
 	}
 	e.st = make([]candState, len(e.cands))
-	outs := make([]StrategyOutcome, len(e.cands))
-	return e.run(in.PolicyVersion, outs)
+	out := SetOutcome{Strategies: make([]StrategyOutcome, len(e.cands))}
+	e.run(in.PolicyVersion, &out, out.Strategies)
+	return out
 }
 
 func newCand(id string, doc map[string]any, flat metrics.Flat) cand {
@@ -66,18 +68,15 @@ func newCand(id string, doc map[string]any, flat metrics.Flat) cand {
 }
 
 // run evaluates every candidate, writing each outcome to outs (parallel to
-// e.cands), and returns the evaluation-level outcome.
-func (e *engine) run(policyVersion string, outs []StrategyOutcome) SetOutcome {
+// e.cands), and fills the evaluation-level fields of out (not Strategies).
+func (e *engine) run(policyVersion string, out *SetOutcome, outs []StrategyOutcome) {
 	e.thresholds()
 	e.selection()
-	out := SetOutcome{
-		RulesetHash:      e.m.RulesetHash(),
-		PolicySnapshot:   e.m.Snapshot(),
-		PolicyVersion:    optString(policyVersion),
-		RecommendedStage: RecommendedStage(e.m.ProfileName, e.stage),
-		Selected:         e.selected,
-		Strategies:       outs,
-	}
+	out.RulesetHash = e.m.RulesetHash()
+	out.PolicySnapshot = e.m.Snapshot()
+	out.PolicyVersion = optString(policyVersion)
+	out.RecommendedStage = RecommendedStage(e.m.ProfileName, e.stage)
+	out.Selected = e.selected
 	if e.m.HasProfile {
 		out.Profile = optString(e.m.ProfileName)
 		if out.Profile == nil {
@@ -96,7 +95,7 @@ func (e *engine) run(policyVersion string, outs []StrategyOutcome) SetOutcome {
 			NamedResult{RiskConstraint, e.protect(e.specRiskConstraint(), func() RuleResult { return e.riskConstraint(i) })},
 			NamedResult{Robustness, e.protect(e.specRobustness(), func() RuleResult { return e.robustness(i) })},
 		)
-		results = e.extended(i, ext, results)
+		results = e.extended(i, &ext, results)
 		active := e.st[i].active
 		so := &outs[i]
 		so.StrategyID = e.cands[i].id
@@ -115,7 +114,6 @@ func (e *engine) run(policyVersion string, outs []StrategyOutcome) SetOutcome {
 		}
 		so.Health = ComputeHealth(e.cands[i].doc, results)
 	}
-	return out
 }
 
 func optString(s string) *string {
@@ -134,7 +132,7 @@ type cand struct {
 
 // engine holds the state of one evaluation.
 type engine struct {
-	m        policy.Materialized
+	m        *policy.Materialized
 	stage    string
 	stageAny any    // stage as reported in details: the string, or nil
 	mode     string // on_missing_metric

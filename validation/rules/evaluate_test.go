@@ -175,7 +175,10 @@ func TestEvaluateJSONShape(t *testing.T) {
 		t.Errorf("round trip order %v", names(back))
 	}
 	raw2, _ := json.Marshal(back)
-	if !bytes.Equal(raw, raw2) {
+	var a, b any
+	_ = json.Unmarshal(raw, &a)
+	_ = json.Unmarshal(raw2, &b)
+	if !reflect.DeepEqual(a, b) {
 		t.Errorf("round trip changed the JSON")
 	}
 	var nullRes Results

@@ -14,14 +14,15 @@ type extScope struct {
 	cohortTop                     []bool // nil when there is no top-k set
 
 	paperApplies bool
-	live         *RuleResult
+	hasLive      bool
+	live         RuleResult
 }
 
 // extendedScope prepares the extended rules configured in the policy
 // (validation-core §7.8).
 func (e *engine) extendedScope() extScope {
 	var x extScope
-	m := &e.m
+	m := e.m
 	if m.Cohort != nil {
 		x.count++
 		e.cohortStats(&x)
@@ -41,18 +42,17 @@ func (e *engine) extendedScope() extScope {
 	}
 	if m.LiveMonitoring != nil {
 		x.count++
-		live := e.protect(e.specLiveMonitoring(), e.liveMonitoring)
-		x.live = &live
+		x.live, x.hasLive = e.protect(e.specLiveMonitoring(), e.liveMonitoring), true
 	}
 	return x
 }
 
 // extended appends the inline extended results of candidate i, in result
 // order.
-func (e *engine) extended(i int, x extScope, results Results) Results {
-	m := &e.m
+func (e *engine) extended(i int, x *extScope, results Results) Results {
+	m := e.m
 	if m.Cohort != nil {
-		results = append(results, NamedResult{Cohort, e.protect(e.specCohort(), func() RuleResult { return e.cohort(i, &x) })})
+		results = append(results, NamedResult{Cohort, e.protect(e.specCohort(), func() RuleResult { return e.cohort(i, x) })})
 	}
 	if m.Portfolio != nil {
 		results = append(results, NamedResult{Portfolio, e.protect(e.specPortfolio(), func() RuleResult { return e.portfolio(i) })})
@@ -66,8 +66,8 @@ func (e *engine) extended(i int, x extScope, results Results) Results {
 	if x.paperApplies {
 		results = append(results, NamedResult{PaperShadowConsistency, e.protect(e.specPaperShadow(), func() RuleResult { return e.paperShadow(i) })})
 	}
-	if x.live != nil {
-		live := *x.live
+	if x.hasLive {
+		live := x.live
 		if i > 0 {
 			live.Details = copyDetails(live.Details) // each strategy owns its details
 		}

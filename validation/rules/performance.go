@@ -48,7 +48,7 @@ func (e *engine) performance(i int) RuleResult {
 			r.Status = Fail
 		}
 		r.Reason = "Missing metrics: " + strings.Join(names, ", ")
-		r.Details = Details{{"violations", vs}, {"policy_on_missing_metric", e.mode}}
+		r.Details = Details{{"violations", vs}, {"policy_on_missing_metric", modeValue(e.mode)}}
 	case e.m.TopK != nil && !e.st[i].topkKept:
 		r.Status, r.ReasonCode = Fail, "performance_rank_outside_top_k"
 		r.Tags = tagsPerformanceTop

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"reflect"
 	"sort"
 	"strings"
@@ -314,15 +315,27 @@ func TestRuleBranches(t *testing.T) {
 					t.Errorf("details lack %q: %v", k, r.Details)
 					continue
 				}
-				if mn, ok := got.(MetricNames); ok {
-					got = mn.Names()
-				}
-				if !reflect.DeepEqual(got, want) {
+				if !reflect.DeepEqual(generic(t, got), generic(t, want)) {
 					t.Errorf("details[%q] = %#v, want %#v", k, got, want)
 				}
 			}
 		})
 	}
+}
+
+// generic returns v as encoding/json decodes its encoding, so that typed
+// details (Details, MetricNames, violations) compare with plain expectations.
+func generic(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestAppendixACoverage checks that the branch table produces every reason

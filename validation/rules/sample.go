@@ -34,11 +34,11 @@ func (e *engine) sample(i int) RuleResult {
 			return r
 		}
 	}
-	values := make(map[string]float64, len(sampleNames)+len(e.sampleTh))
+	values := make(Details, 0, len(sampleNames)+len(e.sampleTh))
 	positive := false
 	add := func(name string) {
 		if v, ok := flat[name]; ok {
-			values[name] = v
+			values.Set(name, v)
 			positive = positive || v > 0
 		}
 	}

@@ -22,7 +22,7 @@ func (e *engine) stress(i int) RuleResult {
 	}
 	details := Details{{"scenarios", names}, {"stage", e.stageValue()}}
 	var fails, warns reasonList
-	check := func(limit *float64, v float64, ok bool, name, what, limitKey string) {
+	check := func(limit *float64, v float64, ok bool, name, what, limitSuffix string) {
 		if limit == nil {
 			return
 		}
@@ -31,7 +31,7 @@ func (e *engine) stress(i int) RuleResult {
 			warns.add(name + "_" + what + "_missing")
 		case math.Abs(v) > *limit:
 			fails.add(name + "_" + what + "_exceeds_max")
-			details.Set(limitKey, *limit)
+			details.Set(name+limitSuffix, *limit)
 		}
 	}
 	var buf [96]byte
@@ -42,9 +42,9 @@ func (e *engine) stress(i int) RuleResult {
 		}
 		es, hasES := stressValue(flat, &buf, sc.Name, "es_99")
 		v, hasV := stressValue(flat, &buf, sc.Name, "var_99")
-		check(sc.DDMax, dd, hasDD, sc.Name, "dd", sc.Name+"_dd_max")
-		check(sc.ES99, es, hasES, sc.Name, "es", sc.Name+"_es_99_max")
-		check(sc.VaR99, v, hasV, sc.Name, "var", sc.Name+"_var_99_max")
+		check(sc.DDMax, dd, hasDD, sc.Name, "dd", "_dd_max")
+		check(sc.ES99, es, hasES, sc.Name, "es", "_es_99_max")
+		check(sc.VaR99, v, hasV, sc.Name, "var", "_var_99_max")
 	}
 	s := e.specStress()
 	r := RuleResult{Status: Pass, Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: details,
