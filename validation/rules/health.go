@@ -1,7 +1,5 @@
 package rules
 
-import "strings"
-
 // Health is the run's validation self-diagnosis (validation-core §9.6).
 type Health struct {
 	// MetricCoverageRatio is the share of the twelve v1 core metric paths
@@ -55,7 +53,7 @@ func ComputeHealth(doc map[string]any, results Results) Health {
 	}
 	h.RulesExecutedRatio = min(1, float64(len(results))/coreRuleCount)
 	for _, r := range results {
-		if strings.ToLower(r.Result.ReasonCode) == ReasonRuleError {
+		if equalFold(r.Result.ReasonCode, ReasonRuleError) {
 			h.ValidationErrorCount++
 		}
 	}

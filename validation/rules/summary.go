@@ -19,18 +19,16 @@ func SummaryStatus(results Results, active bool) Status {
 	}
 	blocking, problem := false, false
 	for _, r := range results {
-		sev := strings.ToLower(string(r.Result.Severity))
-		if sev == "" {
-			sev = string(policy.Blocking)
-		}
-		switch Status(strings.ToLower(string(r.Result.Status))) {
-		case Fail:
-			if sev == string(policy.Blocking) {
+		sev := string(r.Result.Severity)
+		isBlocking := sev == "" || equalFold(sev, string(policy.Blocking))
+		switch st := string(r.Result.Status); {
+		case equalFold(st, string(Fail)):
+			if isBlocking {
 				blocking = true
 			} else {
 				problem = true
 			}
-		case Warn:
+		case equalFold(st, string(Warn)):
 			problem = true
 		}
 	}
@@ -41,6 +39,12 @@ func SummaryStatus(results Results, active bool) Status {
 		return Warn
 	}
 	return Pass
+}
+
+// equalFold compares case-insensitively, with a fast path for the exact
+// (lower-case) spelling the engine itself produces.
+func equalFold(s, lower string) bool {
+	return s == lower || strings.EqualFold(s, lower)
 }
 
 // Recommended stages (validation-core §9.2).
