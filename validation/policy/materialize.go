@@ -16,10 +16,12 @@ type Materialized struct {
 	// Thresholds are the legacy thresholds with the profile's thresholds set
 	// by metric key (replacing a same-key legacy entry in place).
 	Thresholds []Threshold
-	// TopK, Correlation and Hysteresis are the merged legacy selection keys.
-	TopK        *TopK
+	// TopK is the merged legacy top_k, or nil.
+	TopK *TopK
+	// Correlation is the merged legacy correlation constraint, or nil.
 	Correlation *Correlation
-	Hysteresis  *Hysteresis
+	// Hysteresis is the merged legacy hysteresis, or nil.
+	Hysteresis *Hysteresis
 	// DataCurrencyMetrics are the metrics of the data-currency-group
 	// thresholds, in threshold order (DataCurrency requires them).
 	DataCurrencyMetrics []string
@@ -29,13 +31,19 @@ type Materialized struct {
 	// Validation holds the effective modes (defaults applied, fail-closed
 	// enforcement applied).
 	Validation Validation
-	// Extended blocks, taken from the original policy.
-	Cohort                 *Cohort
-	Portfolio              *Portfolio
-	Benchmark              *Benchmark
-	Stress                 *Stress
+	// Cohort is the policy's cohort block, or nil.
+	Cohort *Cohort
+	// Portfolio is the policy's portfolio block, or nil.
+	Portfolio *Portfolio
+	// Benchmark is the policy's benchmark block, or nil.
+	Benchmark *Benchmark
+	// Stress is the policy's stress block, or nil.
+	Stress *Stress
+	// PaperShadowConsistency is the policy's paper_shadow_consistency block,
+	// or nil.
 	PaperShadowConsistency *PaperShadowConsistency
-	LiveMonitoring         *LiveMonitoring
+	// LiveMonitoring is the policy's live_monitoring block, or nil.
+	LiveMonitoring *LiveMonitoring
 
 	hash     string
 	snapshot []byte

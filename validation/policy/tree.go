@@ -22,6 +22,7 @@ const (
 	kList
 )
 
+// String names the kind as error messages do.
 func (k kind) String() string {
 	switch k {
 	case kNull:
@@ -75,6 +76,7 @@ type syntaxError struct {
 	err  error
 }
 
+// Error returns the underlying decoder message.
 func (e *syntaxError) Error() string { return e.err.Error() }
 
 // decodeJSON decodes a JSON document into a node tree, keeping key order and

@@ -67,6 +67,7 @@ type pathRef struct {
 func (p *pathRef) child(key string) *pathRef { return &pathRef{parent: p, key: key, index: -1} }
 func (p *pathRef) item(i int) *pathRef       { return &pathRef{parent: p, index: i} }
 
+// String renders the path.
 func (p *pathRef) String() string {
 	if p == nil {
 		return ""

@@ -5,12 +5,14 @@ import "github.com/worldval/worldval/validation/metrics"
 // Input is the evaluation of one strategy (validation-core §7.1): a set of
 // one, for which top-k, correlation and cohort checks degenerate.
 type Input struct {
-	// WorldID, StrategyID and RunID identify the run. Only StrategyID is
-	// used by the rules (active_set, correlations); the others are carried
-	// for the caller.
-	WorldID    string
+	// WorldID identifies the world; carried for the caller, not used by
+	// the rules.
+	WorldID string
+	// StrategyID identifies the strategy (active_set, correlations,
+	// hysteresis).
 	StrategyID string
-	RunID      string
+	// RunID identifies the run; carried for the caller.
+	RunID string
 	// Stage is the request stage as given ("" = none); it drives profile
 	// choice, recommended_stage and paper/shadow applicability.
 	Stage string
@@ -70,8 +72,9 @@ type SetInput struct {
 
 // Correlation is the correlation of two strategies' returns.
 type Correlation struct {
-	// A and B are the two strategy ids, in any order.
+	// A is one strategy id.
 	A string `json:"a"`
+	// B is the other strategy id (the pair is unordered).
 	B string `json:"b"`
 	// Rho is the correlation coefficient.
 	Rho float64 `json:"rho"`

@@ -9,7 +9,9 @@ import (
 // blocker is a selected strategy that blocked a candidate through the
 // correlation constraint.
 type blocker struct {
-	StrategyID  string  `json:"strategy_id"`
+	// StrategyID is the selected strategy that blocked the candidate.
+	StrategyID string `json:"strategy_id"`
+	// Correlation is the pair's correlation.
 	Correlation float64 `json:"correlation"`
 }
 
