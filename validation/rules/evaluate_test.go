@@ -339,3 +339,31 @@ func TestMultiCheckReasons(t *testing.T) {
 		t.Errorf("live %+v", r)
 	}
 }
+
+func TestProfilesSwitchByStage(t *testing.T) {
+	p := pol(t, `{
+ "validation_profiles": {
+  "backtest": {"sample": {"min_effective_years": 2.0, "min_trades_total": 100}, "performance": {"sharpe_min": 0.5, "max_dd_max": 0.3}},
+  "paper": {"sample": {"min_effective_years": 3.0}, "performance": {"sharpe_min": 0.8, "max_dd_max": 0.2, "gain_to_pain_min": 1.2},
+            "robustness": {"dsr_min": 0.25}, "risk": {"adv_utilization_p95_max": 0.3}}},
+ "default_profile_by_stage": {"backtest_only": "backtest", "paper_only": "paper"},
+ "selection": {"top_k": {"metric": "sharpe", "k": 1}}}`)
+	m := doc("effective_history_years", 2.5, "n_trades_total", 150, "sharpe", 0.65, "max_drawdown", 0.25,
+		"gain_to_pain_ratio", 1.1, "deflated_sharpe_ratio", 0.3, "adv_utilization_p95", 0.25)
+	bt := Evaluate(p, Input{StrategyID: "s1", Stage: "backtest", Metrics: m})
+	if *bt.Validation.Profile != "backtest" || !bt.Summary.Active || bt.Summary.RecommendedStage != StageBacktestOnly {
+		t.Errorf("backtest %+v %+v", bt.Validation.Profile, bt.Summary)
+	}
+	pp := Evaluate(p, Input{StrategyID: "s1", Stage: "paper_only", Metrics: m})
+	perf, _ := pp.Validation.Results.Get(Performance)
+	if *pp.Validation.Profile != "paper" || pp.Summary.Active || perf.ReasonCode != "performance_thresholds_failed" || pp.Summary.Status != Fail {
+		t.Errorf("paper %+v %+v", pp.Summary, perf)
+	}
+	// The sample thresholds of the paper profile fail too (effective years 2.5 < 3).
+	if s, _ := pp.Validation.Results.Get(Sample); s.ReasonCode != "sample_thresholds_failed" || s.Reason != "Sample thresholds failed: effective_history_years" {
+		t.Errorf("sample %+v", s)
+	}
+	if perf.Reason != "effective_history_years below minimum 3.0" {
+		t.Errorf("reason %q", perf.Reason)
+	}
+}
