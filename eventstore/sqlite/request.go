@@ -66,7 +66,7 @@ func (w *writer) submit(ctx context.Context, r *request) outcome {
 	}
 }
 
-// take claims r for the current group. It reports false when the caller has
+// take claims r for the writer. It reports false when the caller has
 // abandoned r or its context has already ended (then r is answered here).
 func (w *writer) take(r *request) bool {
 	if !r.state.CompareAndSwap(queued, taken) {

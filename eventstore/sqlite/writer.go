@@ -21,8 +21,11 @@ type writer struct {
 	stmts  writeStmts
 	heads  headCache
 
-	batch []*request // reused between groups
+	// The current group: its requests, their outcomes (in step), and its
+	// approximate size in bytes. The slices are reused between groups.
+	batch []*request
 	outs  []outcome
+	size  int
 	// expect is how many callers the writer knows to be appending: those
 	// the last commit answered, who are likely to send again soon, and
 	// those that were already queued then.
@@ -50,8 +53,8 @@ func newWriter(ctx context.Context, conn *sql.Conn, cfg config, notify *broadcas
 func (w *writer) run() {
 	defer close(w.done)
 	for first := range w.reqs {
-		if batch := w.collect(first); len(batch) > 0 {
-			w.commit(batch)
+		if w.take(first) {
+			w.group(first)
 		}
 	}
 }
@@ -64,119 +67,140 @@ func (w *writer) stop() error {
 	return errors.Join(w.stmts.close(), w.conn.Close())
 }
 
-// collect gathers a group: first, everything already queued, and, while
-// fewer callers are in the group than the writer knows to be appending, what
-// arrives within the batch window, up to the group caps.
-//
-// The wait is what makes group commit work on few cores: when a commit
-// answers n callers, they need some tens of microseconds to wake up and send
-// their next writes, and a writer that started the next commit with the
-// first of them would pay one fsync for it alone and another for the rest.
-// The writer knows how many callers to expect (see commit), so a lone
-// sequential caller never waits, and the wait ends as soon as the expected
-// callers are in. It never lasts longer than a commit has lately taken:
-// beyond that, a separate commit would be cheaper than the wait.
-func (w *writer) collect(first *request) []*request {
-	batch, size := w.batch[:0], 0
-	add := func(r *request) {
-		if w.take(r) {
-			batch = append(batch, r)
-			size += r.size
-		}
-	}
-	full := func() bool { return len(batch) >= w.cfg.maxBatch || size >= w.cfg.maxBatchSize }
-	add(first)
-	open := true
-drain:
-	for !full() {
-		select {
-		case r, ok := <-w.reqs:
-			if !ok {
-				open = false
-				break drain
-			}
-			add(r)
-		default:
-			break drain
-		}
-	}
-	window := min(w.cfg.batchWindow, w.commitCost)
-	if open && window > 0 && len(batch) < w.expect && !full() {
-		t := time.NewTimer(window)
-		defer t.Stop()
-	wait:
-		for len(batch) < w.expect && !full() {
-			select {
-			case r, ok := <-w.reqs:
-				if !ok {
-					break wait
-				}
-				add(r)
-			case <-t.C:
-				break wait
-			}
-		}
-	}
-	w.batch = batch
-	return batch
-}
-
-// commit writes a group in one transaction and answers every request in it.
-func (w *writer) commit(batch []*request) {
+// group runs one group commit: it opens a transaction, applies first and
+// each write that joins the group (see next) as it arrives, commits, and
+// answers every caller in the group. Applying writes while later ones are
+// still on their way keeps the writer busy while the callers of the previous
+// group prepare their next writes.
+func (w *writer) group(first *request) {
 	ctx := context.Background()
-	outs := w.outs[:0]
-	defer func() {
-		// Before anyone in the group is answered, the queue holds only
-		// callers outside it.
-		w.expect = len(batch) + len(w.reqs)
-		for i, r := range batch {
-			r.done <- outs[i]
-			outs[i] = outcome{}
-			batch[i] = nil
-		}
-		w.outs = outs[:0]
-	}()
-	abort := func(err error) {
-		_, rerr := w.stmts.rollback.ExecContext(ctx)
-		w.heads.abort()
-		err = fmt.Errorf("group commit of %d writes: %w", len(batch), errors.Join(classify(err), rerr))
-		for i := range batch {
-			if i >= len(outs) {
-				outs = append(outs, outcome{err: err})
-			} else if outs[i].err == nil {
-				outs[i] = outcome{err: err}
-			}
-		}
-	}
+	w.batch, w.outs, w.size = w.batch[:0], w.outs[:0], 0
+	defer w.answer()
+	w.batch = append(w.batch, first)
 	if _, err := w.stmts.begin.ExecContext(ctx); err != nil {
-		abort(err)
+		w.abort(ctx, err)
 		return
 	}
 	if err := w.heads.begin(ctx, w.stmts.dataVersion); err != nil {
-		abort(err)
+		w.abort(ctx, err)
 		return
 	}
+	var wait groupWait
+	defer wait.stop()
 	wrote := false
-	for _, r := range batch {
+	for r := first; r != nil; r = w.next(&wait) {
+		if r != first {
+			w.batch = append(w.batch, r)
+		}
+		w.size += r.size
 		res, reject, fatal := r.op.apply(ctx, w)
 		if fatal != nil {
-			abort(fatal)
+			w.abort(ctx, fatal)
 			return
 		}
 		if _, isAppend := r.op.(*appendOp); isAppend && reject == nil && !res.Duplicate {
 			wrote = true
 		}
-		outs = append(outs, outcome{res: res, err: reject})
+		w.outs = append(w.outs, outcome{res: res, err: reject})
 	}
 	start := time.Now()
 	if _, err := w.stmts.commit.ExecContext(ctx); err != nil {
-		abort(err)
+		w.abort(ctx, err)
 		return
 	}
 	w.commitCost = (3*w.commitCost + time.Since(start)) / 4
 	w.heads.commit()
 	if wrote {
 		w.notify.broadcast()
+	}
+}
+
+// groupWait is the batch window of one group, started the first time the
+// writer has nothing queued to apply.
+type groupWait struct {
+	timer   *time.Timer
+	expired bool
+}
+
+func (g *groupWait) stop() {
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+}
+
+// next returns the next write to join the open group, or nil when the group
+// should commit: when it has reached its caps, when the queue is closed, or
+// when nothing is queued and either every caller the writer expects is in or
+// the batch window has passed.
+//
+// The wait is what makes group commit work on few cores: when a commit
+// answers n callers, they need some tens of microseconds to wake up and send
+// their next writes, and a writer that committed with the first of them would
+// pay one fsync for it alone and another for the rest. The writer knows how
+// many callers to expect (see answer), so a lone sequential caller never
+// waits, and the wait ends as soon as the expected callers are in. It never
+// lasts longer than a commit has lately taken: beyond that, a separate
+// commit would be cheaper than the wait.
+func (w *writer) next(g *groupWait) *request {
+	for len(w.batch) < w.cfg.maxBatch && w.size < w.cfg.maxBatchSize {
+		select {
+		case r, ok := <-w.reqs:
+			if !ok {
+				return nil
+			}
+			if w.take(r) {
+				return r
+			}
+			continue
+		default:
+		}
+		window := min(w.cfg.batchWindow, w.commitCost)
+		if g.expired || len(w.batch) >= w.expect || window <= 0 {
+			return nil
+		}
+		if g.timer == nil {
+			g.timer = time.NewTimer(window)
+		}
+		select {
+		case r, ok := <-w.reqs:
+			if !ok {
+				return nil
+			}
+			if w.take(r) {
+				return r
+			}
+		case <-g.timer.C:
+			g.expired = true
+			return nil
+		}
+	}
+	return nil
+}
+
+// abort rolls the group's transaction back and gives every caller in the
+// group that was not already rejected the group's error.
+func (w *writer) abort(ctx context.Context, err error) {
+	_, rerr := w.stmts.rollback.ExecContext(ctx)
+	w.heads.abort()
+	err = fmt.Errorf("group commit of %d writes: %w", len(w.batch), errors.Join(classify(err), rerr))
+	for i := range w.batch {
+		if i >= len(w.outs) {
+			w.outs = append(w.outs, outcome{err: err})
+		} else if w.outs[i].err == nil {
+			w.outs[i] = outcome{err: err}
+		}
+	}
+}
+
+// answer gives every caller of the group its outcome.
+func (w *writer) answer() {
+	// Before anyone in the group is answered, the queue holds only callers
+	// outside it: together they are the callers to expect next time.
+	w.expect = len(w.batch) + len(w.reqs)
+	for i, r := range w.batch {
+		r.done <- w.outs[i]
+		w.outs[i] = outcome{}
+		w.batch[i] = nil
 	}
 }
 
