@@ -148,7 +148,18 @@ func testCloseUnderLoad(t *testing.T, h Harness) {
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	// Close once appends are flowing.
+	for deadline := time.Now().Add(waitTimeout); ; time.Sleep(time.Millisecond) {
+		mu.Lock()
+		n := len(acked) + len(errs)
+		mu.Unlock()
+		if n >= 4*writers {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d appends finished within %v", n, waitTimeout)
+		}
+	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("close under load: %v", err)
 	}

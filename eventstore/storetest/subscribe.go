@@ -109,8 +109,10 @@ func testSubscribeConcurrent(t *testing.T, h Harness) {
 	}
 	// Start two more while the writers are busy: one from the start, one
 	// from the middle of what is stored by then.
-	for head(t, s) < seeded+uint64(writers*appends/4) {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(waitTimeout); head(t, s) < seeded+uint64(writers*appends/4); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("writers appended too little within %v", waitTimeout)
+		}
 	}
 	late := startSubscriber(t, s, 0)
 	mid := startSubscriber(t, s, head(t, s)/2)
