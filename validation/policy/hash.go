@@ -188,7 +188,14 @@ type hashCache struct {
 	entries  map[cacheKey]*Materialized
 	byNorm   map[string]string // normalized profile name -> name
 	stageMap map[string]string // normalized stage key -> profile name
+	// byStage resolves the usual stage spellings without normalizing or
+	// choosing again; index 0 is lenient, 1 fail-closed.
+	byStage [2]map[string]*Materialized
 }
+
+// commonStages are the stage spellings resolved ahead of time.
+var commonStages = [...]string{"", "backtest", "paper", "live", "shadow", "dryrun",
+	"backtest_only", "paper_only", "paper_ok_live_candidate"}
 
 type cacheKey struct {
 	name       string
@@ -202,13 +209,21 @@ func newHashCache(p *Policy) *hashCache {
 		byNorm:   profileIndex(p),
 		stageMap: stageIndex(p),
 	}
-	for _, fc := range [...]bool{false, true} {
+	for i, fc := range [...]bool{false, true} {
 		if len(p.Profiles) == 0 {
 			c.entries[cacheKey{"", false, fc}] = p.materialize("", false, fc)
-			continue
+		} else {
+			for _, pr := range p.Profiles {
+				c.entries[cacheKey{pr.Name, true, fc}] = p.materialize(pr.Name, true, fc)
+			}
 		}
-		for _, pr := range p.Profiles {
-			c.entries[cacheKey{pr.Name, true, fc}] = p.materialize(pr.Name, true, fc)
+		c.byStage[i] = make(map[string]*Materialized, len(commonStages))
+	}
+	p.cache = c
+	for i, fc := range [...]bool{false, true} {
+		for _, s := range commonStages {
+			name, ok := p.ChooseProfile(s)
+			c.byStage[i][s] = c.entries[cacheKey{name, ok, fc}]
 		}
 	}
 	return c

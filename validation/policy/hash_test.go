@@ -195,3 +195,19 @@ func TestPolicyRulesetHashShorthand(t *testing.T) {
 		t.Errorf("shorthand differs")
 	}
 }
+
+func TestMaterializeCacheMatchesUncached(t *testing.T) {
+	for _, doc := range []string{string(fixture(t)), "{}", "validation_profiles: {Live: {}, z: {}}\ndefault_profile_by_stage: {shadow: z}"} {
+		p := mustParse(t, doc)
+		hand := *p
+		hand.cache = nil
+		for _, s := range append(commonStages[:], "Paper", " live", "other") {
+			for _, fc := range []bool{false, true} {
+				a, b := p.Materialize(s, fc), hand.Materialize(s, fc)
+				if a.ProfileName != b.ProfileName || a.RulesetHash() != b.RulesetHash() || a.Validation != b.Validation {
+					t.Errorf("%q/%v: cached %s %s, uncached %s %s", s, fc, a.ProfileName, a.RulesetHash(), b.ProfileName, b.RulesetHash())
+				}
+			}
+		}
+	}
+}

@@ -56,6 +56,15 @@ type Materialized struct {
 // For a parsed policy the result is computed once per profile and shared:
 // it must not be modified.
 func (p *Policy) Materialize(stage string, failClosed bool) *Materialized {
+	if c := p.cache; c != nil {
+		i := 0
+		if failClosed {
+			i = 1
+		}
+		if m := c.byStage[i][stage]; m != nil {
+			return m
+		}
+	}
 	name, ok := p.ChooseProfile(stage)
 	if c := p.cache; c != nil {
 		if m, hit := c.get(name, ok, failClosed); hit {
