@@ -6,13 +6,18 @@
 // when Append returns. Every write goes through one writer goroutine that owns
 // the only write connection and commits concurrent appends together (group
 // commit): appends that arrive while a commit is in progress share the next
-// transaction and its single fsync, each inside its own SAVEPOINT so that one
-// append's failure (a wrong expected version, a duplicate event id) undoes
-// only that append. Reads use a separate pool of read-only connections, which
-// WAL lets run concurrently with the writer.
+// transaction and its single fsync, and each caller learns its own outcome.
+// One append's failure (a wrong expected version, a duplicate event id) undoes
+// only that append: an append of several events runs inside its own
+// SAVEPOINT, and a single insert is atomic by itself. Reads use a separate
+// pool of read-only connections, which WAL lets run concurrently with the
+// writer.
 //
 // Subscribers are woken by an in-process broadcast after each commit. Appends
 // made by another process writing the same file are stored correctly but do
 // not wake this process's subscribers until its own next commit; run one
 // writing process per file.
+//
+// Tests of other packages open a throwaway store with the sqlitetest
+// sub-package.
 package sqlite

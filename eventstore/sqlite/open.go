@@ -23,7 +23,7 @@ const walCheckpointPages = 4000
 
 // Store is an event store in one SQLite file. It implements
 // [eventstore.Store] and [eventstore.Checkpoints] and is safe for concurrent
-// use. Open it with [Open]; Close it once.
+// use. Open it with [Open] and Close it when done.
 type Store struct {
 	cfg  config
 	path string
