@@ -1,0 +1,89 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/eventstore"
+)
+
+// Worker is an event-driven handler that the service runs as a checkpointed
+// subscription (a [Runner]), such as the evaluator. Handle receives every
+// event of the store in global order and must be idempotent: after a crash or
+// a failure it sees events again from its last saved checkpoint.
+type Worker interface {
+	// Name is the worker's stable name, under which its checkpoint is
+	// stored. Renaming a worker makes it start again from position 0.
+	Name() string
+	// Handle processes one event. An error stops the worker's runner,
+	// which the service counts, logs and restarts from the checkpoint.
+	Handle(ctx context.Context, rec events.Record) error
+}
+
+// newWorkerRunners returns one [Runner] per worker over store, keeping its
+// checkpoint in cps under the worker's name. Two workers with one name would
+// share a checkpoint, so they are refused.
+func newWorkerRunners(store eventstore.Store, cps eventstore.Checkpoints, workers []Worker) ([]*Runner, error) {
+	seen := make(map[string]bool, len(workers))
+	runners := make([]*Runner, 0, len(workers))
+	for _, w := range workers {
+		if w == nil {
+			return nil, errors.New("workers: nil worker")
+		}
+		if seen[w.Name()] {
+			return nil, fmt.Errorf("workers: two workers named %q would share a checkpoint", w.Name())
+		}
+		seen[w.Name()] = true
+		r, err := NewRunner(store, cps, w.Handle, RunnerConfig{Name: w.Name()})
+		if err != nil {
+			return nil, fmt.Errorf("workers: %w", err)
+		}
+		runners = append(runners, r)
+	}
+	return runners, nil
+}
+
+// startRunners launches, on g, one goroutine per runner that runs it until
+// ctx is done. A runner that fails (its handler, the store, a checkpoint
+// save) is counted as a subscription error, logged and started again from
+// its checkpoint after a backoff; it never stops the service, since stopping
+// would not make the event it fails on any better.
+func startRunners(ctx context.Context, g goer, runners []*Runner, log *slog.Logger, metrics *Metrics, cfg runConfig) {
+	cfg.setDefaults()
+	for _, r := range runners {
+		g.Go(func() error {
+			runWorker(ctx, r, log.With("worker", r.Name()), metrics, cfg)
+			return nil
+		})
+	}
+}
+
+// runWorker runs r until ctx is done, restarting it with backoff after each
+// failure.
+func runWorker(ctx context.Context, r *Runner, log *slog.Logger, metrics *Metrics, cfg runConfig) {
+	log.Info("worker started")
+	backoff := cfg.minBackoff
+	for {
+		started := time.Now()
+		err := r.Run(ctx)
+		if ctx.Err() != nil {
+			if err != nil {
+				log.Error("worker stopped with an error", "err", err)
+			}
+			return
+		}
+		if err == nil { // Run returns nil only on cancellation
+			return
+		}
+		metrics.SubscriptionError(r.Name())
+		log.Error("worker failed; restarting from its checkpoint", "err", err, "retry_in", backoff)
+		if !sleepCtx(ctx, backoff) {
+			return
+		}
+		backoff = nextBackoff(backoff, time.Since(started), cfg)
+	}
+}
