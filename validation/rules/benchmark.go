@@ -13,12 +13,12 @@ func (e *engine) benchmark(i int) RuleResult {
 	sharpe, hasSharpe := flat["sharpe"]
 	bs, hasBS := flat["benchmark_sharpe"]
 	up, hasUp := flat["vs_benchmark_sharpe"]
-	details := Details{
-		{"stage", e.stageValue()},
-		{"sharpe", optional(sharpe, hasSharpe)},
-		{"benchmark_sharpe", optional(bs, hasBS)},
-		{"vs_benchmark_sharpe", optional(up, hasUp)},
-	}
+	details := withRoom(1,
+		Detail{"stage", e.stageValue()},
+		Detail{"sharpe", optional(sharpe, hasSharpe)},
+		Detail{"benchmark_sharpe", optional(bs, hasBS)},
+		Detail{"vs_benchmark_sharpe", optional(up, hasUp)},
+	)
 	var c checks
 	c.lowerBound(e.m.Benchmark.MinVsBenchmarkSharpe, up, hasUp, "benchmark_uplift_missing", "benchmark_uplift_below_min", "min_vs_benchmark_sharpe", &details)
 	return c.result(e.specBenchmark(), "benchmark_ok", "Benchmark comparison satisfied", details)

@@ -63,14 +63,14 @@ func (e *engine) cohort(i int, x *extScope) RuleResult {
 	if x.cohortTop != nil {
 		inTop = x.cohortTop[i]
 	}
-	details := Details{
-		{"median_sharpe", optional(x.medianSharpe, x.hasMedianSharpe)},
-		{"median_dsr", optional(x.medianDSR, x.hasMedianDSR)},
-		{"top_k", topK},
-		{"selected_in_top_k", inTop},
-		{"sharpe", optional(sharpe, hasSharpe)},
-		{"deflated_sharpe_ratio", optional(dsr, hasDSR)},
-	}
+	details := withRoom(2,
+		Detail{"median_sharpe", optional(x.medianSharpe, x.hasMedianSharpe)},
+		Detail{"median_dsr", optional(x.medianDSR, x.hasMedianDSR)},
+		Detail{"top_k", topK},
+		Detail{"selected_in_top_k", inTop},
+		Detail{"sharpe", optional(sharpe, hasSharpe)},
+		Detail{"deflated_sharpe_ratio", optional(dsr, hasDSR)},
+	)
 	var c checks
 	c.lowerBound(cfg.SharpeMedianMin, x.medianSharpe, x.hasMedianSharpe, "median_sharpe_missing", "cohort_median_sharpe_below_min", "sharpe_median_min", &details)
 	c.lowerBound(cfg.DSRMedianMin, x.medianDSR, x.hasMedianDSR, "median_dsr_missing", "cohort_median_dsr_below_min", "dsr_median_min", &details)

@@ -23,6 +23,12 @@ type Detail struct {
 // cost more than the rest of the rule logic.
 type Details []Detail
 
+// withRoom builds details with spare capacity for the members a failing check
+// may add later.
+func withRoom(extra int, ds ...Detail) Details {
+	return append(make(Details, 0, len(ds)+extra), ds...)
+}
+
 // Get returns the value of key.
 func (d Details) Get(key string) (any, bool) {
 	for _, m := range d {

@@ -38,12 +38,12 @@ func (e *engine) liveMonitoring() RuleResult {
 	if cfg.LookbackDays != nil {
 		lookback = *cfg.LookbackDays
 	}
-	details := Details{
-		{"sharpe_mean", optional(sm, hasSM)},
-		{"dd_mean", optional(dm, hasDM)},
-		{"decay_mean", optional(qm, hasQM)},
-		{"lookback_days", lookback},
-	}
+	details := withRoom(3,
+		Detail{"sharpe_mean", optional(sm, hasSM)},
+		Detail{"dd_mean", optional(dm, hasDM)},
+		Detail{"decay_mean", optional(qm, hasQM)},
+		Detail{"lookback_days", lookback},
+	)
 	var c checks
 	c.lowerBound(cfg.SharpeMin, sm, hasSM, "live_sharpe_missing", "live_sharpe_below_min", "sharpe_min", &details)
 	c.upperBound(cfg.DDMax, dm, hasDM, "live_dd_missing", "live_dd_exceeds_max", "dd_max", &details)

@@ -40,22 +40,22 @@ func (e *engine) paperShadow(i int) RuleResult {
 	er, hasER := flat["paper_vs_backtest_es_p01_ratio"]
 	pv, hasPV := firstPresent(flat, "var_p01", "returns.var_p01")
 	pe, hasPE := firstPresent(flat, "es_p01", "returns.es_p01")
-	details := Details{
-		{"stage", e.stageValue()},
-		{"baseline_run_id", baselineRunID(c.doc, flat)},
-		{"backtest_sharpe", get("backtest_sharpe")},
-		{"backtest_max_drawdown", get("backtest_max_drawdown")},
-		{"backtest_var_p01", get("backtest_var_p01")},
-		{"backtest_es_p01", get("backtest_es_p01")},
-		{"paper_sharpe", get("sharpe")},
-		{"paper_max_drawdown", get("max_drawdown")},
-		{"paper_var_p01", optional(pv, hasPV)},
-		{"paper_es_p01", optional(pe, hasPE)},
-		{"paper_vs_backtest_sharpe_ratio", optional(sr, hasSR)},
-		{"paper_vs_backtest_dd_ratio", optional(dr, hasDR)},
-		{"paper_vs_backtest_var_p01_ratio", optional(vr, hasVR)},
-		{"paper_vs_backtest_es_p01_ratio", optional(er, hasER)},
-	}
+	details := withRoom(4,
+		Detail{"stage", e.stageValue()},
+		Detail{"baseline_run_id", baselineRunID(c.doc, flat)},
+		Detail{"backtest_sharpe", get("backtest_sharpe")},
+		Detail{"backtest_max_drawdown", get("backtest_max_drawdown")},
+		Detail{"backtest_var_p01", get("backtest_var_p01")},
+		Detail{"backtest_es_p01", get("backtest_es_p01")},
+		Detail{"paper_sharpe", get("sharpe")},
+		Detail{"paper_max_drawdown", get("max_drawdown")},
+		Detail{"paper_var_p01", optional(pv, hasPV)},
+		Detail{"paper_es_p01", optional(pe, hasPE)},
+		Detail{"paper_vs_backtest_sharpe_ratio", optional(sr, hasSR)},
+		Detail{"paper_vs_backtest_dd_ratio", optional(dr, hasDR)},
+		Detail{"paper_vs_backtest_var_p01_ratio", optional(vr, hasVR)},
+		Detail{"paper_vs_backtest_es_p01_ratio", optional(er, hasER)},
+	)
 	var k checks
 	k.lowerBound(cfg.MinSharpeRatio, sr, hasSR, "paper_shadow_sharpe_ratio_missing", "paper_shadow_sharpe_ratio_below_min", "min_sharpe_ratio", &details)
 	k.upperBound(cfg.MaxDrawdownRatio, dr, hasDR, "paper_shadow_dd_ratio_missing", "paper_shadow_dd_ratio_exceeds_max", "max_drawdown_ratio", &details)

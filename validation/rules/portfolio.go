@@ -16,13 +16,13 @@ func (e *engine) portfolio(i int) RuleResult {
 	v, hasV := flat["incremental_var_99"]
 	es, hasES := flat["incremental_es_99"]
 	up, hasUp := flat["portfolio_sharpe_uplift"]
-	details := Details{
-		{"max_incremental_var_99", optional(v, hasV)},
-		{"max_incremental_es_99", optional(es, hasES)},
-		{"incremental_var_99", optional(v, hasV)},
-		{"incremental_es_99", optional(es, hasES)},
-		{"portfolio_sharpe_uplift", optional(up, hasUp)},
-	}
+	details := withRoom(3,
+		Detail{"max_incremental_var_99", optional(v, hasV)},
+		Detail{"max_incremental_es_99", optional(es, hasES)},
+		Detail{"incremental_var_99", optional(v, hasV)},
+		Detail{"incremental_es_99", optional(es, hasES)},
+		Detail{"portfolio_sharpe_uplift", optional(up, hasUp)},
+	)
 	var c checks
 	c.upperBound(cfg.MaxIncrementalVaR99, v, hasV, "incremental_var_missing", "incremental_var_exceeds_max", "incremental_var_99_max", &details)
 	c.upperBound(cfg.MaxIncrementalES99, es, hasES, "incremental_es_missing", "incremental_es_exceeds_max", "incremental_es_99_max", &details)

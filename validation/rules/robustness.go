@@ -28,13 +28,13 @@ func (e *engine) robustness(i int) RuleResult {
 	second, hasSecond := flat["sharpe_second_half"]
 	cvMean, hasCVMean := flat["cv_sharpe_mean"]
 	cvStd, hasCVStd := flat["cv_sharpe_std"]
-	details := Details{
-		{"deflated_sharpe_ratio", optional(dsr, hasDSR)},
-		{"sharpe_first_half", optional(first, hasFirst)},
-		{"sharpe_second_half", optional(second, hasSecond)},
-		{"cv_sharpe_mean", optional(cvMean, hasCVMean)},
-		{"cv_sharpe_std", optional(cvStd, hasCVStd)},
-	}
+	details := append(make(Details, 0, 8),
+		Detail{"deflated_sharpe_ratio", optional(dsr, hasDSR)},
+		Detail{"sharpe_first_half", optional(first, hasFirst)},
+		Detail{"sharpe_second_half", optional(second, hasSecond)},
+		Detail{"cv_sharpe_mean", optional(cvMean, hasCVMean)},
+		Detail{"cv_sharpe_std", optional(cvStd, hasCVStd)},
+	)
 	status := Pass
 	var reasons []string
 	if dsrMin != nil {

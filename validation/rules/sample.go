@@ -36,17 +36,17 @@ func (e *engine) sample(i int) RuleResult {
 	}
 	values := make(Details, 0, len(sampleNames)+len(e.sampleTh))
 	positive := false
-	add := func(name string) {
-		if v, ok := flat[name]; ok {
-			values.Set(name, v)
+	for _, n := range sampleNames {
+		if v, ok := flat[n]; ok {
+			values = append(values, Detail{n, v})
 			positive = positive || v > 0
 		}
 	}
-	for _, n := range sampleNames {
-		add(n)
-	}
 	for _, t := range e.sampleTh {
-		add(t.Metric)
+		if v, ok := flat[t.Metric]; ok {
+			values.Set(t.Metric, v)
+			positive = positive || v > 0
+		}
 	}
 	r.Details = Details{{"sample_metrics", values}}
 	if positive {
