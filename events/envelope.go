@@ -70,7 +70,7 @@ func (e *Event) Validate() error {
 	case e.ID == "":
 		return fmt.Errorf("%w: empty event id", ErrInvalidEvent)
 	case !isUUID(e.ID):
-		return fmt.Errorf("%w: event id %q is not a UUID", ErrInvalidEvent, e.ID)
+		return fmt.Errorf("%w: event id %q is not a lowercase UUID", ErrInvalidEvent, e.ID)
 	case e.Type == "":
 		return fmt.Errorf("%w: event %s: empty type", ErrInvalidEvent, e.ID)
 	case !utf8.ValidString(e.Type):
@@ -98,7 +98,9 @@ func (e *Event) Validate() error {
 	return nil
 }
 
-// isUUID reports whether s has the canonical 8-4-4-4-12 hex form.
+// isUUID reports whether s has the canonical 8-4-4-4-12 lowercase hex form.
+// Uppercase is refused: the hash covers the id as written, and stores that
+// keep ids in a uuid column hand them back in lowercase.
 func isUUID(s string) bool {
 	if len(s) != 36 {
 		return false
@@ -111,7 +113,7 @@ func isUUID(s string) bool {
 				return false
 			}
 		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
 				return false
 			}
 		}

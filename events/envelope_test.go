@@ -27,7 +27,7 @@ func TestEventValidate(t *testing.T) {
 		want error
 	}{
 		{"valid", func(*events.Event) {}, nil},
-		{"upper-case UUID", func(e *events.Event) { e.ID = strings.ToUpper(e.ID) }, nil},
+		{"upper-case UUID is refused (ids are hashed as written)", func(e *events.Event) { e.ID = strings.ToUpper(e.ID) }, events.ErrInvalidEvent},
 		{"payload at the limit", func(e *events.Event) { e.Payload = bigPayload(events.MaxPayloadSize) }, nil},
 		{"payload over the limit", func(e *events.Event) { e.Payload = bigPayload(events.MaxPayloadSize + 1) }, events.ErrPayloadTooLarge},
 		{"invalid JSON", func(e *events.Event) { e.Payload = json.RawMessage(`{"a":`) }, events.ErrInvalidEvent},

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"strconv"
 	"time"
 )
 
@@ -25,9 +26,9 @@ func (r *Record) ComputeHash() string {
 	field(h, hashDomain)
 	field(h, r.ID)
 	field(h, r.Stream)
-	field(h, fmt.Sprint(r.StreamVersion))
+	field(h, strconv.FormatUint(r.StreamVersion, 10))
 	field(h, r.Type)
-	field(h, fmt.Sprint(r.SchemaVersion))
+	field(h, strconv.Itoa(r.SchemaVersion))
 	field(h, FormatTime(r.OccurredAt))
 	field(h, FormatTime(r.RecordedAt))
 	field(h, r.Actor)
