@@ -7,28 +7,62 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/worldval/worldval/aggregates"
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore/sqlite"
 )
 
-// Service is one running worldval process: the event store, the HTTP API and
-// the background workers. Build it with [New], run it with [Service.Run].
+// Service is one running worldval process: the event store, the read models,
+// the HTTP API and the background workers. Build it with [New], run it with
+// [Service.Run].
 type Service struct {
 	cfg     Config
 	log     *slog.Logger
 	store   *sqlite.Store
-	auth    *Authenticator
 	metrics *Metrics
+	models  *readModels
+	runners []*Runner
 	server  *http.Server
 	ln      net.Listener
+	runCfg  runConfig
 }
 
-// New opens what the configuration names (the event store, the listener) and
-// returns a service ready to run. On error nothing is left open.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+// Option adjusts what [New] builds.
+type Option func(*options)
+
+type options struct {
+	storeOpts []sqlite.Option
+	workers   []Worker
+	now       func() time.Time
+	runCfg    runConfig
+}
+
+// WithStoreOptions passes options to the embedded sqlite event store, after
+// the service's own (tests inject a clock with [sqlite.WithClock]).
+func WithStoreOptions(opts ...sqlite.Option) Option {
+	return func(o *options) { o.storeOpts = append(o.storeOpts, opts...) }
+}
+
+// WithWorkers adds workers to the ones the service always runs. Each runs as
+// a checkpointed subscription under its own name, like the evaluator.
+func WithWorkers(ws ...Worker) Option {
+	return func(o *options) { o.workers = append(o.workers, ws...) }
+}
+
+// New opens what the configuration names (the event store, the listener),
+// builds the read models, the HTTP API and the workers, and returns a service
+// ready to run. On error nothing is left open.
+func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*Service, error) {
 	if log == nil {
 		return nil, errors.New("processor: nil logger")
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -39,46 +73,105 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	metrics := NewMetrics()
-	store, err := sqlite.Open(ctx, EventStorePath(cfg.DataDir), sqlite.WithRegistry(events.Catalogue()))
+	reg := events.Catalogue()
+	store, err := sqlite.Open(ctx, EventStorePath(cfg.DataDir), append([]sqlite.Option{sqlite.WithRegistry(reg)}, o.storeOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	s, err := build(cfg, log, store, auth, metrics, reg, &o)
 	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if s.ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
-	s := &Service{cfg: cfg, log: log, store: store, auth: auth, metrics: metrics, ln: ln}
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", healthHandler())
-	mux.Handle("GET /readyz", readyHandler(map[string]ReadinessCheck{
-		"event_store": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
-	}))
-	mux.Handle("GET /metrics", auth.Require(ScopeRead, metrics.Handler()))
-	s.server = cfg.HTTP.NewServer(metrics.InstrumentHTTP(mux), log)
 	return s, nil
+}
+
+// build wires the service over an open store: the repository, the read
+// models, the workers and the HTTP API.
+func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticator, metrics *Metrics, reg *events.Registry, o *options) (*Service, error) {
+	repo, err := aggregates.NewRepository(timedStore{Store: store, metrics: metrics}, reg)
+	if err != nil {
+		return nil, fmt.Errorf("repository: %w", err)
+	}
+	models, err := newReadModels(store, reg)
+	if err != nil {
+		return nil, err
+	}
+
+	var workers []Worker
+	// EVALUATOR: the evaluator worker (handlers.NewEvaluator) is added here,
+	// once it lands: workers = append(workers, evaluator).
+	workers = append(workers, o.workers...)
+	runners, err := newWorkerRunners(store, store, workers)
+	if err != nil {
+		return nil, err
+	}
+
+	api, err := newAPI(repo, models, auth, metrics, log, o.now)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	api.register(mux, api.routes(map[string]ReadinessCheck{
+		"event_store": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
+		"projections": models.Ready,
+	}))
+	return &Service{
+		cfg: cfg, log: log, store: store, metrics: metrics, models: models, runners: runners,
+		server: cfg.HTTP.NewServer(metrics.InstrumentHTTP(api.jsonFallback(mux)), log),
+		runCfg: o.runCfg,
+	}, nil
 }
 
 // Addr is the address the HTTP API listens on (useful with port 0).
 func (s *Service) Addr() string { return s.ln.Addr().String() }
 
-// Run serves until ctx is done, then shuts down in order: stop accepting
-// requests, let in-flight ones finish, close the event store. It returns nil
-// after a clean shutdown.
+// Run serves until ctx is done. It starts the HTTP listener at once (the
+// probes answer while the service starts; /readyz and the API answer 503
+// until the read models have caught up), catches the read models up with the
+// store, keeps them current, and starts the workers once they have caught up.
+// When ctx is done it shuts down in order: stop accepting requests and let
+// in-flight ones finish, stop the subscriptions and workers (saving their
+// checkpoints), close the event store. It returns nil after a clean shutdown.
 func (s *Service) Run(ctx context.Context) error {
+	bg, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBg()
+	g, gctx := errgroup.WithContext(bg)
+
 	errc := make(chan error, 1)
 	go func() { errc <- s.server.Serve(s.ln) }()
-	s.log.Info("worldval serving", "http", "http://"+s.Addr(), "event_store", EventStorePath(s.cfg.DataDir))
+	s.log.Info("worldval starting", "listen", s.Addr(), "event_store", EventStorePath(s.cfg.DataDir))
+
+	s.models.start(gctx, g, s.log, s.metrics, s.runCfg)
+	g.Go(func() error {
+		select {
+		case <-s.models.caughtUp:
+		case <-gctx.Done():
+			return nil
+		}
+		startRunners(gctx, g, s.runners, s.log, s.metrics, s.runCfg)
+		s.log.Info("worldval serving", "http", "http://"+s.Addr(), "event_store", EventStorePath(s.cfg.DataDir), "workers", len(s.runners))
+		return nil
+	})
 
 	var serveErr error
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
+	case <-gctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	if err := s.server.Shutdown(shutdownCtx); err != nil {
 		serveErr = errors.Join(serveErr, fmt.Errorf("http shutdown: %w", err))
+	}
+	stopBg()
+	if err := g.Wait(); err != nil {
+		serveErr = errors.Join(serveErr, err)
 	}
 	if err := s.store.Close(); err != nil {
 		serveErr = errors.Join(serveErr, fmt.Errorf("close event store: %w", err))
