@@ -71,6 +71,7 @@ func commands() []command {
 		auditVerifyCommand(),
 		replayCommand(),
 		metricsCommand(),
+		projectionsRebuildCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
