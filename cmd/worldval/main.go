@@ -71,6 +71,8 @@ func commands() []command {
 		auditVerifyCommand(),
 		replayCommand(),
 		metricsCommand(),
+		evaluateCommand(),
+		policyCheckCommand(),
 		projectionsRebuildCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
