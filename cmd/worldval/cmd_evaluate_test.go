@@ -34,10 +34,10 @@ func TestEvaluatePrintsTheEvaluatedRun(t *testing.T) {
 		var doc struct {
 			Metrics    map[string]any `json:"metrics"`
 			Validation struct {
-				PolicyVersion string `json:"policy_version"`
-				RulesetHash   string `json:"ruleset_hash"`
-				Profile       string `json:"profile"`
-				RawResults map[string]map[string]any `json:"results"`
+				PolicyVersion string                    `json:"policy_version"`
+				RulesetHash   string                    `json:"ruleset_hash"`
+				Profile       string                    `json:"profile"`
+				RawResults    map[string]map[string]any `json:"results"`
 			} `json:"validation"`
 			Summary struct {
 				Status           string `json:"status"`
