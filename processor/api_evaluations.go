@@ -46,8 +46,8 @@ type submitResponse struct {
 // YYYYMMDDTHHMMSSffffffZ} from the server clock, made unique per process.
 //
 // Nothing is appended for a rejected request. After the append the handler
-// waits, at most readYourWrites, for the run projection to show the run, so
-// that the client's next GET finds it.
+// waits, at most readYourWrites, for the run and history projections to show
+// the run, so that the client's next GET of any of its links finds it.
 func (a *api) submitEvaluation(w http.ResponseWriter, r *http.Request) (err error) {
 	duplicate := false
 	defer func() { a.countCommand(commandSubmitRun, duplicate, err) }()
@@ -105,7 +105,7 @@ func (a *api) submitEvaluation(w http.ResponseWriter, r *http.Request) (err erro
 	if !duplicate || status == "" {
 		status = projections.StatusEvaluating
 	}
-	if a.models.waitFor(r.Context(), projections.RunCurrentName, res.Position, a.readYourWrites) {
+	if a.models.waitFor(r.Context(), res.Position, a.readYourWrites, projections.RunCurrentName, projections.RunHistoryName) {
 		if v, err := a.models.runs.Get(r.Context(), req.WorldID, req.StrategyID, req.RunID); err == nil {
 			status = v.Status
 		}

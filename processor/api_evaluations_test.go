@@ -161,15 +161,20 @@ func TestSubmitConflictWhileEvaluating(t *testing.T) {
 	}
 }
 
-// waitEvaluated polls a run until it is evaluated.
+// waitEvaluated polls a run until it is evaluated in the run view and in
+// its history (two projections, each following the store on its own).
 func waitEvaluated(t *testing.T, h *apiHarness, self string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var run map[string]any
+		var history []struct {
+			Payload map[string]any `json:"payload"`
+		}
 		resp := h.do(http.MethodGet, self, apiReaderToken, nil)
 		resp.json(t, &run)
-		if run["status"] == "evaluated" {
+		h.do(http.MethodGet, self+"/history", apiReaderToken, nil).json(t, &history)
+		if run["status"] == "evaluated" && len(history) > 0 && history[len(history)-1].Payload["status"] == "evaluated" {
 			return run
 		}
 		if time.Now().After(deadline) {

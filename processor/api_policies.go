@@ -120,7 +120,7 @@ func (a *api) publishPolicy(w http.ResponseWriter, r *http.Request) (err error) 
 			return err
 		}
 	}
-	a.models.waitFor(r.Context(), projections.PoliciesName, res.Position, a.readYourWrites)
+	a.models.waitFor(r.Context(), res.Position, a.readYourWrites, projections.PoliciesName)
 	if wp, err := a.models.policies.World(r.Context(), world); err == nil {
 		defaultVersion = wp.DefaultVersion
 	}
@@ -319,7 +319,7 @@ func (a *api) setDefaultPolicy(w http.ResponseWriter, r *http.Request) (err erro
 		return err
 	}
 	duplicate = res.Duplicate
-	a.models.waitFor(r.Context(), projections.PoliciesName, res.Position, a.readYourWrites)
+	a.models.waitFor(r.Context(), res.Position, a.readYourWrites, projections.PoliciesName)
 	writeJSON(w, http.StatusOK, defaultResponse{WorldID: world, DefaultVersion: version, PreviousVersion: previous})
 	return nil
 }

@@ -107,14 +107,19 @@ func (m *readModels) isCaughtUp() bool {
 	}
 }
 
-// waitFor waits until the projection called name has applied the event at
-// position pos, at most timeout or until ctx is done, and reports whether it
-// has. Writers call it after an append so that the client's next read finds
-// what it wrote.
-func (m *readModels) waitFor(ctx context.Context, name string, pos uint64, timeout time.Duration) bool {
+// waitFor waits until each projection named has applied the event at
+// position pos, at most timeout in all or until ctx is done, and reports
+// whether they all have. Writers call it after an append so that the client's
+// next read of any of those projections finds what it wrote.
+func (m *readModels) waitFor(ctx context.Context, pos uint64, timeout time.Duration, names ...string) bool {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return m.projection(name).signal.wait(ctx, pos)
+	for _, name := range names {
+		if !m.projection(name).signal.wait(ctx, pos) {
+			return false
+		}
+	}
+	return true
 }
 
 // runConfig tunes how the read models run; the zero value takes defaults.

@@ -86,10 +86,8 @@ func TestReadModelsCatchUpBeforeReady(t *testing.T) {
 	// New events are followed, and waitFor sees them.
 	seedRunsFrom(t, store, 30, 1)
 	head, _ := store.Head(t.Context())
-	for _, name := range projections.Names() {
-		if !models.waitFor(t.Context(), name, head, 5*time.Second) {
-			t.Fatalf("%s did not reach %d", name, head)
-		}
+	if !models.waitFor(t.Context(), head, 5*time.Second, projections.Names()...) {
+		t.Fatalf("the projections did not reach %d", head)
 	}
 	if _, err := models.runs.Get(t.Context(), "w1", "s30", "r1"); err != nil {
 		t.Fatal(err)
