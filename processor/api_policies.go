@@ -25,9 +25,11 @@ const (
 	commandSetDefaultPolicy = "SetDefaultPolicy"
 )
 
-// policyMediaTypes are the Content-Types PUT /worlds/{world}/policies reads;
-// the first is assumed when the request names none.
-var policyMediaTypes = []string{"application/yaml", "application/json", "application/x-yaml", "text/yaml", "text/x-yaml"}
+// policyMediaTypes returns the Content-Types PUT /worlds/{world}/policies
+// reads; the first is assumed when the request names none.
+func policyMediaTypes() []string {
+	return []string{"application/yaml", "application/json", "application/x-yaml", "text/yaml", "text/x-yaml"}
+}
 
 // publishResponse is the answer to a policy publication.
 type publishResponse struct {
@@ -69,7 +71,7 @@ func (a *api) publishPolicy(w http.ResponseWriter, r *http.Request) (err error) 
 	if err := ps.err("the request is invalid"); err != nil {
 		return err
 	}
-	body, mediaType, err := readBody(w, r, a.maxBody, policyMediaTypes...)
+	body, mediaType, err := readBody(w, r, a.maxBody, policyMediaTypes()...)
 	if err != nil {
 		return err
 	}

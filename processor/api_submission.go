@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -26,14 +25,28 @@ const (
 	maxStageLen = 64
 )
 
-// stageSyntax is what a stage may look like (after trimming): words of
-// letters and digits joined by single "_" or "-", such as "backtest",
-// "paper_only" or "paper-ok-live-candidate".
-var stageSyntax = regexp.MustCompile(`^[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*$`)
+// riskTiers names the accepted run risk tiers (validation-core §2.2), which
+// are compared after trimming and lower-casing.
+const riskTiers = "high, medium, low, unknown"
 
-// riskTiers are the accepted run risk tiers (validation-core §2.2), compared
-// after trimming and lower-casing.
-var riskTiers = []string{"high", "medium", "low", "unknown"}
+// validStage reports whether s (trimmed) has the syntax of a stage: words
+// of ASCII letters and digits joined by single "_" or "-", such as
+// "backtest", "paper_only" or "paper-ok-live-candidate".
+func validStage(s string) bool {
+	word := false // the previous byte ends a word
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			word = true
+		case (c == '_' || c == '-') && word:
+			word = false
+		default:
+			return false
+		}
+	}
+	return word
+}
 
 // submission is a validated evaluation request. Its RunID is empty when the
 // caller left the choice to the service.
@@ -157,7 +170,7 @@ func checkStage(ps *problems, path, stage string) string {
 		return ""
 	case len(s) > maxStageLen:
 		ps.add(path, "is %d bytes long; at most %d are allowed", len(s), maxStageLen)
-	case !stageSyntax.MatchString(s):
+	case !validStage(s):
 		ps.add(path, "%q is not a stage: use letters and digits joined by _ or - (backtest, paper, live, shadow, dryrun, paper_only, …)", stage)
 	}
 	return s
@@ -169,12 +182,11 @@ func checkRiskTier(ps *problems, path, tier string) string {
 	if t == "" {
 		return ""
 	}
-	for _, known := range riskTiers {
-		if strings.EqualFold(t, known) {
-			return t
-		}
+	switch strings.ToLower(t) {
+	case "high", "medium", "low", "unknown":
+		return t
 	}
-	ps.add(path, "%q is not a risk tier (want one of %s)", tier, strings.Join(riskTiers, ", "))
+	ps.add(path, "%q is not a risk tier (want one of %s)", tier, riskTiers)
 	return t
 }
 
@@ -262,13 +274,17 @@ func finiteNumber(v json.RawMessage) (float64, error) {
 	return x, nil
 }
 
-// paramKinds are the derivation parameters a submission may carry
-// (validation-core §4.1, validation/metrics.Params), with their JSON kind.
-var paramKinds = map[string]string{
-	"periods_per_year": "a number",
-	"risk_free_rate":   "a number",
-	"transaction_cost": "a number",
-	"optional_metrics": "a boolean",
+// paramKind returns the JSON kind of a derivation parameter a submission may
+// carry (validation-core §4.1, validation/metrics.Params), and false for an
+// unknown one.
+func paramKind(name string) (string, bool) {
+	switch name {
+	case "periods_per_year", "risk_free_rate", "transaction_cost":
+		return "a number", true
+	case "optional_metrics":
+		return "a boolean", true
+	}
+	return "", false
 }
 
 // parseParams validates the derivation parameters and returns them compact,
@@ -284,7 +300,7 @@ func parseParams(ps *problems, path string, v json.RawMessage) json.RawMessage {
 	}
 	for _, m := range members {
 		p := path + "." + m.name
-		kind, known := paramKinds[m.name]
+		kind, known := paramKind(m.name)
 		switch {
 		case !known:
 			ps.add(p, "unknown parameter (known: optional_metrics, periods_per_year, risk_free_rate, transaction_cost)")

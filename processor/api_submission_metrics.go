@@ -3,46 +3,57 @@ package processor
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 )
 
-// metricBlocks are the blocks of an EvaluationMetrics document
+// metricBlocks names the blocks of an EvaluationMetrics document
 // (validation-core §3), in the order the spec lists them.
-var metricBlocks = []string{"returns", "sample", "risk", "robustness", "diagnostics", "benchmark", "stress"}
+const metricBlocks = "returns, sample, risk, robustness, diagnostics, benchmark, stress"
 
-// structuredMarkers are the blocks whose presence makes a metrics document
-// structured; without any of them it is a flat payload, stored as the returns
-// block (validation-core §3).
-var structuredMarkers = []string{"returns", "sample", "risk", "robustness", "diagnostics"}
+// isMetricBlock reports whether name is a block of an EvaluationMetrics
+// document.
+func isMetricBlock(name string) bool {
+	switch name {
+	case "benchmark", "stress":
+		return true
+	}
+	return marksStructured(name)
+}
 
-// metricFieldKinds are the fields of each block whose JSON kind is fixed by
-// validation-core §3.2. Other fields of a block are kept as submitted: blocks
-// are open, and their numeric leaves are visible to the rules.
-var metricFieldKinds = map[string]map[string]string{
-	"returns": {
-		"sharpe": "a number", "sortino_ratio": "a number", "max_drawdown": "a number",
-		"gain_to_pain_ratio": "a number", "var_p01": "a number", "es_p01": "a number",
-		"time_under_water_ratio": "a number", "max_time_under_water_days": "a number",
-	},
-	"sample": {
-		"effective_history_years": "a number", "n_trades_total": "a number", "n_trades_per_year": "a number",
-		"regime_coverage": "an object",
-	},
-	"risk": {
-		"factor_exposures": "an object", "incremental_var_99": "a number", "incremental_es_99": "a number",
-		"adv_utilization_p95": "a number", "participation_rate_p95": "a number", "capacity_estimate_base": "a number",
-	},
-	"robustness": {
-		"probabilistic_sharpe_ratio": "a number", "deflated_sharpe_ratio": "a number", "cv_folds": "a number",
-		"cv_sharpe_mean": "a number", "cv_sharpe_std": "a number",
-		"sharpe_first_half": "a number", "sharpe_second_half": "a number",
-	},
-	"diagnostics": {
-		"strategy_complexity": "a number", "search_intensity": "a number", "returns_source": "a string",
-		"extra_metrics": "an object", "validation_health": "an object", "live_returns": "an array",
-	},
-	"benchmark": {"sharpe": "a number", "max_drawdown": "a number", "volatility": "a number"},
-	"stress":    {},
+// marksStructured reports whether a top-level key makes a metrics document
+// structured; without any such key it is a flat payload, stored as the
+// returns block (validation-core §3).
+func marksStructured(name string) bool {
+	switch name {
+	case "returns", "sample", "risk", "robustness", "diagnostics":
+		return true
+	}
+	return false
+}
+
+// metricFieldKind returns the JSON kind validation-core §3.2 fixes for a
+// field of a block, "" for a field of any kind. Blocks are open: fields the
+// spec does not type are kept as submitted, and their numeric leaves are
+// visible to the rules.
+func metricFieldKind(block, field string) string {
+	switch block + "." + field {
+	case "returns.sharpe", "returns.sortino_ratio", "returns.max_drawdown", "returns.gain_to_pain_ratio",
+		"returns.var_p01", "returns.es_p01", "returns.time_under_water_ratio", "returns.max_time_under_water_days",
+		"sample.effective_history_years", "sample.n_trades_total", "sample.n_trades_per_year",
+		"risk.incremental_var_99", "risk.incremental_es_99", "risk.adv_utilization_p95",
+		"risk.participation_rate_p95", "risk.capacity_estimate_base",
+		"robustness.probabilistic_sharpe_ratio", "robustness.deflated_sharpe_ratio", "robustness.cv_folds",
+		"robustness.cv_sharpe_mean", "robustness.cv_sharpe_std", "robustness.sharpe_first_half", "robustness.sharpe_second_half",
+		"diagnostics.strategy_complexity", "diagnostics.search_intensity",
+		"benchmark.sharpe", "benchmark.max_drawdown", "benchmark.volatility":
+		return "a number"
+	case "sample.regime_coverage", "risk.factor_exposures", "diagnostics.extra_metrics", "diagnostics.validation_health":
+		return "an object"
+	case "diagnostics.returns_source":
+		return "a string"
+	case "diagnostics.live_returns":
+		return "an array"
+	}
+	return ""
 }
 
 // parseMetrics validates a metrics document (EvaluationMetrics blocks, or a
@@ -63,7 +74,7 @@ func parseMetrics(ps *problems, path string, v json.RawMessage) (json.RawMessage
 		ps.add(path, "must be an object without repeated keys")
 		return nil, false
 	}
-	structured := slices.ContainsFunc(members, func(m jsonMember) bool { return slices.Contains(structuredMarkers, m.name) })
+	structured := slices.ContainsFunc(members, func(m jsonMember) bool { return marksStructured(m.name) })
 	if !structured {
 		// A flat payload is the returns block; benchmark and stress may
 		// sit beside it.
@@ -72,14 +83,13 @@ func parseMetrics(ps *problems, path string, v json.RawMessage) (json.RawMessage
 				checkMetricBlock(ps, path+"."+m.name, m.name, m.value)
 				continue
 			}
-			checkMetricField(ps, path+"."+m.name, metricFieldKinds["returns"][m.name], m.value)
+			checkMetricField(ps, path+"."+m.name, metricFieldKind("returns", m.name), m.value)
 		}
 		return compactJSON(v), len(members) > 0
 	}
 	for _, m := range members {
-		if !slices.Contains(metricBlocks, m.name) {
-			ps.add(path+"."+m.name, "unknown metrics block (known: %s); put extension metrics under diagnostics.extra_metrics",
-				strings.Join(metricBlocks, ", "))
+		if !isMetricBlock(m.name) {
+			ps.add(path+"."+m.name, "unknown metrics block (known: %s); put extension metrics under diagnostics.extra_metrics", metricBlocks)
 			continue
 		}
 		checkMetricBlock(ps, path+"."+m.name, m.name, m.value)
@@ -103,7 +113,7 @@ func checkMetricBlock(ps *problems, path, block string, v json.RawMessage) {
 		return
 	}
 	for _, m := range members {
-		checkMetricField(ps, path+"."+m.name, metricFieldKinds[block][m.name], m.value)
+		checkMetricField(ps, path+"."+m.name, metricFieldKind(block, m.name), m.value)
 	}
 }
 

@@ -95,3 +95,16 @@ func TestSubmitBodyLimits(t *testing.T) {
 		t.Fatalf("oversized submissions stored %d events", head)
 	}
 }
+
+func TestValidStage(t *testing.T) {
+	for _, s := range []string{"backtest", "PAPER", "paper_only", "paper-ok-live-candidate", "stage2", "a"} {
+		if !validStage(s) {
+			t.Errorf("validStage(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "_paper", "paper_", "paper__only", "paper-_only", "paper only", "pap€r", "paper.only"} {
+		if validStage(s) {
+			t.Errorf("validStage(%q) = true", s)
+		}
+	}
+}
