@@ -68,6 +68,9 @@ type EvaluationCompleted struct {
 	RulesetHash      string          `json:"ruleset_hash"`
 	Profile          string          `json:"profile,omitempty"`
 	ValidationHealth json.RawMessage `json:"validation_health,omitempty"`
+	// PolicySnapshot is the canonical (RFC 8785) rule set the ruleset hash
+	// covers, kept so an auditor can re-hash it (validation-core §2.2).
+	PolicySnapshot json.RawMessage `json:"policy_snapshot,omitempty"`
 	// Note explains a verdict reached without a policy or with errors.
 	Note string `json:"note,omitempty"`
 }
