@@ -66,12 +66,18 @@ func TestSubmitAcceptsAndReadsBack(t *testing.T) {
 	}
 }
 
+// TestSubmitWithEvaluatorReachesVerdict goes from a published policy to a
+// recorded verdict through the real evaluator: the verdict names the
+// policy version and the ruleset hash the publication reported for the
+// profile it chose.
 func TestSubmitWithEvaluatorReachesVerdict(t *testing.T) {
 	t.Parallel()
-	h := startAPIWithEvaluator(t, "pass")
+	h := startAPIWithEvaluator(t)
+	var pub published
+	h.putPolicy("w1", "application/yaml", testPolicyYAML).json(t, &pub)
 	s := h.mustSubmit("w1", validSubmission("s1"), http.StatusAccepted)
 	var metrics map[string]any
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp := h.do(http.MethodGet, s.Links["metrics"], apiReaderToken, nil)
 		if resp.status == http.StatusOK {
@@ -80,18 +86,30 @@ func TestSubmitWithEvaluatorReachesVerdict(t *testing.T) {
 		}
 		resp.errorBody(t, http.StatusConflict, "E_RUN_NOT_EVALUATED")
 		if time.Now().After(deadline) {
-			t.Fatal("run not evaluated after 5s")
+			t.Fatal("run not evaluated after 10s")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	summary, _ := metrics["summary"].(map[string]any)
-	if metrics["status"] != "evaluated" || summary["status"] != "pass" || metrics["run_id"] != s.RunID {
+	validation, _ := metrics["validation"].(map[string]any)
+	switch {
+	case metrics["status"] != "evaluated" || metrics["run_id"] != s.RunID:
 		t.Fatalf("metrics %v", metrics)
+	case summary["status"] != "pass" && summary["status"] != "warn" && summary["status"] != "fail":
+		t.Fatalf("verdict %v", summary)
+	case validation["policy_version"] != "1" || validation["profile"] != "backtest":
+		t.Fatalf("validation %v", validation)
+	case validation["ruleset_hash"] != pub.RulesetHash["backtest"]:
+		t.Fatalf("the verdict's ruleset hash %v is not the one published for profile backtest, %s", validation["ruleset_hash"], pub.RulesetHash["backtest"])
 	}
 	for _, key := range []string{"world_id", "strategy_id", "run_id", "status", "stage", "risk_tier", "metrics", "validation", "summary", "created_at", "updated_at", "links"} {
 		if _, ok := metrics[key]; !ok {
 			t.Errorf("metrics answer lacks %q (validation-core §13.2)", key)
 		}
+	}
+	lines := scrape(t, h.svc.metrics)
+	if !hasPrefix(lines, "worldval_evaluation_duration_seconds_count 1") {
+		t.Errorf("the verdict was not timed")
 	}
 }
 
@@ -115,7 +133,7 @@ func TestSubmitGeneratesRunIDs(t *testing.T) {
 
 func TestSubmitIsIdempotent(t *testing.T) {
 	t.Parallel()
-	h := startAPIWithEvaluator(t, "warn")
+	h := startAPIWithEvaluator(t)
 	body := validSubmission("s1")
 	body["idempotency_key"] = "job-7"
 	first := h.mustSubmit("w1", body, http.StatusAccepted)

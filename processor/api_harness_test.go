@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,10 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/worldval/worldval/aggregates"
-	"github.com/worldval/worldval/aggregates/evaluationrun"
-	"github.com/worldval/worldval/events"
 )
 
 // Bearer tokens of the API tests, one role each.
@@ -40,6 +35,9 @@ type apiHarness struct {
 // startAPI starts a service with the test tokens and waits until /readyz
 // answers 200. The service stops, and its error is checked, when the test
 // ends.
+//
+// The service runs without the evaluator, so that runs stay evaluating; see
+// startAPIWithEvaluator.
 func startAPI(t *testing.T, opts ...Option) *apiHarness {
 	t.Helper()
 	return startAPIIn(t, t.TempDir(), nil, opts...)
@@ -58,7 +56,10 @@ func startAPIIn(t *testing.T, dir string, beforeRun func(*Service), opts ...Opti
 			{Principal: "reader", Secret: apiReaderToken, Scopes: []Scope{ScopeRead}},
 		}},
 	}
-	opts = append([]Option{func(o *options) { o.runCfg.lagInterval = 20 * time.Millisecond }}, opts...)
+	opts = append([]Option{func(o *options) {
+		o.runCfg.lagInterval = 20 * time.Millisecond
+		o.withoutEvaluator = true
+	}}, opts...)
 	svc, err := New(t.Context(), cfg, slog.New(slog.NewTextHandler(&testLogWriter{t: t}, nil)), opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -248,57 +249,10 @@ func (h *apiHarness) mustSubmit(world string, body any, want int, headers ...str
 	return s
 }
 
-// fakeEvaluator is a [Worker] standing in for the evaluator: it completes
-// every submitted run with a fixed verdict, through the evaluation-run
-// aggregate, as the real one does.
-type fakeEvaluator struct {
-	repo    *aggregates.Repository
-	verdict string
-}
-
-// newFakeEvaluator returns a fake evaluator; attach it to the service before
-// it runs.
-func newFakeEvaluator(verdict string) *fakeEvaluator { return &fakeEvaluator{verdict: verdict} }
-
-// attach gives the evaluator the service's store.
-func (f *fakeEvaluator) attach(t *testing.T) func(*Service) {
-	return func(svc *Service) {
-		repo, err := aggregates.NewRepository(svc.store, events.Catalogue())
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.repo = repo
-	}
-}
-
-func (f *fakeEvaluator) Name() string { return "fake_evaluator" }
-
-func (f *fakeEvaluator) Handle(ctx context.Context, rec events.Record) error {
-	if rec.Type != events.TypeEvaluationRunSubmitted {
-		return nil
-	}
-	reg := f.repo.Registry()
-	_, err := aggregates.Update(ctx, f.repo, rec.Stream, func(r *evaluationrun.Run) ([]events.Event, error) {
-		c := evaluationrun.Complete{
-			Meta:    events.Meta{IdempotencyKey: "complete:" + rec.ID, OccurredAt: rec.OccurredAt.Add(time.Second), Actor: "evaluator", CausationID: rec.ID},
-			Metrics: events.MetricsComputed{Metrics: json.RawMessage(`{"returns":{"sharpe":0.12}}`)},
-			Verdict: events.EvaluationCompleted{Status: f.verdict, RecommendedStage: "paper_only", Active: true, PolicyVersion: 1, RulesetHash: "blake3:00", Profile: "backtest"},
-		}
-		for _, rule := range []string{"data_currency", "sample", "performance", "risk_constraint", "robustness"} {
-			c.Rules = append(c.Rules, events.RuleEvaluated{Rule: rule, Result: json.RawMessage(fmt.Sprintf(`{"status":%q}`, f.verdict)), PolicyVersion: 1, RulesetHash: "blake3:00"})
-		}
-		if r.Status == evaluationrun.StatusEvaluated {
-			return nil, nil
-		}
-		return r.Complete(reg, c)
-	})
-	return err
-}
-
-// startAPIWithEvaluator starts a service whose fake evaluator completes every
-// run with verdict.
-func startAPIWithEvaluator(t *testing.T, verdict string) *apiHarness {
+// startAPIWithEvaluator starts a service that runs the evaluator, so that
+// submitted runs reach their verdict (startAPI leaves it out, so that runs
+// stay evaluating).
+func startAPIWithEvaluator(t *testing.T, opts ...Option) *apiHarness {
 	t.Helper()
-	f := newFakeEvaluator(verdict)
-	return startAPIIn(t, t.TempDir(), f.attach(t), WithWorkers(f))
+	return startAPIIn(t, t.TempDir(), nil, append([]Option{func(o *options) { o.withoutEvaluator = false }}, opts...)...)
 }

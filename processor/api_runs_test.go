@@ -131,7 +131,7 @@ func TestRunListRejectsBadQueries(t *testing.T) {
 // submission: the system then knew it as evaluating, with one revision.
 func TestRunAsOfAnswersThePast(t *testing.T) {
 	t.Parallel()
-	h := startAPIWithEvaluator(t, "fail")
+	h := startAPIWithEvaluator(t)
 	s := h.mustSubmit("w1", validSubmission("s1"), http.StatusAccepted)
 	waitEvaluated(t, h, s.Links["self"])
 

@@ -275,14 +275,12 @@ func finiteNumber(v json.RawMessage) (float64, error) {
 }
 
 // paramKind returns the JSON kind of a derivation parameter a submission may
-// carry (validation-core §4.1, validation/metrics.Params), and false for an
-// unknown one.
+// carry (validation-core §4.1: the parameters of validation/metrics.Params
+// that the evaluator reads), and false for an unknown one.
 func paramKind(name string) (string, bool) {
 	switch name {
 	case "periods_per_year", "risk_free_rate", "transaction_cost":
 		return "a number", true
-	case "optional_metrics":
-		return "a boolean", true
 	}
 	return "", false
 }
@@ -303,10 +301,8 @@ func parseParams(ps *problems, path string, v json.RawMessage) json.RawMessage {
 		kind, known := paramKind(m.name)
 		switch {
 		case !known:
-			ps.add(p, "unknown parameter (known: optional_metrics, periods_per_year, risk_free_rate, transaction_cost)")
+			ps.add(p, "unknown parameter (known: periods_per_year, risk_free_rate, transaction_cost)")
 		case isNull(m.value):
-		case kind == "a boolean" && jsonKind(m.value) != kind:
-			ps.add(p, "must be a boolean, got %s", jsonKind(m.value))
 		case kind == "a number":
 			x, err := finiteNumber(m.value)
 			if err != nil {

@@ -39,6 +39,9 @@ type options struct {
 	workers   []Worker
 	now       func() time.Time
 	runCfg    runConfig
+	// withoutEvaluator leaves the evaluator out, for tests that need runs
+	// to stay evaluating.
+	withoutEvaluator bool
 }
 
 // WithStoreOptions passes options to the embedded sqlite event store, after
@@ -103,8 +106,13 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 	}
 
 	var workers []Worker
-	// EVALUATOR: the evaluator worker (handlers.NewEvaluator) is added here,
-	// once it lands: workers = append(workers, evaluator).
+	if !o.withoutEvaluator {
+		evaluator, err := newEvaluator(repo, models.runs, metrics, o.now) // EVALUATOR: the verdict worker
+		if err != nil {
+			return nil, err
+		}
+		workers = append(workers, evaluator)
+	}
 	workers = append(workers, o.workers...)
 	runners, err := newWorkerRunners(store, store, workers)
 	if err != nil {

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore"
+	"github.com/worldval/worldval/handlers"
 )
 
 // TestServiceRestartRebuildsItsReadModels stops a service and starts another
@@ -93,18 +95,35 @@ func TestServiceRefusesWorkersSharingACheckpoint(t *testing.T) {
 	}
 }
 
-// TestServiceRunsWorkersWithCheckpoints runs the fake evaluator and checks
-// that its checkpoint is stored under its name in the event store.
+// countingWorker is a worker that counts the events it sees.
+type countingWorker struct{ seen atomic.Int64 }
+
+func (w *countingWorker) Name() string { return "counter" }
+
+func (w *countingWorker) Handle(context.Context, events.Record) error {
+	w.seen.Add(1)
+	return nil
+}
+
+// TestServiceRunsWorkersWithCheckpoints runs the evaluator and an extra
+// worker, and checks that both keep their checkpoints under their names in
+// the event store.
 func TestServiceRunsWorkersWithCheckpoints(t *testing.T) {
 	t.Parallel()
-	h := startAPIWithEvaluator(t, "pass")
+	counter := &countingWorker{}
+	h := startAPIWithEvaluator(t, WithWorkers(counter))
 	s := h.mustSubmit("w1", validSubmission("s1"), http.StatusAccepted)
 	waitEvaluated(t, h, s.Links["self"])
+	head := h.head()
 	h.stop()
-	// The store is closed now; reopen it read-only through a second service.
+	if got := counter.seen.Load(); got != int64(head) {
+		t.Errorf("the extra worker saw %d events of %d", got, head)
+	}
 	second := startAPIIn(t, h.svc.cfg.DataDir, nil)
-	cp, err := second.svc.store.Checkpoint(t.Context(), "fake_evaluator")
-	if err != nil || cp == 0 {
-		t.Fatalf("fake_evaluator checkpoint %d, %v", cp, err)
+	for _, name := range []string{handlers.EvaluatorName, "counter"} {
+		cp, err := second.svc.store.Checkpoint(t.Context(), name)
+		if err != nil || cp != head {
+			t.Errorf("%s checkpoint %d, %v; want %d", name, cp, err, head)
+		}
 	}
 }
