@@ -30,62 +30,115 @@ func (f Flat) Lookup(name string) (float64, bool) {
 // first registration of a name wins. Non-finite numbers, booleans, strings,
 // nulls and arrays are skipped (CD4).
 func Flatten(doc map[string]any) Flat {
-	flat := make(Flat, 64)
-	seen := make(map[string]bool, len(blockOrder))
+	f := flattener{flat: make(Flat, 2*countLeaves(doc))}
 	for _, k := range blockOrder {
-		seen[k] = true
-	}
-	var others []string
-	for k := range doc {
-		if !seen[k] {
-			others = append(others, k)
+		if v, ok := doc[k]; ok {
+			f.top(k, v)
 		}
 	}
-	sort.Strings(others)
-	top := append(append([]string(nil), blockOrder[:]...), others...)
-
-	// Top-level keys are visited in the block order: leaves and objects alike.
-	for _, k := range top {
-		v, ok := doc[k]
-		if !ok {
-			continue
+	if !onlyBlocks(doc) {
+		for k := range doc {
+			if !isBlock(k) {
+				f.keys = append(f.keys, k)
+			}
 		}
-		if x, ok := Number(v); ok {
-			flat.register(k, k, x)
-			continue
-		}
-		if obj, ok := v.(map[string]any); ok {
-			flat.walk(k, obj)
+		others := f.keys
+		sort.Strings(others)
+		for _, k := range others {
+			f.top(k, doc[k])
 		}
 	}
-	return flat
+	return f.flat
 }
 
-func (f Flat) walk(prefix string, obj map[string]any) {
-	keys := make([]string, 0, len(obj))
+// flattener carries the output and reusable key and path buffers through the
+// walk, so that sorting each object's keys and building dotted paths cost
+// one allocation per registered path and little else.
+type flattener struct {
+	flat Flat
+	keys []string
+	path []byte
+}
+
+// top visits one top-level key: a number registers under its own name, an
+// object is walked.
+func (f *flattener) top(k string, v any) {
+	if x, ok := Number(v); ok {
+		f.register(k, k, x)
+		return
+	}
+	if obj, ok := v.(map[string]any); ok {
+		f.path = append(f.path[:0], k...)
+		f.walk(obj)
+	}
+}
+
+// walk registers the numeric leaves of obj, whose dotted path is f.path, in
+// key order, then descends into its child objects in key order.
+func (f *flattener) walk(obj map[string]any) {
+	start := len(f.keys)
 	for k := range obj {
-		keys = append(keys, k)
+		f.keys = append(f.keys, k)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	sort.Strings(f.keys[start:])
+	base := len(f.path)
+	for i := start; i < start+len(obj); i++ {
+		k := f.keys[i]
 		if x, ok := Number(obj[k]); ok {
-			f.register(prefix+"."+k, k, x)
+			f.path = append(append(f.path[:base], '.'), k...)
+			f.register(string(f.path), k, x)
 		}
 	}
-	for _, k := range keys {
+	for i := start; i < start+len(obj); i++ {
+		k := f.keys[i]
 		if child, ok := obj[k].(map[string]any); ok {
-			f.walk(prefix+"."+k, child)
+			f.path = append(append(f.path[:base], '.'), k...)
+			f.walk(child)
 		}
+	}
+	f.path = f.path[:base]
+	f.keys = f.keys[:start]
+}
+
+func (f *flattener) register(path, leaf string, x float64) {
+	if _, ok := f.flat[path]; !ok {
+		f.flat[path] = x
+	}
+	if _, ok := f.flat[leaf]; !ok {
+		f.flat[leaf] = x
 	}
 }
 
-func (f Flat) register(path, leaf string, x float64) {
-	if _, ok := f[path]; !ok {
-		f[path] = x
+// countLeaves counts the numeric leaves under obj, to size the map once.
+func countLeaves(obj map[string]any) int {
+	n := 0
+	for _, v := range obj {
+		if child, ok := v.(map[string]any); ok {
+			n += countLeaves(child)
+		} else if _, ok := Number(v); ok {
+			n++
+		}
 	}
-	if _, ok := f[leaf]; !ok {
-		f[leaf] = x
+	return n
+}
+
+func isBlock(k string) bool {
+	for _, b := range blockOrder {
+		if k == b {
+			return true
+		}
 	}
+	return false
+}
+
+// onlyBlocks reports whether every key of doc is one of the named blocks.
+func onlyBlocks(doc map[string]any) bool {
+	for k := range doc {
+		if !isBlock(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // Number reports the value of v as a finite float64. It accepts the numeric
