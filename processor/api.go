@@ -45,7 +45,8 @@ type api struct {
 	readYourWrites time.Duration
 }
 
-// newAPI returns the API over its dependencies; now nil means [time.Now].
+// newAPI returns the API over its dependencies, refusing nil ones except
+// now, which nil makes [time.Now].
 func newAPI(repo *aggregates.Repository, models *readModels, auth *Authenticator, metrics *Metrics, log *slog.Logger, now func() time.Time) (*api, error) {
 	switch {
 	case repo == nil:
@@ -54,6 +55,8 @@ func newAPI(repo *aggregates.Repository, models *readModels, auth *Authenticator
 		return nil, errors.New("api: nil read models")
 	case auth == nil:
 		return nil, errors.New("api: nil authenticator")
+	case metrics == nil:
+		return nil, errors.New("api: nil metrics")
 	case log == nil:
 		return nil, errors.New("api: nil logger")
 	}
