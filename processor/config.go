@@ -36,6 +36,9 @@ type Config struct {
 	Log LogConfig `yaml:"log"`
 	// Auth configures the bearer tokens that authenticate API callers.
 	Auth AuthConfig `yaml:"auth"`
+	// Kafka configures the Kafka ingress and the outbox relay; off without
+	// brokers.
+	Kafka KafkaConfig `yaml:"kafka"`
 }
 
 // SetDefaults fills every empty field with its default. Defaults that depend
@@ -52,6 +55,7 @@ func (c *Config) SetDefaults() {
 	}
 	c.HTTP.SetDefaults()
 	c.Log.SetDefaults()
+	c.Kafka.SetDefaults()
 }
 
 // Validate reports every invalid field as a [*ConfigError] whose problems
@@ -70,6 +74,7 @@ func (c *Config) Validate() error {
 	v.merge("http", c.HTTP.Validate())
 	v.merge("log", c.Log.Validate())
 	v.merge("auth", c.Auth.Validate())
+	v.merge("kafka", c.Kafka.Validate())
 	if c.Profile == ProfileProduction && len(c.Auth.Tokens) == 0 {
 		v.add("auth.tokens", "the production profile needs at least one token (only the embedded profile may run without, and then serves loopback callers only)")
 	}

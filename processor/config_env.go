@@ -46,6 +46,11 @@ func collectKeys(t reflect.Type, prefix string, index []int) []configKey {
 		switch {
 		case f.Type.Kind() == reflect.Struct && !isDuration(f.Type):
 			keys = append(keys, collectKeys(f.Type, path, idx)...)
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
+			// A list of strings (kafka.brokers): its variable holds the
+			// items separated by commas. Inside a list element (scopes)
+			// the variable is dropped below, like every element key's.
+			keys = append(keys, configKey{path: path, env: envName(path), index: idx, typ: f.Type})
 		case f.Type.Kind() == reflect.Slice:
 			keys = append(keys, configKey{path: path, index: idx, typ: f.Type})
 			if elem := f.Type.Elem(); elem.Kind() == reflect.Struct {
@@ -81,6 +86,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		if text == "" {
 			continue
 		}
+		if k.typ.Kind() == reflect.Slice {
+			root.FieldByIndex(k.index).Set(reflect.ValueOf(splitList(text)).Convert(k.typ))
+			continue
+		}
 		if msg := setScalar(root.FieldByIndex(k.index), text); msg != "" {
 			problems = append(problems, &FieldError{Env: k.env, Path: k.path, Msg: msg})
 		}
@@ -89,4 +98,16 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		return &ConfigError{Problems: problems}
 	}
 	return nil
+}
+
+// splitList splits the value of a list's environment variable at commas,
+// trimming white space and dropping empty items.
+func splitList(text string) []string {
+	var out []string
+	for _, item := range strings.Split(text, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

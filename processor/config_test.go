@@ -43,6 +43,14 @@ func TestLoadConfigDefaultsWithoutFile(t *testing.T) {
 			ShutdownTimeout:   10 * time.Second,
 		},
 		Log: LogConfig{Format: LogFormatText, Level: "info"},
+		Kafka: KafkaConfig{
+			ClientID: "worldval", ConsumerGroup: "worldval", Source: "worldval",
+			Topics: KafkaTopics{
+				Submissions: "worldval.submissions", Policies: "worldval.policies", Overrides: "worldval.overrides",
+				RiskSnapshots: "worldval.risk-snapshots", DLQ: "worldval.dlq", Events: "worldval.events",
+			},
+			Retry: KafkaRetryConfig{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second},
+		},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -89,6 +97,17 @@ func TestExampleFileLoads(t *testing.T) {
 			{Principal: "risk-engine", SecretFile: "/run/secrets/worldval-risk-engine", Scopes: []Scope{ScopeHubWrite}},
 			{Principal: "prometheus", SecretEnv: "PROMETHEUS_TOKEN", Scopes: []Scope{ScopeRead}},
 		}},
+		Kafka: KafkaConfig{
+			Brokers:  []string{"kafka-1:9093", "kafka-2:9093", "kafka-3:9093"},
+			ClientID: "worldval", ConsumerGroup: "worldval", Source: "worldval",
+			Topics: KafkaTopics{
+				Submissions: "worldval.submissions", Policies: "worldval.policies", Overrides: "worldval.overrides",
+				RiskSnapshots: "worldval.risk-snapshots", DLQ: "worldval.dlq", Events: "worldval.events",
+			},
+			Retry: KafkaRetryConfig{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second},
+			TLS:   KafkaTLSConfig{CAFile: "/etc/worldval/kafka-ca.pem"},
+			SASL:  KafkaSASLConfig{Mechanism: SASLScramSHA512, Username: "worldval", PasswordFile: "/run/secrets/worldval-kafka"},
+		},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("example:\n got %+v\nwant %+v", cfg, want)
