@@ -1,12 +1,5 @@
 package rules
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-)
-
 // Detail is one member of [Details].
 type Detail struct {
 	// Key is the member name.
@@ -61,58 +54,21 @@ func (d Details) Map() map[string]any {
 
 // MarshalJSON encodes the details as a JSON object, in order.
 func (d Details) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range d {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(m.Key)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(m.Value)
-		if err != nil {
-			return nil, fmt.Errorf("detail %s: %w", m.Key, err)
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return encodeObject("detail", len(d), func(i int) (string, any) { return d[i].Key, d[i].Value })
 }
 
 // UnmarshalJSON decodes a JSON object, keeping member order; values decode as
 // encoding/json decodes into any.
 func (d *Details) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		*d = nil
-		return nil
-	}
-	if t, ok := tok.(json.Delim); !ok || t != '{' {
-		return errors.New("rules: details must be a JSON object")
-	}
 	out := Details{}
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("detail %v: %w", kt, err)
-		}
-		out = append(out, Detail{kt.(string), v})
-	}
-	if _, err := dec.Token(); err != nil {
+	isNull, err := decodeObject(data, "details", func(k string, v any) { out = append(out, Detail{k, v}) })
+	switch {
+	case err != nil:
 		return err
+	case isNull:
+		*d = nil
+	default:
+		*d = out
 	}
-	*d = out
 	return nil
 }

@@ -1,11 +1,6 @@
 package rules
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-
 	"github.com/worldval/worldval/validation/policy"
 )
 
@@ -98,57 +93,20 @@ func (rs Results) Get(name string) (RuleResult, bool) {
 
 // MarshalJSON encodes the results as one JSON object, in order.
 func (rs Results) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, r := range rs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(r.Name)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(r.Result)
-		if err != nil {
-			return nil, fmt.Errorf("result %s: %w", r.Name, err)
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return encodeObject("result", len(rs), func(i int) (string, any) { return rs[i].Name, rs[i].Result })
 }
 
 // UnmarshalJSON decodes a JSON object of results, keeping member order.
 func (rs *Results) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		*rs = nil
-		return nil
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return errors.New("rules: results must be a JSON object")
-	}
 	out := Results{}
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		var r RuleResult
-		if err := dec.Decode(&r); err != nil {
-			return fmt.Errorf("result %v: %w", kt, err)
-		}
-		out = append(out, NamedResult{Name: kt.(string), Result: r})
-	}
-	if _, err := dec.Token(); err != nil {
+	isNull, err := decodeObject(data, "results", func(k string, r RuleResult) { out = append(out, NamedResult{Name: k, Result: r}) })
+	switch {
+	case err != nil:
 		return err
+	case isNull:
+		*rs = nil
+	default:
+		*rs = out
 	}
-	*rs = out
 	return nil
 }
