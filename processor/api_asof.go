@@ -35,6 +35,16 @@ func readQuery(r *http.Request, allowed ...string) (url.Values, error) {
 	return q, nil
 }
 
+// readAsOf reads a request whose only query parameter is the optional
+// as_of: an unknown or repeated parameter is a 400, like a malformed time.
+func readAsOf(r *http.Request) (time.Time, bool, error) {
+	q, err := readQuery(r, asOfParam)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return parseAsOf(q)
+}
+
 // parseAsOf returns the instant of ?as_of= (RFC 3339, fractional seconds
 // optional) and whether the query has one. A malformed value is 400
 // E_BAD_REQUEST naming the parameter.

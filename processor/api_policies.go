@@ -193,11 +193,7 @@ func rulesetHashes(p *policy.Policy) map[string]string {
 // ascending, without documents, and the default version (0 and no versions
 // for a world without policies).
 func (a *api) listPolicies(w http.ResponseWriter, r *http.Request) error {
-	q, err := readQuery(r, asOfParam)
-	if err != nil {
-		return err
-	}
-	at, asOf, err := parseAsOf(q)
+	at, asOf, err := readAsOf(r)
 	if err != nil {
 		return err
 	}
@@ -225,11 +221,7 @@ func (a *api) listPolicies(w http.ResponseWriter, r *http.Request) error {
 // its document; 404 E_POLICY_VERSION_NOT_FOUND for a version the world does
 // not have.
 func (a *api) getPolicy(w http.ResponseWriter, r *http.Request) error {
-	q, err := readQuery(r, asOfParam)
-	if err != nil {
-		return err
-	}
-	at, asOf, err := parseAsOf(q)
+	at, asOf, err := readAsOf(r)
 	if err != nil {
 		return err
 	}

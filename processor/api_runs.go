@@ -79,11 +79,7 @@ func runPath(r *http.Request) (world, strategy, run string) {
 // getRun answers GET /worlds/{world}/strategies/{strategy}/runs/{run}: the
 // run with its status, results and links.
 func (a *api) getRun(w http.ResponseWriter, r *http.Request) error {
-	q, err := readQuery(r, asOfParam)
-	if err != nil {
-		return err
-	}
-	at, asOf, err := parseAsOf(q)
+	at, asOf, err := readAsOf(r)
 	if err != nil {
 		return err
 	}
@@ -100,11 +96,7 @@ func (a *api) getRun(w http.ResponseWriter, r *http.Request) error {
 // metrics, results and summary; 409 E_RUN_NOT_EVALUATED while it is still
 // evaluating.
 func (a *api) getRunMetrics(w http.ResponseWriter, r *http.Request) error {
-	q, err := readQuery(r, asOfParam)
-	if err != nil {
-		return err
-	}
-	at, asOf, err := parseAsOf(q)
+	at, asOf, err := readAsOf(r)
 	if err != nil {
 		return err
 	}
@@ -129,11 +121,7 @@ func (a *api) getRunMetrics(w http.ResponseWriter, r *http.Request) error {
 // getRunHistory answers GET .../runs/{run}/history: every revision of the
 // run, ascending (validation-core §2.5, §13.2); 404 for an unknown run.
 func (a *api) getRunHistory(w http.ResponseWriter, r *http.Request) error {
-	q, err := readQuery(r, asOfParam)
-	if err != nil {
-		return err
-	}
-	at, asOf, err := parseAsOf(q)
+	at, asOf, err := readAsOf(r)
 	if err != nil {
 		return err
 	}
