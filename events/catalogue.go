@@ -13,5 +13,10 @@ func Catalogue() *Registry {
 		TypeSpec{Name: TypeExPostFailureRecorded, Payload: ExPostFailureRecorded{}},
 		TypeSpec{Name: TypePolicyPublished, Payload: PolicyPublished{}},
 		TypeSpec{Name: TypeDefaultPolicySet, Payload: DefaultPolicySet{}},
+		TypeSpec{Name: TypeRiskSnapshotRecorded, Payload: RiskSnapshotRecorded{}},
+		TypeSpec{Name: TypeCohortEvaluated, Payload: CohortEvaluated{}},
+		TypeSpec{Name: TypeLiveMonitoringEvaluated, Payload: LiveMonitoringEvaluated{}},
+		TypeSpec{Name: TypeDemotionCandidateTagged, Payload: DemotionCandidateTagged{}},
+		TypeSpec{Name: TypeExitSignalEmitted, Payload: ExitSignalEmitted{}},
 	)
 }

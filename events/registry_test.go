@@ -57,9 +57,11 @@ func identity(b json.RawMessage) (json.RawMessage, error) { return b, nil }
 func TestCatalogueNames(t *testing.T) {
 	names := events.Catalogue().Names()
 	want := []string{
-		events.TypeDefaultPolicySet, events.TypeEvaluationCompleted, events.TypeEvaluationRunSubmitted,
-		events.TypeExPostFailureRecorded, events.TypeExtendedValidationCompleted, events.TypeMetricsComputed,
-		events.TypeOverrideRecorded, events.TypePolicyPublished, events.TypeRuleEvaluated,
+		events.TypeCohortEvaluated, events.TypeDefaultPolicySet, events.TypeDemotionCandidateTagged,
+		events.TypeEvaluationCompleted, events.TypeEvaluationRunSubmitted, events.TypeExPostFailureRecorded,
+		events.TypeExitSignalEmitted, events.TypeExtendedValidationCompleted, events.TypeLiveMonitoringEvaluated,
+		events.TypeMetricsComputed, events.TypeOverrideRecorded, events.TypePolicyPublished,
+		events.TypeRiskSnapshotRecorded, events.TypeRuleEvaluated,
 	}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", names, want)

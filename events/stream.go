@@ -116,3 +116,23 @@ func PolicyStream(world string) (string, error) {
 func RiskSnapshotStream(world string) (string, error) {
 	return Stream(CategoryRiskSnapshot, world)
 }
+
+// CohortStream names the stream of a world's cohort evaluations in a stage.
+func CohortStream(world, stage string) (string, error) {
+	return Stream(CategoryCohort, world, stage)
+}
+
+// CampaignStream names the stream of a campaign's cohort evaluations.
+func CampaignStream(world, campaign string) (string, error) {
+	return Stream(CategoryCampaign, world, campaign)
+}
+
+// LiveMonitoringStream names a world's live-monitoring stream.
+func LiveMonitoringStream(world string) (string, error) {
+	return Stream(CategoryLiveMonitoring, world)
+}
+
+// ExitSignalStream names a world's exit-signal stream.
+func ExitSignalStream(world string) (string, error) {
+	return Stream(CategoryExitSignal, world)
+}
