@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore"
@@ -115,6 +116,12 @@ func TestServiceRunsWorkersWithCheckpoints(t *testing.T) {
 	s := h.mustSubmit("w1", validSubmission("s1"), http.StatusAccepted)
 	waitEvaluated(t, h, s.Links["self"])
 	head := h.head()
+	// Workers are asynchronous: the verdict being visible says nothing about
+	// where the extra worker is. Wait for it to reach the head, then stop.
+	deadline := time.Now().Add(10 * time.Second)
+	for counter.seen.Load() < int64(head) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	h.stop()
 	if got := counter.seen.Load(); got != int64(head) {
 		t.Errorf("the extra worker saw %d events of %d", got, head)
