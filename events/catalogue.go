@@ -18,5 +18,7 @@ func Catalogue() *Registry {
 		TypeSpec{Name: TypeLiveMonitoringEvaluated, Payload: LiveMonitoringEvaluated{}},
 		TypeSpec{Name: TypeDemotionCandidateTagged, Payload: DemotionCandidateTagged{}},
 		TypeSpec{Name: TypeExitSignalEmitted, Payload: ExitSignalEmitted{}},
+		TypeSpec{Name: TypeWorldSettingsUpdated, Payload: WorldSettingsUpdated{}},
+		TypeSpec{Name: TypeModelCardPublished, Payload: ModelCardPublished{}},
 	)
 }

@@ -60,8 +60,8 @@ func TestCatalogueNames(t *testing.T) {
 		events.TypeCohortEvaluated, events.TypeDefaultPolicySet, events.TypeDemotionCandidateTagged,
 		events.TypeEvaluationCompleted, events.TypeEvaluationRunSubmitted, events.TypeExPostFailureRecorded,
 		events.TypeExitSignalEmitted, events.TypeExtendedValidationCompleted, events.TypeLiveMonitoringEvaluated,
-		events.TypeMetricsComputed, events.TypeOverrideRecorded, events.TypePolicyPublished,
-		events.TypeRiskSnapshotRecorded, events.TypeRuleEvaluated,
+		events.TypeMetricsComputed, events.TypeModelCardPublished, events.TypeOverrideRecorded, events.TypePolicyPublished,
+		events.TypeRiskSnapshotRecorded, events.TypeRuleEvaluated, events.TypeWorldSettingsUpdated,
 	}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", names, want)
