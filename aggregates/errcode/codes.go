@@ -81,6 +81,21 @@ const (
 	SnapshotExpired Code = "E_SNAPSHOT_EXPIRED"
 	// SnapshotNotFound reports a risk snapshot look-up with no match.
 	SnapshotNotFound Code = "E_SNAPSHOT_NOT_FOUND"
+
+	// PolicyFailClosedRequired reports a policy publication that a
+	// high-tier critical world refuses because the policy's validation
+	// block is not fail-closed (Invariant 2 at publish time,
+	// validation-core §10.4, §15.12).
+	PolicyFailClosedRequired Code = "E_POLICY_FAIL_CLOSED_REQUIRED"
+	// ModelCardInvalid reports a model card without the minimum fields of
+	// validation-core §12.2, or with fields of the wrong type.
+	ModelCardInvalid Code = "E_MODEL_CARD_INVALID"
+	// ModelCardNotFound reports a model card version the strategy does not
+	// have.
+	ModelCardNotFound Code = "E_MODEL_CARD_NOT_FOUND"
+	// ModelCardVersionConflict reports a model card version already
+	// published with different content; a changed card needs a new version.
+	ModelCardVersionConflict Code = "E_MODEL_CARD_VERSION_CONFLICT"
 )
 
 // Spec is one row of the registry.
@@ -126,6 +141,10 @@ func All() []Spec {
 		{SnapshotVersionConflict, http.StatusConflict, "snapshot version already recorded with a different hash"},
 		{SnapshotExpired, http.StatusUnprocessableEntity, "snapshot is expired"},
 		{SnapshotNotFound, http.StatusNotFound, "snapshot not found"},
+		{PolicyFailClosedRequired, http.StatusUnprocessableEntity, "a high-tier critical world accepts only a fail-closed policy"},
+		{ModelCardInvalid, http.StatusUnprocessableEntity, "invalid model card"},
+		{ModelCardNotFound, http.StatusNotFound, "model card not found"},
+		{ModelCardVersionConflict, http.StatusConflict, "model card version already published with different content"},
 	}
 }
 
