@@ -127,10 +127,13 @@ func TestServiceRunsWorkersWithCheckpoints(t *testing.T) {
 		t.Errorf("the extra worker saw %d events of %d", got, head)
 	}
 	second := startAPIIn(t, h.svc.cfg.DataDir, nil)
-	for _, name := range []string{handlers.EvaluatorName, "counter"} {
-		cp, err := second.svc.store.Checkpoint(t.Context(), name)
-		if err != nil || cp != head {
-			t.Errorf("%s checkpoint %d, %v; want %d", name, cp, err, head)
-		}
+	// The counter was waited for, so its checkpoint is the head. The
+	// evaluator handled the submission (the verdict exists) but may not have
+	// stepped over its own completion events before the stop.
+	if cp, err := second.svc.store.Checkpoint(t.Context(), "counter"); err != nil || cp != head {
+		t.Errorf("counter checkpoint %d, %v; want %d", cp, err, head)
+	}
+	if cp, err := second.svc.store.Checkpoint(t.Context(), handlers.EvaluatorName); err != nil || cp < 1 || cp > head {
+		t.Errorf("evaluator checkpoint %d, %v; want within [1, %d]", cp, err, head)
 	}
 }
