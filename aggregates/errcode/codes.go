@@ -41,6 +41,12 @@ const (
 	// IdempotencyKeyReused reports an idempotency key already used for a
 	// different request; a new request needs a new key.
 	IdempotencyKeyReused Code = "E_IDEMPOTENCY_KEY_REUSED"
+	// UnknownCommand reports a Kafka message whose CloudEvents type is not
+	// a command of the topic it arrived on.
+	UnknownCommand Code = "E_UNKNOWN_COMMAND"
+	// NotImplemented reports a well-formed command that this build does not
+	// apply yet; the dead letter can be replayed once it does.
+	NotImplemented Code = "E_NOT_IMPLEMENTED"
 
 	// RunNotFound reports an evaluation run that was never submitted.
 	RunNotFound Code = "E_RUN_NOT_FOUND"
@@ -125,6 +131,8 @@ func All() []Spec {
 		{PayloadTooLarge, http.StatusRequestEntityTooLarge, "the request is too large"},
 		{UnsupportedMediaType, http.StatusUnsupportedMediaType, "the request body's content type is not supported"},
 		{IdempotencyKeyReused, http.StatusConflict, "the idempotency key was already used for a different request"},
+		{UnknownCommand, http.StatusBadRequest, "the message type is not a command of its topic"},
+		{NotImplemented, http.StatusNotImplemented, "this build does not apply the command yet"},
 
 		{RunNotFound, http.StatusNotFound, "evaluation run not found"},
 		{RunNotEvaluated, http.StatusConflict, "evaluation run has no metrics yet"},
