@@ -10,5 +10,5 @@
 // [errcode.Error]. They never do I/O, read clocks or draw random ids. Only
 // this package talks to the store: it is why aggregates imports eventstore,
 // which the architecture's layout table does not list for aggregate code; the
-// aggregate packages themselves import only events.
+// aggregate packages themselves import only events and validation.
 package aggregates

@@ -7,4 +7,9 @@
 // metrics, rule results and verdict are immutable (CD8). Both commands are
 // idempotent: a retried command appends nothing. The validation logic itself
 // lives elsewhere; this package only guards the lifecycle.
+//
+// An evaluated run can then be annotated without touching its verdict: an
+// override ([Run.RecordOverride], validation-core §10.1), whose approval
+// carries its re-review due date, and ex-post failures
+// ([Run.RecordExPostFailure], §10.2).
 package evaluationrun

@@ -53,8 +53,16 @@ type Run struct {
 	Override *events.OverrideRecorded
 	// ExPostFailures counts the recorded ex-post failures.
 	ExPostFailures int
+	// Revisions counts the run's history revisions (validation-core §2.5):
+	// the submission, the evaluation (one append of several events), and
+	// each extended merge, override and ex-post failure.
+	Revisions int
 	// Version is the stream version of the last applied event.
 	Version uint64
+
+	// annotations holds the idempotency keys of the overrides and ex-post
+	// failures applied, so that a retried command appends nothing.
+	annotations map[string]bool
 }
 
 // Exists reports whether the run was submitted.
@@ -71,6 +79,7 @@ func (r *Run) Apply(rec *events.Record, payload any) error {
 			return fmt.Errorf("evaluation run %s: submitted twice", r.Request.RunID)
 		}
 		r.Status, r.Request, r.SubmissionKey, r.SubmittedAt = StatusEvaluating, *p, rec.IdempotencyKey, rec.OccurredAt
+		r.Revisions = 1
 	case *events.MetricsComputed:
 		if err := r.require(rec, StatusEvaluating); err != nil {
 			return err
@@ -86,22 +95,26 @@ func (r *Run) Apply(rec *events.Record, payload any) error {
 			return err
 		}
 		r.Status, r.Verdict, r.CompletionKey, r.EvaluatedAt = StatusEvaluated, *p, rec.IdempotencyKey, rec.OccurredAt
+		r.Revisions++
 	case *events.ExtendedValidationCompleted:
 		if err := r.requireExists(rec); err != nil {
 			return err
 		}
 		r.ExtendedRevision = p.ExtendedRevision
+		r.Revisions++
 	case *events.OverrideRecorded:
 		if err := r.requireExists(rec); err != nil {
 			return err
 		}
 		o := *p
 		r.Override = &o
+		r.annotated(rec.IdempotencyKey)
 	case *events.ExPostFailureRecorded:
 		if err := r.requireExists(rec); err != nil {
 			return err
 		}
 		r.ExPostFailures++
+		r.annotated(rec.IdempotencyKey)
 	}
 	r.Version = rec.StreamVersion
 	return nil
@@ -129,4 +142,17 @@ func (r *Run) requireExists(rec *events.Record) error {
 		return fmt.Errorf("evaluation run: %s before the submission", rec.Type)
 	}
 	return nil
+}
+
+// annotated records an applied override or ex-post failure: one more
+// revision, and its idempotency key.
+func (r *Run) annotated(key string) {
+	r.Revisions++
+	if key == "" {
+		return
+	}
+	if r.annotations == nil {
+		r.annotations = make(map[string]bool)
+	}
+	r.annotations[key] = true
 }
