@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README and CI run it: formatting, vet, and every
-# Go test with the race detector. Servers that integration tests need are
-# installed and started here (none yet for the embedded profile).
+# Go test with the race detector.
+#
+# Servers and tools the integration tests need are brought up by the files in
+# scripts/services/, one per dependency (Kafka, Redis, Chromium, promtool, …).
+# Each is sourced in name order; it installs what is missing, starts its server,
+# exports the variable its tests read (e.g. WORLDVAL_TEST_KAFKA), and registers
+# its cleanup with `on_exit "command"`. Tests that need a server fail — they do
+# not skip — when its variable is unset, except under `go test -short`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+cleanups=()
+on_exit() { cleanups+=("$1"); }
+run_cleanups() {
+	local i
+	for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${cleanups[i]}" || true
+	done
+}
+trap run_cleanups EXIT
 
 echo "==> gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
@@ -16,5 +32,12 @@ fi
 echo "==> go vet"
 go vet ./...
 
+for service in scripts/services/*.sh; do
+	[ -e "$service" ] || continue
+	echo "==> $(basename "$service" .sh)"
+	# shellcheck source=/dev/null
+	source "$service"
+done
+
 echo "==> go test -race"
-go test -race -count=1 -timeout 15m ./... "$@"
+go test -race -count=1 -timeout 30m ./... "$@"
