@@ -87,6 +87,12 @@ const (
 	SnapshotExpired Code = "E_SNAPSHOT_EXPIRED"
 	// SnapshotNotFound reports a risk snapshot look-up with no match.
 	SnapshotNotFound Code = "E_SNAPSHOT_NOT_FOUND"
+	// SnapshotInvalid reports a risk snapshot that breaks the snapshot
+	// contract (risk-hub §2); the message is the contract's.
+	SnapshotInvalid Code = "E_SNAPSHOT_INVALID"
+	// SnapshotBlobNotFound reports a risk snapshot whose reference names
+	// a blob the hub's blob store does not hold.
+	SnapshotBlobNotFound Code = "E_SNAPSHOT_BLOB_NOT_FOUND"
 
 	// PolicyFailClosedRequired reports a policy publication that a
 	// high-tier critical world refuses because the policy's validation
@@ -149,6 +155,8 @@ func All() []Spec {
 		{SnapshotVersionConflict, http.StatusConflict, "snapshot version already recorded with a different hash"},
 		{SnapshotExpired, http.StatusUnprocessableEntity, "snapshot is expired"},
 		{SnapshotNotFound, http.StatusNotFound, "snapshot not found"},
+		{SnapshotInvalid, http.StatusUnprocessableEntity, "invalid snapshot"},
+		{SnapshotBlobNotFound, http.StatusUnprocessableEntity, "the snapshot references a blob that does not exist"},
 		{PolicyFailClosedRequired, http.StatusUnprocessableEntity, "a high-tier critical world accepts only a fail-closed policy"},
 		{ModelCardInvalid, http.StatusUnprocessableEntity, "invalid model card"},
 		{ModelCardNotFound, http.StatusNotFound, "model card not found"},
