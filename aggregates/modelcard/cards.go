@@ -1,0 +1,81 @@
+package modelcard
+
+import (
+	"fmt"
+
+	"github.com/worldval/worldval/events"
+)
+
+// Cards is the state of one strategy's model cards, folded from its stream.
+// The zero Cards is a strategy without cards. Cards is a plain value: it is
+// not safe for concurrent mutation, and Apply is the only method that
+// changes it.
+type Cards struct {
+	published []events.ModelCardPublished // in publication order
+	index     map[string]int              // version → position in published
+	keys      map[string]bool             // idempotency keys already applied
+	version   uint64
+}
+
+// StrategyID returns the strategy the cards document ("" before the first).
+func (c *Cards) StrategyID() string {
+	if len(c.published) == 0 {
+		return ""
+	}
+	return c.published[0].StrategyID
+}
+
+// Latest returns the most recently published card, and false when there is
+// none.
+func (c *Cards) Latest() (events.ModelCardPublished, bool) {
+	if len(c.published) == 0 {
+		return events.ModelCardPublished{}, false
+	}
+	return c.published[len(c.published)-1], true
+}
+
+// Card returns the card of one version, and false when the strategy has no
+// such version.
+func (c *Cards) Card(version string) (events.ModelCardPublished, bool) {
+	i, ok := c.index[version]
+	if !ok {
+		return events.ModelCardPublished{}, false
+	}
+	return c.published[i], true
+}
+
+// All returns every published card in publication order. The slice is new;
+// the cards' documents are shared and must not be modified.
+func (c *Cards) All() []events.ModelCardPublished {
+	return append([]events.ModelCardPublished(nil), c.published...)
+}
+
+// Version returns the stream version of the last applied event (0: none).
+func (c *Cards) Version() uint64 { return c.version }
+
+// Apply folds one stored event into the state. Unknown event types are
+// skipped; a card of another strategy, or a version published twice, is an
+// error.
+func (c *Cards) Apply(rec *events.Record, payload any) error {
+	if e, ok := payload.(*events.ModelCardPublished); ok {
+		if s := c.StrategyID(); s != "" && e.StrategyID != s {
+			return fmt.Errorf("model cards of %q: card of strategy %q", s, e.StrategyID)
+		}
+		if _, dup := c.index[e.Version]; dup {
+			return fmt.Errorf("model cards of %q: version %q published twice", e.StrategyID, e.Version)
+		}
+		if c.index == nil {
+			c.index = make(map[string]int)
+		}
+		c.index[e.Version] = len(c.published)
+		c.published = append(c.published, *e)
+	}
+	if rec.IdempotencyKey != "" {
+		if c.keys == nil {
+			c.keys = make(map[string]bool)
+		}
+		c.keys[rec.IdempotencyKey] = true
+	}
+	c.version = rec.StreamVersion
+	return nil
+}
