@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/validation/policy"
 )
 
 // Limits of the identifiers and keys a request may carry.
@@ -28,25 +29,6 @@ const (
 // riskTiers names the accepted run risk tiers (validation-core §2.2), which
 // are compared after trimming and lower-casing.
 const riskTiers = "high, medium, low, unknown"
-
-// validStage reports whether s (trimmed) has the syntax of a stage: words
-// of ASCII letters and digits joined by single "_" or "-", such as
-// "backtest", "paper_only" or "paper-ok-live-candidate".
-func validStage(s string) bool {
-	word := false // the previous byte ends a word
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-			word = true
-		case (c == '_' || c == '-') && word:
-			word = false
-		default:
-			return false
-		}
-	}
-	return word
-}
 
 // submission is a validated evaluation request. Its RunID is empty when the
 // caller left the choice to the service.
@@ -170,8 +152,8 @@ func checkStage(ps *problems, path, stage string) string {
 		return ""
 	case len(s) > maxStageLen:
 		ps.add(path, "is %d bytes long; at most %d are allowed", len(s), maxStageLen)
-	case !validStage(s):
-		ps.add(path, "%q is not a stage: use letters and digits joined by _ or - (backtest, paper, live, shadow, dryrun, paper_only, …)", stage)
+	case !policy.KnownStage(s):
+		ps.add(path, "%q is not a stage: use one of %s", stage, strings.Join(policy.Stages(), ", "))
 	}
 	return s
 }

@@ -61,17 +61,11 @@ func evaluateCommand() command {
 	}
 }
 
-// checkStage refuses stage strings that cannot name a stage: empty after
-// trimming, or holding characters outside letters, digits, '_' and '-'.
+// checkStage refuses a stage outside the allowed set (policy.Stages), as the
+// API does, so a misspelt stage cannot fall through to another profile.
 func checkStage(s string) error {
-	n := strings.TrimSpace(s)
-	if n == "" {
-		return usagef("--stage: empty")
-	}
-	for _, r := range n {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return usagef("--stage %q: only letters, digits, '_' and '-' (backtest, paper, live, shadow, dryrun)", s)
-		}
+	if !policy.KnownStage(s) {
+		return usagef("--stage %q: not a stage; use one of %s", s, strings.Join(policy.Stages(), ", "))
 	}
 	return nil
 }

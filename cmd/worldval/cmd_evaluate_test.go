@@ -78,6 +78,7 @@ func TestEvaluateBadInputExit2(t *testing.T) {
 		"metrics wrong type": {[]string{"--policy", pol, "--stage", "paper", "--run", writeFile(t, "r.json", `{"metrics":{"returns":{"sharpe":"high"}}}`)}, "metrics.returns.sharpe"},
 		"non-numeric return": {[]string{"--policy", pol, "--stage", "paper", "--run", writeFile(t, "r.json", `{"returns":[0.1,"x"]}`)}, "returns[1]"},
 		"bad stage":          {[]string{"--policy", pol, "--stage", "pa per!", "--run", good}, "--stage"},
+		"unknown stage":      {[]string{"--policy", pol, "--stage", "production", "--run", good}, "not a stage"},
 		"missing file":       {[]string{"--policy", filepath.Join(t.TempDir(), "none.yml"), "--stage", "paper", "--run", good}, "none.yml"},
 		"no flags":           {nil, "required"},
 	}

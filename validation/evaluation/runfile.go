@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/worldval/worldval/validation/metrics"
+	"github.com/worldval/worldval/validation/policy"
 )
 
 // RunFile is the offline form of a submission, as `worldval evaluate --run`
@@ -67,6 +68,9 @@ func DecodeRunFile(data []byte) (RunFile, error) {
 			}
 			*dst = s
 		}
+	}
+	if rf.Stage != "" && !policy.KnownStage(rf.Stage) {
+		return RunFile{}, &FieldError{Path: "stage", Message: fmt.Sprintf("%q is not a stage; use one of %s", rf.Stage, strings.Join(policy.Stages(), ", "))}
 	}
 	if v, ok := raw["metrics"]; ok && v != nil {
 		m, ok := v.(map[string]any)

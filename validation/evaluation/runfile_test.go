@@ -13,6 +13,7 @@ func TestDecodeRunFileErrorsNameTheField(t *testing.T) {
 		{`{"world_id":"w"} {}`, "run"},
 		{`{"world_id":"w"}`, "run"}, // neither metrics nor returns
 		{`{"world_id":1,"returns":[0.1]}`, "world_id"},
+		{`{"stage":"production","returns":[0.1]}`, "stage"},
 		{`{"returns":[0.1],"colour":"red"}`, "colour"},
 		{`{"returns":[0.1,"abc"]}`, "returns[1]"},
 		{`{"returns":[0.1,true]}`, "returns[1]"},
