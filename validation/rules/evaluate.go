@@ -40,19 +40,16 @@ func evaluate(p *policy.Policy, in SetInput, fault string) SetOutcome {
 	var e engine
 	e.init(p, in.Stage, in.FailClosed, in.Previous, in.Correlations, fault)
 	e.cands = make([]cand, 0, len(in.Candidates))
+	// An index by id keeps large sets (policy diffs over history) linear.
+	index := make(map[string]int, len(in.Candidates))
 	for _, c := range in.Candidates {
 		nc := newCand(c.StrategyID, c.Metrics, c.Flat)
-		replaced := false
-		for j := range e.cands {
-			if e.cands[j].id == c.StrategyID {
-				e.cands[j] = nc // a repeated id keeps its position and its last metrics
-				replaced = true
-				break
-			}
+		if j, ok := index[c.StrategyID]; ok {
+			e.cands[j] = nc // a repeated id keeps its position and its last metrics
+			continue
 		}
-		if !replaced {
-			e.cands = append(e.cands, nc)
-		}
+		index[c.StrategyID] = len(e.cands)
+		e.cands = append(e.cands, nc)
 	}
 	e.st = make([]candState, len(e.cands))
 	out := SetOutcome{Strategies: make([]StrategyOutcome, len(e.cands))}
