@@ -2,7 +2,7 @@
 // event store for the HTTP API, the CLI and the workers.
 //
 // Each projection ([RunCurrent], [RunHistory], [Policies],
-// [ApprovedOverrides]) has a stable name, folds events in global order through
+// [ApprovedOverrides], [Invariants]) has a stable name, folds events in global order through
 // its Apply and ApplyBatch methods, and keeps its data and its checkpoint in a
 // [Store], committed together in one atomic [Batch]. An event at or below the
 // checkpoint is skipped, so re-delivering events is harmless, and a projection
@@ -38,7 +38,8 @@
 // GET /worlds/{w}/strategies/{s}/runs are [RunCurrent.List] with a
 // [ListQuery]; hand back RunPage.NextCursor as the next cursor. Policies are
 // [Policies.World], [Policies.Version] and [Policies.Default]; the re-review
-// list is [ApprovedOverrides.List].
+// list is [ApprovedOverrides.List]. GET /worlds/{w}/validations/invariants
+// computes its report from [Invariants.World].
 //
 // With ?as_of=T (RFC 3339) every GET calls [AsOf] with T instead:
 // [AsOf.Run], [AsOf.History], [AsOf.Runs], [AsOf.Policies], [AsOf.Policy],

@@ -10,7 +10,7 @@ import (
 // the order they are best rebuilt (runs first: the as-of reader can use
 // them as an index).
 func Names() []string {
-	return []string{RunCurrentName, RunHistoryName, PoliciesName, ApprovedOverridesName}
+	return []string{RunCurrentName, RunHistoryName, PoliciesName, ApprovedOverridesName, InvariantsName}
 }
 
 // New builds the projection called name over store, for commands that name
@@ -26,6 +26,8 @@ func New(name string, store Store, reg *events.Registry) (Projection, error) {
 		return NewPolicies(store, reg)
 	case ApprovedOverridesName:
 		return NewApprovedOverrides(store, reg)
+	case InvariantsName:
+		return NewInvariants(store, reg)
 	}
 	return nil, fmt.Errorf("unknown projection %q (known: %v)", name, Names())
 }

@@ -1,0 +1,211 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/worldval/worldval/events"
+)
+
+// InvariantsName is the stable name of the [Invariants] projection.
+const InvariantsName = "validation_invariants"
+
+// InvariantWorld is the world record the invariants read (validation-core
+// §1, §6.7): the default policy version and the settings of the world
+// aggregate.
+type InvariantWorld struct {
+	// WorldID is the world.
+	WorldID string `json:"world_id"`
+	// DefaultPolicyVersion is the world's default policy version, 0 when it
+	// has no policy.
+	DefaultPolicyVersion int `json:"default_policy_version"`
+	// Settings is the latest settings record, nil when none was set.
+	Settings *events.WorldSettingsUpdated `json:"settings,omitempty"`
+}
+
+// InvariantInputs is everything the invariant report of one world is
+// computed from.
+type InvariantInputs struct {
+	// World is the world record ({world_id} alone for a world the store
+	// has never heard of).
+	World InvariantWorld
+	// Runs are the world's runs in submission order. Each view is trimmed
+	// to what the invariants read: its metrics keep only the returns,
+	// sample, risk and robustness blocks and
+	// diagnostics.validation_health, its results only their reason_code,
+	// and it has no extended history or ex-post failures.
+	Runs []RunView
+}
+
+// Invariants keeps what the invariant report of validation-core §10.7 reads,
+// always current: per run, a trimmed run view folded by the same code as
+// [RunCurrent]; per world, its default policy version and its settings.
+// The report itself depends on the clock (review_overdue) and is computed
+// from [Invariants.World] by the caller. Create it with [NewInvariants].
+// Queries are safe for concurrent use with one writer.
+type Invariants struct {
+	engine
+}
+
+var _ Projection = (*Invariants)(nil)
+
+// NewInvariants returns the invariants projection over store, decoding
+// events with reg. It refuses nil dependencies.
+func NewInvariants(store Store, reg *events.Registry) (*Invariants, error) {
+	p := &Invariants{}
+	e, err := newEngine(InvariantsName, store, reg, p)
+	if err != nil {
+		return nil, err
+	}
+	p.engine = e
+	return p, nil
+}
+
+func (p *Invariants) handles(t string) bool {
+	return runEventTypes[t] || t == events.TypeDefaultPolicySet || t == events.TypeWorldSettingsUpdated
+}
+
+func (p *Invariants) fold(ctx context.Context, t *tx, rec *events.Record, payload any) error {
+	switch e := payload.(type) {
+	case *events.DefaultPolicySet:
+		if want, err := events.PolicyStream(e.WorldID); err != nil || want != rec.Stream {
+			return fmt.Errorf("default policy of world %q recorded on stream %s", e.WorldID, rec.Stream)
+		}
+		return p.updateWorld(ctx, t, e.WorldID, func(w *InvariantWorld) { w.DefaultPolicyVersion = e.PolicyVersion })
+	case *events.WorldSettingsUpdated:
+		if want, err := events.WorldStream(e.WorldID); err != nil || want != rec.Stream {
+			return fmt.Errorf("settings of world %q recorded on stream %s", e.WorldID, rec.Stream)
+		}
+		s := *e
+		return p.updateWorld(ctx, t, e.WorldID, func(w *InvariantWorld) { w.Settings = &s })
+	}
+	k := key(p.name, "run", rec.Stream)
+	st, found, err := get[runState](ctx, t, k)
+	if err != nil {
+		return err
+	}
+	if !found {
+		st = &runState{}
+	}
+	if _, err := foldRun(st, rec, payload); err != nil {
+		return err
+	}
+	if err := trimForInvariants(&st.View); err != nil {
+		return fmt.Errorf("trim run %s: %w", rec.Stream, err)
+	}
+	t.put(k, st)
+	if !found {
+		t.add(key(p.name, "runs", esc(st.View.WorldID)), positionMember(st.Position, rec.Stream))
+		t.add(key(p.name, "worlds"), st.View.WorldID)
+	}
+	return nil
+}
+
+// updateWorld applies change to the record of world.
+func (p *Invariants) updateWorld(ctx context.Context, t *tx, world string, change func(*InvariantWorld)) error {
+	k := key(p.name, "world", esc(world))
+	w, found, err := get[InvariantWorld](ctx, t, k)
+	if err != nil {
+		return err
+	}
+	if !found {
+		w = &InvariantWorld{WorldID: world}
+		t.add(key(p.name, "worlds"), world)
+	}
+	change(w)
+	t.put(k, w)
+	return nil
+}
+
+// trimForInvariants drops from a run view what the invariants do not read
+// (see [InvariantInputs]), so that the projection stays small.
+func trimForInvariants(v *RunView) error {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(objectOrEmpty(v.Metrics), &doc); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	kept := make(map[string]json.RawMessage, 5)
+	for _, block := range [...]string{"returns", "sample", "risk", "robustness"} {
+		if b, ok := doc[block]; ok {
+			kept[block] = b
+		}
+	}
+	var diag struct {
+		Health json.RawMessage `json:"validation_health"`
+	}
+	if d, ok := doc["diagnostics"]; ok && json.Unmarshal(d, &diag) == nil && diag.Health != nil {
+		kept["diagnostics"] = json.RawMessage(`{"validation_health":` + string(diag.Health) + `}`)
+	}
+	m, err := json.Marshal(kept)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	v.Metrics = m
+	results := make(RuleResults, len(v.Validation.Results))
+	for i, r := range v.Validation.Results {
+		var rc struct {
+			ReasonCode *string `json:"reason_code"`
+		}
+		_ = json.Unmarshal(r.Result, &rc) // a result that is not an object has no reason code
+		results[i] = RuleResult{Rule: r.Rule, Result: json.RawMessage(`{}`)}
+		if rc.ReasonCode != nil {
+			b, err := json.Marshal(map[string]string{"reason_code": *rc.ReasonCode})
+			if err != nil {
+				return fmt.Errorf("results: %w", err)
+			}
+			results[i].Result = b
+		}
+	}
+	v.Validation.Results = results
+	v.Validation.ExtendedHistory, v.Validation.ExtendedSummary = nil, nil
+	v.Summary.ExPostFailures = nil
+	return nil
+}
+
+// World returns the inputs of the invariant report of world. A world the
+// projection has never heard of has no runs and the record {world_id}; it is
+// not an error (validation-core §10.7).
+func (p *Invariants) World(ctx context.Context, world string) (InvariantInputs, error) {
+	in := InvariantInputs{World: InvariantWorld{WorldID: world}, Runs: []RunView{}}
+	raw, err := p.store.Get(ctx, key(p.name, "world", esc(world)))
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &in.World); err != nil {
+			return InvariantInputs{}, fmt.Errorf("world %q: decode: %w", world, err)
+		}
+	case !errors.Is(err, ErrNotFound):
+		return InvariantInputs{}, fmt.Errorf("world %q: %w", world, err)
+	}
+	members, err := p.store.Range(ctx, key(p.name, "runs", esc(world)), "", 0)
+	if err != nil {
+		return InvariantInputs{}, fmt.Errorf("runs of world %q: %w", world, err)
+	}
+	for _, m := range members {
+		_, stream, err := splitPositionMember(m)
+		if err != nil {
+			return InvariantInputs{}, fmt.Errorf("runs of world %q: %w", world, err)
+		}
+		raw, err := p.store.Get(ctx, key(p.name, "run", stream))
+		if err != nil {
+			return InvariantInputs{}, fmt.Errorf("run %s: %w", stream, err)
+		}
+		var st runState
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return InvariantInputs{}, fmt.Errorf("run %s: decode: %w", stream, err)
+		}
+		in.Runs = append(in.Runs, st.View)
+	}
+	return in, nil
+}
+
+// Worlds returns every world the projection knows (with runs, a policy
+// default or settings), in byte order.
+func (p *Invariants) Worlds(ctx context.Context) ([]string, error) {
+	ws, err := p.store.Range(ctx, key(p.name, "worlds"), "", 0)
+	if err != nil {
+		return nil, fmt.Errorf("worlds: %w", err)
+	}
+	return ws, nil
+}
