@@ -50,6 +50,9 @@ type Evaluator struct {
 	now      func() time.Time
 	baseline BaselineSource
 	observer EvaluatorObserver
+	// failClosed says which worlds are evaluated fail-closed (§6.7); see
+	// failclosed.go.
+	failClosed FailClosedSource
 }
 
 // EvaluatorOption configures an [Evaluator].
@@ -71,7 +74,7 @@ func NewEvaluator(repo *aggregates.Repository, opts ...EvaluatorOption) (*Evalua
 	if repo == nil {
 		return nil, errors.New("new evaluator: nil repository")
 	}
-	e := &Evaluator{repo: repo, reg: repo.Registry(), now: time.Now}
+	e := &Evaluator{repo: repo, reg: repo.Registry(), now: time.Now, failClosed: WorldSettingsFailClosed{Repo: repo}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -139,6 +142,9 @@ func (e *Evaluator) decide(ctx context.Context, sub *events.EvaluationRunSubmitt
 			}
 			req.Baseline = b
 		}
+	}
+	if req.FailClosed, err = e.failClosed.FailClosed(ctx, sub.WorldID); err != nil {
+		return evaluationrun.Complete{}, fmt.Errorf("evaluator: fail-closed enforcement of %s: %w", rec.Stream, err)
 	}
 	res, version, note, err := e.resolve(ctx, sub)
 	if err != nil {
