@@ -2,18 +2,26 @@ package modelcard
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/worldval/worldval/events"
 )
+
+// Card is one published model card version and when it was published.
+type Card struct {
+	events.ModelCardPublished
+	// PublishedAt is the publication's occurred_at (UTC).
+	PublishedAt time.Time
+}
 
 // Cards is the state of one strategy's model cards, folded from its stream.
 // The zero Cards is a strategy without cards. Cards is a plain value: it is
 // not safe for concurrent mutation, and Apply is the only method that
 // changes it.
 type Cards struct {
-	published []events.ModelCardPublished // in publication order
-	index     map[string]int              // version → position in published
-	keys      map[string]bool             // idempotency keys already applied
+	published []Card          // in publication order
+	index     map[string]int  // version → position in published
+	keys      map[string]bool // idempotency keys already applied
 	version   uint64
 }
 
@@ -27,27 +35,27 @@ func (c *Cards) StrategyID() string {
 
 // Latest returns the most recently published card, and false when there is
 // none.
-func (c *Cards) Latest() (events.ModelCardPublished, bool) {
+func (c *Cards) Latest() (Card, bool) {
 	if len(c.published) == 0 {
-		return events.ModelCardPublished{}, false
+		return Card{}, false
 	}
 	return c.published[len(c.published)-1], true
 }
 
 // Card returns the card of one version, and false when the strategy has no
 // such version.
-func (c *Cards) Card(version string) (events.ModelCardPublished, bool) {
+func (c *Cards) Card(version string) (Card, bool) {
 	i, ok := c.index[version]
 	if !ok {
-		return events.ModelCardPublished{}, false
+		return Card{}, false
 	}
 	return c.published[i], true
 }
 
 // All returns every published card in publication order. The slice is new;
 // the cards' documents are shared and must not be modified.
-func (c *Cards) All() []events.ModelCardPublished {
-	return append([]events.ModelCardPublished(nil), c.published...)
+func (c *Cards) All() []Card {
+	return append([]Card(nil), c.published...)
 }
 
 // Version returns the stream version of the last applied event (0: none).
@@ -68,7 +76,7 @@ func (c *Cards) Apply(rec *events.Record, payload any) error {
 			c.index = make(map[string]int)
 		}
 		c.index[e.Version] = len(c.published)
-		c.published = append(c.published, *e)
+		c.published = append(c.published, Card{ModelCardPublished: *e, PublishedAt: rec.OccurredAt.UTC()})
 	}
 	if rec.IdempotencyKey != "" {
 		if c.keys == nil {

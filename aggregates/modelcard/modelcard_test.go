@@ -50,7 +50,7 @@ func TestPublishVersions(t *testing.T) {
 	card2 := strings.Replace(card1, `"1.0"`, `"2.0"`, 1)
 	state := fold(t, reg, publish("k1", "", card1), publish("k2", "", card2))
 	latest, ok := state.Latest()
-	if !ok || latest.Version != "2.0" || len(state.All()) != 2 || state.StrategyID() != "mom-1" {
+	if !ok || latest.Version != "2.0" || len(state.All()) != 2 || state.StrategyID() != "mom-1" || !latest.PublishedAt.Equal(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("latest %+v, %d cards", latest, len(state.All()))
 	}
 	first, ok := state.Card("1.0")
