@@ -29,6 +29,9 @@ type Service struct {
 	server  *http.Server
 	ln      net.Listener
 	runCfg  runConfig
+	// kafka is the Kafka ingress and outbox relay (service_kafka.go); nil
+	// without brokers.
+	kafka *kafkaWiring
 }
 
 // Option adjusts what [New] builds.
@@ -42,6 +45,8 @@ type options struct {
 	// withoutEvaluator leaves the evaluator out, for tests that need runs
 	// to stay evaluating.
 	withoutEvaluator bool
+	// kafka holds the Kafka options (service_kafka.go).
+	kafka kafkaOptions
 }
 
 // WithStoreOptions passes options to the embedded sqlite event store, after
@@ -87,6 +92,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*Se
 		return nil, err
 	}
 	if s.ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+		_ = s.kafka.close()
 		store.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
@@ -123,6 +129,14 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 	if err != nil {
 		return nil, err
 	}
+	// KAFKA: the ingress over the API's commands, and the outbox relay as
+	// one more runner (nil and none without brokers).
+	kafka, err := newKafkaWiring(cfg.Kafka, api, store, store, reg, log, metrics, &o.kafka)
+	if err != nil {
+		return nil, err
+	}
+	runners = append(runners, kafka.runners()...)
+
 	mux := http.NewServeMux()
 	api.register(mux, api.routes(map[string]ReadinessCheck{
 		"event_store": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
@@ -131,7 +145,7 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 	return &Service{
 		cfg: cfg, log: log, store: store, metrics: metrics, models: models, runners: runners,
 		server: cfg.HTTP.NewServer(metrics.InstrumentHTTP(api.jsonFallback(mux)), log),
-		runCfg: o.runCfg,
+		runCfg: o.runCfg, kafka: kafka,
 	}, nil
 }
 
@@ -162,6 +176,7 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		}
 		startRunners(gctx, g, s.runners, s.log, s.metrics, s.runCfg)
+		s.kafka.start(gctx, g)
 		s.log.Info("worldval serving", "http", "http://"+s.Addr(), "event_store", EventStorePath(s.cfg.DataDir), "workers", len(s.runners))
 		return nil
 	})
@@ -179,6 +194,9 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	stopBg()
 	if err := g.Wait(); err != nil {
+		serveErr = errors.Join(serveErr, err)
+	}
+	if err := s.kafka.close(); err != nil {
 		serveErr = errors.Join(serveErr, err)
 	}
 	if err := s.store.Close(); err != nil {

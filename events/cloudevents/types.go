@@ -20,7 +20,8 @@ const (
 	// actor?, timestamp?} plus world_id (validation-core §10.1).
 	TypeRecordOverride = "record_override"
 	// TypeRiskSnapshotUpdated carries a portfolio risk snapshot (topic
-	// worldval.risk-snapshots); data is the snapshot (risk-hub §2).
+	// worldval.risk-snapshots); data is the snapshot (risk-hub §2). The
+	// outbox publishes recorded snapshots under the same type.
 	TypeRiskSnapshotUpdated = "risk_snapshot_updated"
 )
 
@@ -38,6 +39,8 @@ const (
 	// TypeValidationProfileChanged announces a change of a world's default
 	// policy version.
 	TypeValidationProfileChanged = "validation_profile_changed"
+	// TypeExitSignalEmitted announces an exit signal of the exit engine.
+	TypeExitSignalEmitted = "exit_signal_emitted"
 )
 
 // Change types of [TypeEvaluationRunUpdated].

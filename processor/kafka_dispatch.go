@@ -1,0 +1,64 @@
+package processor
+
+import (
+	"context"
+
+	"github.com/worldval/worldval/aggregates/errcode"
+	"github.com/worldval/worldval/events/cloudevents"
+)
+
+// topicTypes lists the command types topic carries, by the configuration's
+// topic names.
+func topicTypes(t KafkaTopics, topic string) []string {
+	switch topic {
+	case t.Submissions:
+		return []string{cloudevents.TypeSubmitEvaluationRun}
+	case t.Policies:
+		return []string{cloudevents.TypePublishPolicy, cloudevents.TypeSetDefaultPolicy}
+	case t.Overrides:
+		return []string{cloudevents.TypeRecordOverride}
+	case t.RiskSnapshots:
+		return []string{cloudevents.TypeRiskSnapshotUpdated}
+	}
+	return nil
+}
+
+// dispatch applies cmd through the command it names, once. It returns
+// whether nothing was appended (a duplicate) and the command's name for
+// worldval_commands_ingested_total, "" when the type is not one of its
+// topic's.
+func (in *Ingress) dispatch(ctx context.Context, cmd KafkaCommand) (duplicate bool, name string, err error) {
+	if !carries(topicTypes(in.cfg.Topics, cmd.Topic), cmd.Event.Type) {
+		return false, "", errcode.New(errcode.UnknownCommand, "type %q is not a command of topic %s (it carries %v)",
+			cmd.Event.Type, cmd.Topic, topicTypes(in.cfg.Topics, cmd.Topic)).WithDetail("type", cmd.Event.Type)
+	}
+	meta := commandMeta{actor: "kafka:" + cmd.Event.Source, correlationID: cmd.Event.Correlation(), causationID: cmd.Event.ID}
+	switch cmd.Event.Type {
+	case cloudevents.TypeSubmitEvaluationRun:
+		out, err := in.cmds.submitRun(ctx, cmd.WorldID, cmd.Body, cmd.Event.ID, meta)
+		return out.res.Duplicate, commandSubmitRun, err
+	case cloudevents.TypePublishPolicy:
+		out, err := in.cmds.publishPolicyDoc(ctx, cmd.WorldID, cmd.Body, "application/json", cmd.Event.ID, meta)
+		return out.res.Duplicate, commandPublishPolicy, err
+	case cloudevents.TypeSetDefaultPolicy:
+		out, err := in.cmds.setDefault(ctx, cmd.WorldID, cmd.Body, cmd.Event.ID, meta)
+		return out.res.Duplicate, commandSetDefaultPolicy, err
+	}
+	h := in.external[cmd.Event.Type]
+	if h == nil {
+		return false, "", errcode.New(errcode.NotImplemented, "this build has no handler for %s commands yet; the record stays in the DLQ for replay", cmd.Event.Type).
+			WithDetail("type", cmd.Event.Type)
+	}
+	dup, err := h.HandleCommand(ctx, cmd)
+	return dup, cmd.Event.Type, err
+}
+
+// carries reports whether types holds typ.
+func carries(types []string, typ string) bool {
+	for _, t := range types {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
