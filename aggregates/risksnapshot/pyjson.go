@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // This file writes JSON byte for byte as Python's
@@ -242,7 +241,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
-
-// validUTF8 reports whether s is valid UTF-8; strings of a parsed document
-// always are, strings of a decoded event are checked before hashing.
-func validUTF8(s string) bool { return utf8.ValidString(s) }
