@@ -74,6 +74,10 @@ func commands() []command {
 		evaluateCommand(),
 		policyCheckCommand(),
 		projectionsRebuildCommand(),
+		policyDiffCommand(),
+		submitCommand(),
+		policyPublishCommand(),
+		policyDefaultCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
