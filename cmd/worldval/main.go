@@ -74,7 +74,6 @@ func commands() []command {
 		evaluateCommand(),
 		policyCheckCommand(),
 		projectionsRebuildCommand(),
-		policyDiffCommand(),
 		submitCommand(),
 		policyPublishCommand(),
 		policyDefaultCommand(),
