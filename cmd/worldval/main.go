@@ -77,6 +77,7 @@ func commands() []command {
 		submitCommand(),
 		policyPublishCommand(),
 		policyDefaultCommand(),
+		demoCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
