@@ -10,6 +10,7 @@
 //
 // An evaluated run can then be annotated without touching its verdict: an
 // override ([Run.RecordOverride], validation-core §10.1), whose approval
-// carries its re-review due date, and ex-post failures
-// ([Run.RecordExPostFailure], §10.2).
+// carries its re-review due date, ex-post failures
+// ([Run.RecordExPostFailure], §10.2), and the results of extended-validation
+// passes ([Run.RecordExtended], risk-hub §3.8), once per trigger.
 package evaluationrun

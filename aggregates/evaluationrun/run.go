@@ -37,6 +37,9 @@ type Run struct {
 	SubmittedAt time.Time
 	// Metrics is the metrics document after derivation, once computed.
 	Metrics json.RawMessage
+	// Derivations are the paths of Metrics that the evaluation derived
+	// (the rest was submitted).
+	Derivations []string
 	// Rules are the core rule results in the order they were recorded.
 	Rules []events.RuleEvaluated
 	// Verdict is the recorded verdict; meaningful once Status is
@@ -49,6 +52,10 @@ type Run struct {
 	// ExtendedRevision is the revision of the latest merged extended-layer
 	// results (0: none).
 	ExtendedRevision int
+	// ExtendedPatches are the metrics patches (RFC 7386) of the merged
+	// extended results, in order: Metrics with each applied is the run's
+	// current metrics document.
+	ExtendedPatches []json.RawMessage
 	// Override is the latest recorded override, if any.
 	Override *events.OverrideRecorded
 	// ExPostFailures counts the recorded ex-post failures.
@@ -60,8 +67,9 @@ type Run struct {
 	// Version is the stream version of the last applied event.
 	Version uint64
 
-	// annotations holds the idempotency keys of the overrides and ex-post
-	// failures applied, so that a retried command appends nothing.
+	// annotations holds the idempotency keys of the overrides, ex-post
+	// failures and extended merges applied, so that a retried command
+	// appends nothing.
 	annotations map[string]bool
 }
 
@@ -84,7 +92,7 @@ func (r *Run) Apply(rec *events.Record, payload any) error {
 		if err := r.require(rec, StatusEvaluating); err != nil {
 			return err
 		}
-		r.Metrics = p.Metrics
+		r.Metrics, r.Derivations = p.Metrics, p.Derivations
 	case *events.RuleEvaluated:
 		if err := r.require(rec, StatusEvaluating); err != nil {
 			return err
@@ -101,7 +109,10 @@ func (r *Run) Apply(rec *events.Record, payload any) error {
 			return err
 		}
 		r.ExtendedRevision = p.ExtendedRevision
-		r.Revisions++
+		if len(p.MetricsPatch) > 0 {
+			r.ExtendedPatches = append(r.ExtendedPatches, p.MetricsPatch)
+		}
+		r.annotated(rec.IdempotencyKey)
 	case *events.OverrideRecorded:
 		if err := r.requireExists(rec); err != nil {
 			return err
@@ -144,8 +155,8 @@ func (r *Run) requireExists(rec *events.Record) error {
 	return nil
 }
 
-// annotated records an applied override or ex-post failure: one more
-// revision, and its idempotency key.
+// annotated records an applied override, ex-post failure or extended merge:
+// one more revision, and its idempotency key.
 func (r *Run) annotated(key string) {
 	r.Revisions++
 	if key == "" {
