@@ -26,16 +26,25 @@ func runCLIWith(t *testing.T, vars map[string]string, args ...string) (int, stri
 // the service's URL and its data directory.
 func startTestService(t *testing.T, tokens ...processor.TokenConfig) (string, string) {
 	t.Helper()
+	url, dir, _ := startStoppableService(t, tokens...)
+	return url, dir
+}
+
+// startStoppableService is startTestService that also returns a function
+// that stops the service (at most once; the test's end stops it otherwise).
+func startStoppableService(t *testing.T, tokens ...processor.TokenConfig) (string, string, func()) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := processor.Config{DataDir: dir, HTTP: processor.HTTPConfig{Addr: "127.0.0.1:0"}, Auth: processor.AuthConfig{Tokens: tokens}}
 	svc, err := startEmbedded(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	stop := func() {
 		if err := svc.stop(); err != nil {
 			t.Error(err)
 		}
-	})
-	return svc.url, dir
+	}
+	t.Cleanup(stop)
+	return svc.url, dir, stop
 }
