@@ -56,6 +56,9 @@ type Run struct {
 	// extended results, in order: Metrics with each applied is the run's
 	// current metrics document.
 	ExtendedPatches []json.RawMessage
+	// ExtendedResults are the merged results (core and extended) recorded
+	// by the latest extended merge, nil before the first.
+	ExtendedResults json.RawMessage
 	// Override is the latest recorded override, if any.
 	Override *events.OverrideRecorded
 	// ExPostFailures counts the recorded ex-post failures.
@@ -111,6 +114,9 @@ func (r *Run) Apply(rec *events.Record, payload any) error {
 		r.ExtendedRevision = p.ExtendedRevision
 		if len(p.MetricsPatch) > 0 {
 			r.ExtendedPatches = append(r.ExtendedPatches, p.MetricsPatch)
+		}
+		if len(p.MergedResults) > 0 {
+			r.ExtendedResults = p.MergedResults
 		}
 		r.annotated(rec.IdempotencyKey)
 	case *events.OverrideRecorded:
