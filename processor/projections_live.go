@@ -28,6 +28,9 @@ type liveProjection struct {
 	// target is the head to reach before caughtUp is set; only the follow
 	// goroutine reads or writes it.
 	target uint64
+	// applied, when set, is called after each event the subscription
+	// applies (see [WithAppliedHook]).
+	applied func(projection string, rec *events.Record)
 }
 
 func newLiveProjection(p projections.Projection) *liveProjection {
@@ -101,6 +104,9 @@ func (lp *liveProjection) followOnce(ctx context.Context, store eventstore.Store
 			return err
 		}
 		lp.signal.advance(rec.GlobalPosition)
+		if lp.applied != nil {
+			lp.applied(lp.p.Name(), &rec)
+		}
 		if !lp.isCaughtUp() && rec.GlobalPosition >= lp.target {
 			markCaughtUp()
 		}

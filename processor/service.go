@@ -47,6 +47,8 @@ type options struct {
 	withoutEvaluator bool
 	// kafka holds the Kafka options (service_kafka.go).
 	kafka kafkaOptions
+	// applied is told about every event a read model applies.
+	applied func(projection string, rec *events.Record)
 }
 
 // WithStoreOptions passes options to the embedded sqlite event store, after
@@ -59,6 +61,16 @@ func WithStoreOptions(opts ...sqlite.Option) Option {
 // a checkpointed subscription under its own name, like the evaluator.
 func WithWorkers(ws ...Worker) Option {
 	return func(o *options) { o.workers = append(o.workers, ws...) }
+}
+
+// WithAppliedHook calls fn each time a read model has applied an event, with
+// the read model's name, once the change is visible to the API's reads. It
+// is called from that read model's subscription goroutine, so it must return
+// quickly and not block; `worldval bench` uses it to time when a verdict
+// becomes visible without polling. The rebuild that fills an empty read
+// model at start reports nothing.
+func WithAppliedHook(fn func(projection string, rec *events.Record)) Option {
+	return func(o *options) { o.applied = fn }
 }
 
 // New opens what the configuration names (the event store, the listener),
@@ -109,6 +121,9 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 	models, err := newReadModels(store, reg)
 	if err != nil {
 		return nil, err
+	}
+	for _, lp := range models.live {
+		lp.applied = o.applied
 	}
 
 	var workers []Worker
