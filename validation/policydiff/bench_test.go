@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -40,40 +39,64 @@ func benchRuns(n int) []Run {
 	return runs
 }
 
-// benchPolicies are the annotated example (old) and a copy with a higher
-// Sharpe bar and a tighter drawdown limit (new).
-func benchPolicies(b *testing.B) (Policy, Policy) {
-	data, err := os.ReadFile("../policy/testdata/annotated_example.yml")
-	if err != nil {
-		b.Fatal(err)
+// benchPolicy is a full policy over the metrics storedDoc draws: sample,
+// performance, robustness and liquidity limits, a tail-loss threshold and
+// the paper/shadow block.
+const benchPolicy = `
+validation_profiles:
+  backtest:
+    sample: {min_effective_years: 1.5, min_trades_total: 250}
+    performance: {sharpe_min: 0.05, max_dd_max: 0.25}
+    robustness: {dsr_min: 0.3, cv_sharpe_gap_max: 0.3}
+    risk: {adv_utilization_p95_max: 0.5, participation_rate_p95_max: 0.45}
+default_profile_by_stage: {backtest_only: backtest}
+selection:
+  thresholds:
+    tail_loss: {metric: es_p01, max: 0.035}
+paper_shadow_consistency: {min_sharpe_ratio: 0.5}
+`
+
+// benchPolicies returns the bench policy (old) and a copy with a higher
+// Sharpe bar (new); with topK, both also keep the top 50,000 by Sharpe, which
+// ranks across the set, so each is evaluated over the whole set instead of
+// chunk by chunk.
+func benchPolicies(b testing.TB, topK bool) (Policy, Policy) {
+	old := benchPolicy
+	if topK {
+		old = strings.Replace(old, "selection:\n", "selection:\n  top_k: {metric: sharpe, k: 50000}\n", 1)
 	}
-	old := string(data)
-	neu := strings.Replace(strings.Replace(old, "sharpe_min: 0.08", "sharpe_min: 0.1", 1), "max_dd_max: 0.25", "max_dd_max: 0.2", 1)
-	return Policy{Policy: mustPolicy(b, old), Version: "7"}, Policy{Policy: mustPolicy(b, neu), Version: "8"}
+	neu := strings.Replace(old, "sharpe_min: 0.05", "sharpe_min: 0.07", 1)
+	return Policy{Policy: mustPolicy(b, old), Version: "old"}, Policy{Policy: mustPolicy(b, neu), Version: "new"}
 }
 
 // BenchmarkDiff100k is the policy diff over 100,000 stored runs, from the
 // decoded metrics documents to the report: flattening (once per run, shared
-// by both policies), both set evaluations and the comparison. Each
-// iteration starts from unflattened runs.
+// by both policies), both evaluations and the comparison. Each iteration
+// starts from unflattened runs.
 func BenchmarkDiff100k(b *testing.B) {
 	const n = 100_000
-	oldP, newP := benchPolicies(b)
 	src := benchRuns(n)
-	runs := make([]Run, n)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		b.StopTimer()
-		copy(runs, src)
-		b.StartTimer()
-		rep, err := Diff(context.Background(), oldP, newP, runs, Options{Stage: "backtest", FailImpactRatio: DefaultFailImpactRatio, Now: time.Unix(0, 0)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if rep.TotalStrategies != n || rep.StrategiesAffected == 0 {
-			b.Fatalf("total %d, affected %d", rep.TotalStrategies, rep.StrategiesAffected)
-		}
+	for _, c := range []struct {
+		name string
+		topK bool
+	}{{"chunked", false}, {"whole-set", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			oldP, newP := benchPolicies(b, c.topK)
+			runs := make([]Run, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				copy(runs, src)
+				b.StartTimer()
+				rep, err := Diff(context.Background(), oldP, newP, runs, Options{Stage: "backtest", FailImpactRatio: DefaultFailImpactRatio, Now: time.Unix(0, 0)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.TotalStrategies != n || rep.StrategiesAffected == 0 {
+					b.Fatalf("total %d, affected %d", rep.TotalStrategies, rep.StrategiesAffected)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+		})
 	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 }
