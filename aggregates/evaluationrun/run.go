@@ -49,6 +49,9 @@ type Run struct {
 	CompletionKey string
 	// EvaluatedAt is when the verdict was reached (the event's occurred_at).
 	EvaluatedAt time.Time
+	// EvaluatedPosition is the global position of the verdict (0 before
+	// it), which orders the verdict among other streams' events.
+	EvaluatedPosition uint64
 	// ExtendedRevision is the revision of the latest merged extended-layer
 	// results (0: none).
 	ExtendedRevision int
@@ -106,6 +109,7 @@ func (r *Run) Apply(rec *events.Record, payload any) error {
 			return err
 		}
 		r.Status, r.Verdict, r.CompletionKey, r.EvaluatedAt = StatusEvaluated, *p, rec.IdempotencyKey, rec.OccurredAt
+		r.EvaluatedPosition = rec.GlobalPosition
 		r.Revisions++
 	case *events.ExtendedValidationCompleted:
 		if err := r.requireExists(rec); err != nil {
