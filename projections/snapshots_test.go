@@ -101,7 +101,7 @@ func TestSnapshotLatestOrderAndExpiry(t *testing.T) {
 		{now, projections.SnapshotFilter{Actor: "Gateway"}, "none"}, // actor is exact
 		{now, projections.SnapshotFilter{Stage: "live", Actor: "gateway"}, "none"},
 		{now, projections.SnapshotFilter{Stage: "paper", Actor: " gateway"}, "c"},
-		{t0.Add(2*time.Second + 60*time.Second), projections.SnapshotFilter{}, "c"},              // at expiry: still usable
+		{t0.Add(2*time.Second + 60*time.Second), projections.SnapshotFilter{}, "c"},                   // at expiry: still usable
 		{t0.Add(2*time.Second + 60*time.Second + time.Nanosecond), projections.SnapshotFilter{}, "b"}, // strictly after: expired
 		{t0.Add(3600*time.Second + time.Second), projections.SnapshotFilter{}, "a"},
 		{t0.Add(3 * h), projections.SnapshotFilter{}, "none"},
