@@ -1,0 +1,179 @@
+package handlers
+
+import (
+	"sort"
+
+	"github.com/worldval/worldval/aggregates/evaluationrun"
+	"github.com/worldval/worldval/projections"
+	"github.com/worldval/worldval/validation/extended"
+)
+
+// member is one run of a cohort.
+type member struct {
+	view projections.RunView
+	// target is set for the runs the pass records results on; run is then
+	// the run's aggregate state, the source of its evaluated metrics.
+	target bool
+	run    *evaluationrun.Run
+	// enriched is the run after the extended enrichment.
+	enriched extended.Enriched
+}
+
+// cohortGroup is one cohort of a pass and the runs it records: a stage
+// cohort (the latest run per strategy of the stage, D15) or a campaign
+// cohort (the latest run per strategy of the campaign).
+type cohortGroup struct {
+	stage, campaign string
+	targets         []projections.RunView
+}
+
+// later reports whether run a supersedes run b as its strategy's latest:
+// later updated_at, then later created_at; on a tie the later submission (a,
+// when a comes after b in submission order) wins, as for paper/shadow
+// baselines.
+func later(a, b *projections.RunView) bool {
+	if a.UpdatedAt != b.UpdatedAt {
+		return a.UpdatedAt > b.UpdatedAt
+	}
+	return a.CreatedAt >= b.CreatedAt
+}
+
+// latestPerStrategy returns the latest run of each strategy among the runs
+// keep accepts, in cohort order (created_at ascending, then strategy id).
+func latestPerStrategy(views []projections.RunView, keep func(*projections.RunView) bool) []projections.RunView {
+	best := map[string]int{}
+	for i := range views {
+		v := &views[i]
+		if !keep(v) {
+			continue
+		}
+		if j, ok := best[v.StrategyID]; !ok || later(v, &views[j]) {
+			best[v.StrategyID] = i
+		}
+	}
+	out := make([]projections.RunView, 0, len(best))
+	for _, i := range best {
+		out = append(out, views[i])
+	}
+	sortCohort(out)
+	return out
+}
+
+// sortCohort puts runs in cohort order: created_at ascending, then strategy
+// id (the tie order of top-k, spec §3.4.1).
+func sortCohort(vs []projections.RunView) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		if vs[i].CreatedAt != vs[j].CreatedAt {
+			return vs[i].CreatedAt < vs[j].CreatedAt
+		}
+		return vs[i].StrategyID < vs[j].StrategyID
+	})
+}
+
+// cohortOf returns the cohort of a group (D15): the latest run per strategy
+// of its campaign, or of its stage; forced runs (the targets of a targeted
+// pass) replace their strategy's latest run. The result is in cohort
+// order.
+func cohortOf(views []projections.RunView, g *cohortGroup, forced []projections.RunView) []projections.RunView {
+	keep := func(v *projections.RunView) bool { return v.Stage == g.stage }
+	if g.campaign != "" {
+		keep = func(v *projections.RunView) bool { return v.Summary.CampaignID == g.campaign }
+	}
+	members := latestPerStrategy(views, keep)
+	for _, f := range forced {
+		replaced := false
+		for i := range members {
+			if members[i].StrategyID == f.StrategyID {
+				members[i], replaced = f, true
+			}
+		}
+		if !replaced {
+			members = append(members, f)
+		}
+	}
+	sortCohort(members)
+	return members
+}
+
+// activePeers returns the fallback peers of a world (spec §3.5.3): the
+// strategies whose latest run across all stages is active, with that run's
+// Sharpe, incremental VaR/ES and drawdown, and the pairwise correlations
+// those runs record (later runs overwriting).
+func activePeers(views []projections.RunView) ([]extended.Peer, extended.Correlations) {
+	latest := latestPerStrategy(views, func(*projections.RunView) bool { return true })
+	// Oldest first, so that later runs overwrite correlations.
+	sort.SliceStable(latest, func(i, j int) bool {
+		a, b := &latest[i], &latest[j]
+		if a.UpdatedAt != b.UpdatedAt {
+			return a.UpdatedAt < b.UpdatedAt
+		}
+		return a.CreatedAt < b.CreatedAt
+	})
+	corr := extended.Correlations{}
+	var peers []extended.Peer
+	for i := range latest {
+		v := &latest[i]
+		doc, err := extended.DecodeObject(v.Metrics)
+		if err != nil {
+			continue
+		}
+		recordCorrelations(corr, doc)
+		if v.Summary.Active == nil || !*v.Summary.Active {
+			continue
+		}
+		peers = append(peers, extended.Peer{
+			ID: v.StrategyID, Weight: 1,
+			Sharpe:           numberAt(doc, "returns", "sharpe"),
+			IncrementalVaR99: numberAt(doc, "risk", "incremental_var_99"),
+			IncrementalES99:  numberAt(doc, "risk", "incremental_es_99"),
+			MaxDrawdown:      numberAt(doc, "returns", "max_drawdown"),
+		})
+	}
+	return peers, corr
+}
+
+// recordCorrelations reads diagnostics.extra_metrics.pairwise_correlations
+// (else .correlations), keyed "a:b".
+func recordCorrelations(corr extended.Correlations, doc map[string]any) {
+	for _, key := range [...]string{"pairwise_correlations", "correlations"} {
+		m, ok := valueAt(doc, "diagnostics", "extra_metrics", key).(map[string]any)
+		if !ok {
+			continue
+		}
+		for pair, v := range m {
+			rho, ok := v.(float64)
+			if !ok {
+				continue
+			}
+			for i := 0; i < len(pair); i++ {
+				if pair[i] == ':' {
+					corr.Set(pair[:i], pair[i+1:], rho)
+					break
+				}
+			}
+		}
+		return
+	}
+}
+
+// valueAt returns the value at a path of nested objects, nil when absent.
+func valueAt(doc map[string]any, path ...string) any {
+	var cur any = doc
+	for _, seg := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[seg]
+	}
+	return cur
+}
+
+// numberAt returns the finite number at a path, nil when absent.
+func numberAt(doc map[string]any, path ...string) *float64 {
+	v, ok := valueAt(doc, path...).(float64)
+	if !ok {
+		return nil
+	}
+	return &v
+}

@@ -1,0 +1,469 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/worldval/worldval/aggregates"
+	"github.com/worldval/worldval/aggregates/evaluationrun"
+	"github.com/worldval/worldval/aggregates/worldpolicy"
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/eventstore"
+	"github.com/worldval/worldval/projections"
+	"github.com/worldval/worldval/validation/extended"
+	"github.com/worldval/worldval/validation/policy"
+	"github.com/worldval/worldval/validation/rules"
+)
+
+// passEnv is what every cohort of one pass shares.
+type passEnv struct {
+	world   string
+	version int
+	pol     *policy.Policy
+	trig    events.Trigger
+	now     time.Time
+	views   []projections.RunView
+	// portfolio is the snapshot of the portfolio layer: the latest live
+	// snapshot, else the latest of any stage (O12); data is the latest of
+	// any stage, for realized returns and stress.
+	portfolio, data *hubData
+	failClosed      bool
+}
+
+// snapshot returns the snapshot the pass records: the portfolio's, else
+// the data's.
+func (e *passEnv) snapshot() *events.RiskSnapshotRecorded {
+	switch {
+	case e.portfolio != nil:
+		return e.portfolio.snap
+	case e.data != nil:
+		return e.data.snap
+	}
+	return nil
+}
+
+// pass runs one extended pass of world for trig: over the cohort of the
+// run on stream target, or, with target "", over every cohort of the world
+// (spec §3.1 with D15 and D16). A world without a default policy has
+// nothing to be validated against: the pass does nothing.
+//
+// What a pass records on — its policy and its targets — is decided as of
+// the trigger: the default policy at the trigger's position, and, for a
+// world-wide pass, the latest run per strategy among those evaluated before
+// the trigger. Runs evaluated later get a pass of their own. So a trigger
+// handled again from an older checkpoint records on the same runs, which
+// already hold its key.
+func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig events.Trigger, rec *events.Record) error {
+	pol, version, err := x.policy(ctx, world, rec.GlobalPosition)
+	if err != nil || pol == nil {
+		return err
+	}
+	if x.wait != nil {
+		wctx, cancel := context.WithTimeout(ctx, x.cfg.ReadModelTimeout)
+		x.wait(wctx, rec.GlobalPosition)
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	views, err := x.runs.EvaluatedRuns(ctx, world)
+	if err != nil {
+		return err
+	}
+	var groups []*cohortGroup
+	loaded := map[runKey]*evaluationrun.Run{}
+	if target != "" {
+		snap, err := aggregates.Load[evaluationrun.Run](ctx, x.repo, target)
+		if err != nil {
+			return err
+		}
+		if snap.State.Status != evaluationrun.StatusEvaluated {
+			return nil
+		}
+		tv := targetView(views, snap.State)
+		loaded[runKey{tv.StrategyID, tv.RunID}] = snap.State
+		groups = []*cohortGroup{{stage: tv.Stage, campaign: tv.Summary.CampaignID, targets: []projections.RunView{tv}}}
+	} else if groups, loaded, err = x.worldTargets(ctx, world, views, rec.GlobalPosition); err != nil {
+		return err
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	env := &passEnv{world: world, version: version, pol: pol, trig: trig, now: x.now().UTC(), views: views}
+	if err := x.loadSnapshots(ctx, env); err != nil {
+		return err
+	}
+	if env.failClosed, err = x.failClose.FailClosed(ctx, world); err != nil {
+		return fmt.Errorf("fail-closed setting of %s: %w", world, err)
+	}
+	for _, g := range groups {
+		started := time.Now()
+		n, err := x.cohortPass(ctx, env, g, loaded)
+		if x.observer != nil {
+			status := "success"
+			switch {
+			case err != nil:
+				status = "failure"
+			case n == 0:
+				status = "no_updates"
+			}
+			x.observer.ExtendedPass(world, g.stage, status, time.Since(started))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runKey identifies a run within its world.
+type runKey struct{ strategy, run string }
+
+// policy returns the world's default policy as of global position at,
+// parsed, and its version; nil when the world had none then (or its stored
+// document no longer parses, which the evaluator reports on every run).
+func (x *ExtendedValidator) policy(ctx context.Context, world string, at uint64) (*policy.Policy, int, error) {
+	stream, err := events.PolicyStream(world)
+	if err != nil {
+		return nil, 0, nil
+	}
+	recs, err := x.repo.Store().ReadStream(ctx, stream, 1, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", stream, err)
+	}
+	n := 0
+	for n < len(recs) && recs[n].GlobalPosition <= at {
+		n++
+	}
+	state, err := aggregates.Fold[worldpolicy.Policy](x.reg, recs[:n])
+	if err != nil {
+		return nil, 0, err
+	}
+	version := state.DefaultVersion()
+	if version == 0 {
+		return nil, 0, nil
+	}
+	id := policyID{world, version}
+	x.mu.Lock()
+	p, ok := x.policies[id]
+	x.mu.Unlock()
+	if ok {
+		return p, version, nil
+	}
+	doc, ok := state.Document(version)
+	if !ok {
+		return nil, 0, nil
+	}
+	if p, err = policy.Parse(doc); err != nil {
+		return nil, 0, nil
+	}
+	x.mu.Lock()
+	x.policies[id] = p
+	x.mu.Unlock()
+	return p, version, nil
+}
+
+// worldTargets returns the cohorts of a world-wide pass triggered at global
+// position at, with their targets loaded: for every stage, the latest run of
+// each strategy (D16) among the runs evaluated before the trigger, grouped
+// by cohort — their campaign when they have one, else their stage. The
+// latest run of a strategy usually qualifies; older ones are loaded only
+// when it was evaluated after the trigger (a trigger handled again later).
+func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, views []projections.RunView, at uint64) ([]*cohortGroup, map[runKey]*evaluationrun.Run, error) {
+	type slot struct {
+		stage      string
+		candidates []projections.RunView // latest first
+		chosen     int
+		run        *evaluationrun.Run
+	}
+	index := map[[2]string]*slot{}
+	var slots []*slot
+	for i := range views {
+		v := views[i]
+		k := [2]string{v.Stage, v.StrategyID}
+		s := index[k]
+		if s == nil {
+			s = &slot{stage: v.Stage}
+			index[k] = s
+			slots = append(slots, s)
+		}
+		s.candidates = append(s.candidates, v)
+	}
+	for _, s := range slots {
+		// Latest first by (updated_at, created_at); on a tie the later
+		// submission first, as in latestPerStrategy.
+		c := s.candidates
+		slices.Reverse(c)
+		sort.SliceStable(c, func(i, j int) bool {
+			if c[i].UpdatedAt != c[j].UpdatedAt {
+				return c[i].UpdatedAt > c[j].UpdatedAt
+			}
+			return c[i].CreatedAt > c[j].CreatedAt
+		})
+	}
+	load := func(ctx context.Context, v *projections.RunView) (*evaluationrun.Run, error) {
+		stream, err := events.RunStream(world, v.StrategyID, v.RunID)
+		if err != nil {
+			return nil, err
+		}
+		snap, err := aggregates.Load[evaluationrun.Run](ctx, x.repo, stream)
+		if err != nil {
+			return nil, err
+		}
+		r := snap.State
+		if r.Status != evaluationrun.StatusEvaluated || r.EvaluatedPosition > at {
+			return nil, nil
+		}
+		return r, nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(x.cfg.Parallelism)
+	for _, s := range slots {
+		g.Go(func() error {
+			for i := range s.candidates {
+				r, err := load(gctx, &s.candidates[i])
+				if err != nil {
+					return err
+				}
+				if r != nil {
+					s.chosen, s.run = i, r
+					return nil
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	loaded := map[runKey]*evaluationrun.Run{}
+	groups := map[[2]string]*cohortGroup{}
+	var order []*cohortGroup
+	for _, s := range slots {
+		if s.run == nil {
+			continue
+		}
+		v := s.candidates[s.chosen]
+		loaded[runKey{v.StrategyID, v.RunID}] = s.run
+		k := [2]string{v.Stage, v.Summary.CampaignID}
+		grp := groups[k]
+		if grp == nil {
+			grp = &cohortGroup{stage: v.Stage, campaign: v.Summary.CampaignID}
+			groups[k] = grp
+			order = append(order, grp)
+		}
+		grp.targets = append(grp.targets, v)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		if order[i].stage != order[j].stage {
+			return order[i].stage < order[j].stage
+		}
+		return order[i].campaign < order[j].campaign
+	})
+	for _, grp := range order {
+		sortCohort(grp.targets)
+	}
+	return order, loaded, nil
+}
+
+// loadSnapshots finds the pass's snapshots and resolves their references.
+func (x *ExtendedValidator) loadSnapshots(ctx context.Context, env *passEnv) error {
+	data, err := x.snapshots.Latest(ctx, env.world, "", env.now)
+	if err != nil {
+		return fmt.Errorf("latest snapshot of %s: %w", env.world, err)
+	}
+	live, err := x.snapshots.Latest(ctx, env.world, "live", env.now)
+	if err != nil {
+		return fmt.Errorf("latest live snapshot of %s: %w", env.world, err)
+	}
+	if data == nil {
+		if x.observer != nil {
+			x.observer.SnapshotMissing(env.world)
+		}
+		return nil
+	}
+	env.data = resolveSnapshot(ctx, x.blobs, data)
+	env.portfolio = env.data
+	if live != nil && live != data {
+		env.portfolio = resolveSnapshot(ctx, x.blobs, live)
+	}
+	return nil
+}
+
+// targetView returns the read-model view of a targeted run, or, when the
+// read model does not have it evaluated yet, the view its aggregate gives.
+func targetView(views []projections.RunView, run *evaluationrun.Run) projections.RunView {
+	req := &run.Request
+	for _, v := range views {
+		if v.StrategyID == req.StrategyID && v.RunID == req.RunID {
+			return v
+		}
+	}
+	return projections.RunView{
+		WorldID: req.WorldID, StrategyID: req.StrategyID, RunID: req.RunID, Stage: req.Stage, RiskTier: req.RiskTier,
+		Status: projections.StatusEvaluated, Metrics: run.Metrics, Summary: projections.Summary{CampaignID: req.CampaignID},
+		CreatedAt: secondsZ(run.SubmittedAt), UpdatedAt: secondsZ(run.EvaluatedAt),
+	}
+}
+
+// cohortPass evaluates one cohort and records its targets' results. It
+// returns how many runs it recorded results on.
+func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *cohortGroup, loaded map[runKey]*evaluationrun.Run) (int, error) {
+	views := cohortOf(env.views, g, g.targets)
+	if len(views) == 0 {
+		return 0, nil
+	}
+	isTarget := make(map[runKey]bool, len(g.targets))
+	for _, t := range g.targets {
+		isTarget[runKey{t.StrategyID, t.RunID}] = true
+	}
+	ms := make([]*member, len(views))
+	for i, v := range views {
+		k := runKey{v.StrategyID, v.RunID}
+		ms[i] = &member{view: v, target: isTarget[k], run: loaded[k]}
+	}
+	pass := x.enrichment(env, ms)
+	for _, m := range ms {
+		run := extended.Run{StrategyID: m.view.StrategyID}
+		var err error
+		if m.run != nil {
+			run.Metrics, err = extended.DecodeObject(m.run.Metrics)
+			run.Derivations = m.run.Derivations
+		} else {
+			run.Metrics, err = extended.DecodeObject(m.view.Metrics)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("run %s/%s: %w", m.view.StrategyID, m.view.RunID, err)
+		}
+		m.enriched = pass.Enrich(run)
+	}
+	cands := make([]rules.Candidate, len(ms))
+	for i, m := range ms {
+		cands[i] = rules.Candidate{StrategyID: m.view.StrategyID, Metrics: m.enriched.Metrics, Flat: m.enriched.Flat}
+	}
+	out := rules.EvaluateSet(env.pol, rules.SetInput{
+		Stage: g.stage, PolicyVersion: strconv.Itoa(env.version), FailClosed: env.failClosed, Candidates: cands,
+	})
+	results := x.postProcess(ms, out)
+	cc := newCohortContext(ms, results)
+	recorded, err := x.recordCohort(ctx, env, g, cc)
+	if err != nil {
+		return 0, err
+	}
+	return x.recordTargets(ctx, env, ms, results, cc, recorded)
+}
+
+// enrichment builds the shared inputs of the enrichment of one cohort.
+func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pass {
+	p := &extended.Pass{Params: x.cfg.Params}
+	ids := make([]string, len(ms))
+	known := make(map[string]bool, len(env.views))
+	for i, m := range ms {
+		ids[i] = m.view.StrategyID
+	}
+	for i := range env.views {
+		known[env.views[i].StrategyID] = true
+	}
+	if h := env.portfolio; h != nil && len(h.weights) > 0 {
+		p.Hub = extended.NewHub(h.weights, h.covariance, ids, x.cfg.Params)
+		p.Constraints = h.constraints
+		for id := range h.weights {
+			known[id] = true
+		}
+	}
+	if p.Hub == nil {
+		p.Peers, p.Correlations = activePeers(env.views)
+	} else if _, ok := p.Hub.Baseline(); !ok {
+		p.Peers, p.Correlations = activePeers(env.views)
+	}
+	if d := env.data; d != nil {
+		if d.realized != nil {
+			p.Realized = d.realized.For
+		}
+		p.Stress = d.stress
+		for id := range d.weights {
+			known[id] = true
+		}
+	}
+	p.Known = func(id string) bool { return known[id] }
+	return p
+}
+
+// postProcess returns each member's extended results, parallel to ms, with
+// the risk-hub decisions applied: D7 aggregation, D26 details, the
+// extreme-Sharpe warning (O4) and the live ES gate (O18).
+func (x *ExtendedValidator) postProcess(ms []*member, out rules.SetOutcome) []rules.Results {
+	var offenders []string
+	var esSum float64
+	esN := 0
+	for _, m := range ms {
+		if max := x.cfg.ExtremeSharpeMax; max != nil {
+			if s, ok := m.enriched.Flat["sharpe"]; ok && s > *max {
+				offenders = append(offenders, m.view.StrategyID)
+			}
+		}
+		if es, ok := m.enriched.Flat["live_es_p01"]; ok {
+			esSum += es
+			esN++
+		}
+	}
+	results := make([]rules.Results, len(ms))
+	for i := range ms {
+		so := &out.Strategies[i]
+		var rs rules.Results
+		for _, nr := range so.Validation.Results {
+			if !extended.IsLayer(nr.Name) {
+				continue
+			}
+			r := extended.Aggregate(nr.Result)
+			switch nr.Name {
+			case rules.Portfolio:
+				r = extended.WithoutQMTLPortfolioKeys(r)
+			case rules.Cohort:
+				if max := x.cfg.ExtremeSharpeMax; max != nil {
+					r = extended.WithExtremeSharpe(r, *max, offenders)
+				}
+			case rules.LiveMonitoring:
+				if max := x.cfg.LiveESMax; max != nil {
+					mean := 0.0
+					if esN > 0 {
+						mean = esSum / float64(esN)
+					}
+					r = extended.WithLiveES(r, *max, mean, esN > 0)
+				}
+			}
+			rs = append(rs, rules.NamedResult{Name: nr.Name, Result: r})
+		}
+		results[i] = rs
+	}
+	return results
+}
+
+// secondsZ formats an instant in UTC with whole seconds and "Z" (spec
+// §0.3), "" for the zero time.
+func secondsZ(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
+
+// rawJSON encodes v, which the callers guarantee encodes.
+func rawJSON(v any) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return b, nil
+}
