@@ -5,6 +5,7 @@
 #   scripts/kafka.sh start [PORT]    start it (a no-op when it already runs) and
 #                                    wait until it answers
 #   scripts/kafka.sh stop [PORT]     stop it and delete its data
+#   scripts/kafka.sh restart [PORT]  stop it and start it again on the same data
 #   scripts/kafka.sh status [PORT]   say whether it runs and answers (exit 1 if not)
 #
 # PORT defaults to $KAFKA_PORT, else 9092; the controller listens on PORT+1
@@ -13,7 +14,8 @@
 # into ${XDG_CACHE_HOME:-~/.cache}/worldval/kafka-VERSION (Java 17 and Maven
 # are needed; nothing else is downloaded). Its state — pid file, generated
 # server.properties, log, and the data directory — lives in a temporary
-# directory per port, ${TMPDIR:-/tmp}/worldval-kafka-PORT, which stop removes.
+# directory per port, ${TMPDIR:-/tmp}/worldval-kafka-PORT, which stop removes;
+# start after restart or after a crash keeps the data it finds there.
 # KAFKA_HEAP_OPTS overrides the JVM heap (default -Xms256m -Xmx1g).
 set -euo pipefail
 
@@ -138,14 +140,19 @@ start() {
 		exit 1
 	fi
 	fetch_jars
-	rm -rf "$state"
-	mkdir -p "$state/data"
-	write_config
 	local java=(java -cp "$lib/*" -Dlog4j2.configurationFile="$state/log4j2.properties")
-	if ! "${java[@]}" -Xmx256m kafka.tools.StorageTool format -t "$(cluster_id)" -c "$state/server.properties" >"$state/format.out" 2>&1; then
-		cat "$state/format.out" >&2
-		say "formatting the storage failed"
-		exit 1
+	if [ -f "$state/data/meta.properties" ]; then
+		write_config # the data stays: a restart, or a start after a crash
+		rm -f "$state/kafka.log"
+	else
+		rm -rf "$state"
+		mkdir -p "$state/data"
+		write_config
+		if ! "${java[@]}" -Xmx256m kafka.tools.StorageTool format -t "$(cluster_id)" -c "$state/server.properties" >"$state/format.out" 2>&1; then
+			cat "$state/format.out" >&2
+			say "formatting the storage failed"
+			exit 1
+		fi
 	fi
 	# setsid: the broker outlives this shell and does not get its terminal's
 	# signals; stop (or the caller's trap) ends it.
@@ -176,7 +183,8 @@ start() {
 	say "ready on $addr"
 }
 
-stop() {
+# halt stops the broker process and keeps its state.
+halt() {
 	if p="$(pid)"; then
 		kill "$p" 2>/dev/null || true
 		local deadline=$((SECONDS + 30))
@@ -192,6 +200,10 @@ stop() {
 	else
 		say "no broker running on $addr"
 	fi
+}
+
+stop() {
+	halt
 	rm -rf "$state"
 }
 
@@ -211,9 +223,13 @@ status() {
 case "$cmd" in
 start) start ;;
 stop) stop ;;
+restart)
+	halt
+	start
+	;;
 status) status ;;
 *)
-	echo "usage: $0 start|stop|status [PORT]" >&2
+	echo "usage: $0 start|stop|restart|status [PORT]" >&2
 	exit 2
 	;;
 esac
