@@ -74,6 +74,7 @@ func commands() []command {
 		evaluateCommand(),
 		policyCheckCommand(),
 		projectionsRebuildCommand(),
+		policyDiffCommand(),
 		submitCommand(),
 		policyPublishCommand(),
 		policyDefaultCommand(),
