@@ -39,6 +39,9 @@ type Config struct {
 	// Kafka configures the Kafka ingress and the outbox relay; off without
 	// brokers.
 	Kafka KafkaConfig `yaml:"kafka"`
+	// RiskHub configures the risk signal hub: snapshot contract, blob
+	// offload and freshness probe.
+	RiskHub RiskHubConfig `yaml:"risk_hub"`
 }
 
 // SetDefaults fills every empty field with its default. Defaults that depend
@@ -56,6 +59,7 @@ func (c *Config) SetDefaults() {
 	c.HTTP.SetDefaults()
 	c.Log.SetDefaults()
 	c.Kafka.SetDefaults()
+	c.RiskHub.SetDefaults(c.DataDir)
 }
 
 // Validate reports every invalid field as a [*ConfigError] whose problems
@@ -75,6 +79,7 @@ func (c *Config) Validate() error {
 	v.merge("log", c.Log.Validate())
 	v.merge("auth", c.Auth.Validate())
 	v.merge("kafka", c.Kafka.Validate())
+	v.merge("risk_hub", c.RiskHub.Validate())
 	if c.Profile == ProfileProduction && len(c.Auth.Tokens) == 0 {
 		v.add("auth.tokens", "the production profile needs at least one token (only the embedded profile may run without, and then serves loopback callers only)")
 	}

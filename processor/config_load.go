@@ -73,7 +73,7 @@ func decodeConfig(file string, data []byte, cfg *Config) error {
 // this one still refuses.
 func reservedKeyHint(path string) string {
 	switch path {
-	case "postgres", "redis", "risk_hub":
+	case "postgres", "redis":
 		return fmt.Sprintf("the %s block is reserved for a later release and not supported yet", path)
 	}
 	return ""

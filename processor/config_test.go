@@ -51,6 +51,10 @@ func TestLoadConfigDefaultsWithoutFile(t *testing.T) {
 			},
 			Retry: KafkaRetryConfig{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second},
 		},
+		RiskHub: RiskHubConfig{
+			TTLSecDefault: 900, TTLSecMax: 86400, InlineCovThreshold: 100, FreshnessInterval: 30 * time.Second,
+			BlobStore: BlobStoreConfig{Type: BlobStoreFile, BaseDir: filepath.Join("data", "risk-blobs"), RedisPrefix: "risk-blobs:"},
+		},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -107,6 +111,11 @@ func TestExampleFileLoads(t *testing.T) {
 			Retry: KafkaRetryConfig{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second},
 			TLS:   KafkaTLSConfig{CAFile: "/etc/worldval/kafka-ca.pem"},
 			SASL:  KafkaSASLConfig{Mechanism: SASLScramSHA512, Username: "worldval", PasswordFile: "/run/secrets/worldval-kafka"},
+		},
+		RiskHub: RiskHubConfig{
+			TTLSecDefault: 900, TTLSecMax: 86400, InlineCovThreshold: 100, FreshnessInterval: 30 * time.Second,
+			AllowedActors: []string{"gateway", "risk-engine", "worldservice"}, AllowedStages: []string{"backtest", "paper", "live"},
+			BlobStore: BlobStoreConfig{Type: BlobStoreRedis, BaseDir: "/var/lib/worldval/risk-blobs", RedisURL: "redis://redis-1:6379/0", RedisPrefix: "risk-blobs:"},
 		},
 	}
 	if !reflect.DeepEqual(cfg, want) {
