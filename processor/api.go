@@ -84,7 +84,7 @@ type route struct {
 // routes lists every route the service serves. It is the single list the
 // mux is built from and the OpenAPI document is checked against.
 func (a *api) routes(ready map[string]ReadinessCheck) []route {
-	return []route{
+	return append([]route{
 		{pattern: "GET /healthz", handler: healthHandler()},
 		{pattern: "GET /readyz", handler: readyHandler(ready)},
 		{pattern: "GET /openapi.json", handler: openAPIHandler()},
@@ -101,7 +101,7 @@ func (a *api) routes(ready map[string]ReadinessCheck) []route {
 		{pattern: "GET /worlds/{world}/policies", scope: ScopeRead, readModels: true, handler: a.handle(a.listPolicies)},
 		{pattern: "GET /worlds/{world}/policies/{version}", scope: ScopeRead, readModels: true, handler: a.handle(a.getPolicy)},
 		{pattern: "POST /worlds/{world}/policies/default", scope: ScopePolicyWrite, readModels: true, handler: a.handle(a.setDefaultPolicy)},
-	}
+	}, a.governanceRoutes()...)
 }
 
 // register mounts rs on mux: each behind [Authenticator.Require] with its

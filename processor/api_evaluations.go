@@ -45,6 +45,10 @@ type submitResponse struct {
 // without a key gets QMTL's eval-{strategy}-{UTC time as
 // YYYYMMDDTHHMMSSffffffZ} from the server clock, made unique per process.
 //
+// A submission that names no model_card_version records the strategy's
+// latest model card version at submission time, if it has one
+// (validation-core §2.2).
+//
 // Nothing is appended for a rejected request. After the append the handler
 // waits, at most readYourWrites, for the run and history projections to show
 // the run, so that the client's next GET of any of its links finds it.
@@ -91,10 +95,16 @@ func (a *api) submitEvaluation(w http.ResponseWriter, r *http.Request) (err erro
 		},
 		Request: req,
 	}
+	latestCard := ""
+	if req.ModelCardVersion == "" {
+		if latestCard, err = a.latestModelCardVersion(r.Context(), req.StrategyID); err != nil {
+			return err
+		}
+	}
 	var before evaluationrun.Status
 	res, err := aggregates.Update(r.Context(), a.repo, stream, func(run *evaluationrun.Run) ([]events.Event, error) {
 		before = run.Status
-		return run.Submit(a.reg, cmd)
+		return run.Submit(a.reg, withModelCard(cmd, run, latestCard))
 	})
 	if err != nil {
 		return err

@@ -15,10 +15,11 @@ import (
 
 // Bearer tokens of the API tests, one role each.
 const (
-	apiRunnerToken = "api-runner-0123456789abcdef" // read, submit
-	apiRiskToken   = "api-risk-0123456789abcdef"   // read, policy:write
-	apiReaderToken = "api-reader-0123456789abcdef" // read
-	apiNoToken     = ""
+	apiRunnerToken    = "api-runner-0123456789abcdef"    // read, submit
+	apiRiskToken      = "api-risk-0123456789abcdef"      // read, policy:write
+	apiReaderToken    = "api-reader-0123456789abcdef"    // read
+	apiValidatorToken = "api-validator-0123456789abcdef" // read, override:write
+	apiNoToken        = ""
 )
 
 // apiHarness is a running service on a fresh data directory, reached over
@@ -54,6 +55,7 @@ func startAPIIn(t *testing.T, dir string, beforeRun func(*Service), opts ...Opti
 			{Principal: "runner", Secret: apiRunnerToken, Scopes: []Scope{ScopeRead, ScopeSubmit}},
 			{Principal: "risk", Secret: apiRiskToken, Scopes: []Scope{ScopeRead, ScopePolicyWrite}},
 			{Principal: "reader", Secret: apiReaderToken, Scopes: []Scope{ScopeRead}},
+			{Principal: "validator", Secret: apiValidatorToken, Scopes: []Scope{ScopeRead, ScopeOverrideWrite}},
 		}},
 	}
 	opts = append([]Option{func(o *options) {

@@ -55,7 +55,9 @@ type defaultResponse struct {
 // form that [policy.Policy.MarshalJSON] gives (it parses back to the same
 // profiles and ruleset hashes), with the ruleset hash of each profile; the
 // answer is 201 with the version. The world's first version becomes its
-// default.
+// default. A world whose settings make it high-tier critical accepts only a
+// fail-closed policy: anything else is 422 E_POLICY_FAIL_CLOSED_REQUIRED
+// (see requireFailClosedPolicy).
 //
 // With an Idempotency-Key header a retry appends nothing and answers 200 with
 // the version the key published; the same key with another document is 409
@@ -82,6 +84,9 @@ func (a *api) publishPolicy(w http.ResponseWriter, r *http.Request) (err error) 
 	}
 	p, err := policy.Parse(body)
 	if err != nil {
+		return err
+	}
+	if err := a.requireFailClosedPolicy(r.Context(), world, p); err != nil {
 		return err
 	}
 	doc, err := p.MarshalJSON()

@@ -13,7 +13,7 @@ import (
 	"github.com/worldval/worldval/projections"
 )
 
-// readModels are the service's read models: the four projections of the
+// readModels are the service's read models: the projections of the
 // embedded profile, each over its own in-memory store, rebuilt from the event
 // store at start and kept current by one subscription each, plus the as-of
 // reader for ?as_of= queries. Build it with [newReadModels] and start it with
@@ -27,7 +27,9 @@ type readModels struct {
 	history   *projections.RunHistory
 	policies  *projections.Policies
 	overrides *projections.ApprovedOverrides
-	asOf      *projections.AsOf
+	// invariants feeds GET …/validations/invariants.
+	invariants *projections.Invariants
+	asOf       *projections.AsOf
 
 	// live holds the projections in [projections.Names] order.
 	live []*liveProjection
@@ -54,10 +56,12 @@ func newReadModels(store eventstore.Store, reg *events.Registry) (*readModels, e
 			m.policies = v
 		case *projections.ApprovedOverrides:
 			m.overrides = v
+		case *projections.Invariants:
+			m.invariants = v
 		}
 		m.live = append(m.live, newLiveProjection(p))
 	}
-	if m.runs == nil || m.history == nil || m.policies == nil || m.overrides == nil {
+	if m.runs == nil || m.history == nil || m.policies == nil || m.overrides == nil || m.invariants == nil {
 		return nil, errors.New("read models: projections.Names lacks a projection the API serves")
 	}
 	asOf, err := projections.NewAsOf(store, reg, projections.WithRunIndex(m.runs))
