@@ -79,6 +79,7 @@ func commands() []command {
 		policyPublishCommand(),
 		policyDefaultCommand(),
 		demoCommand(),
+		checkInvariantsCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
