@@ -120,11 +120,13 @@ func (p *Invariants) updateWorld(ctx context.Context, t *tx, world string, chang
 }
 
 // trimForInvariants drops from a run view what the invariants do not read
-// (see [InvariantInputs]), so that the projection stays small.
+// (see [InvariantInputs]), so that the projection stays small. Metrics that
+// are not a JSON object have no core path and no recorded health: they trim
+// to {} rather than stall the projection.
 func trimForInvariants(v *RunView) error {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(objectOrEmpty(v.Metrics), &doc); err != nil {
-		return fmt.Errorf("metrics: %w", err)
+		doc = nil
 	}
 	kept := make(map[string]json.RawMessage, 5)
 	for _, block := range [...]string{"returns", "sample", "risk", "robustness"} {

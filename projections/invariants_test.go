@@ -96,3 +96,20 @@ func TestInvariantsRefuseMisplacedWorldEvents(t *testing.T) {
 		t.Fatal("settings of w1 on the stream of another world were folded")
 	}
 }
+
+// TestInvariantsToleratesOddMetrics checks that metrics that are not an
+// object (which the API refuses, but another producer might record) do not
+// stall the projection.
+func TestInvariantsToleratesOddMetrics(t *testing.T) {
+	f := newFixture(t)
+	stream := runStream(t, "w1", "s1", "r1")
+	f.append(stream, "odd", t0, events.EvaluationRunSubmitted{WorldID: "w1", StrategyID: "s1", RunID: "r1", Stage: "live", Metrics: []byte(`[1,2]`), RequestHash: "h"})
+	p, _ := projections.NewInvariants(projections.NewMemoryStore(), f.reg)
+	if err := p.ApplyBatch(context.Background(), f.all()); err != nil {
+		t.Fatal(err)
+	}
+	in, err := p.World(context.Background(), "w1")
+	if err != nil || len(in.Runs) != 1 || string(in.Runs[0].Metrics) != `{}` {
+		t.Fatalf("inputs %+v, %v", in, err)
+	}
+}
