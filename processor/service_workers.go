@@ -24,9 +24,22 @@ type Worker interface {
 	Handle(ctx context.Context, rec events.Record) error
 }
 
+// How often a worker's runner saves its checkpoint. Workers are idempotent,
+// so a checkpoint behind the truth costs only re-delivery after a crash;
+// saving after every event would cost a durable write per event, and the
+// evaluator sees eight events per run (the submission, then its own
+// MetricsComputed, RuleEvaluated×5 and EvaluationCompleted).
+const (
+	// workerCheckpointEvery saves after this many handled events.
+	workerCheckpointEvery = 256
+	// workerCheckpointInterval saves unsaved progress at least this often.
+	workerCheckpointInterval = 250 * time.Millisecond
+)
+
 // newWorkerRunners returns one [Runner] per worker over store, keeping its
-// checkpoint in cps under the worker's name. Two workers with one name would
-// share a checkpoint, so they are refused.
+// checkpoint in cps under the worker's name and saving it every
+// workerCheckpointEvery events or workerCheckpointInterval. Two workers with
+// one name would share a checkpoint, so they are refused.
 func newWorkerRunners(store eventstore.Store, cps eventstore.Checkpoints, workers []Worker) ([]*Runner, error) {
 	seen := make(map[string]bool, len(workers))
 	runners := make([]*Runner, 0, len(workers))
@@ -38,7 +51,9 @@ func newWorkerRunners(store eventstore.Store, cps eventstore.Checkpoints, worker
 			return nil, fmt.Errorf("workers: two workers named %q would share a checkpoint", w.Name())
 		}
 		seen[w.Name()] = true
-		r, err := NewRunner(store, cps, w.Handle, RunnerConfig{Name: w.Name()})
+		r, err := NewRunner(store, cps, w.Handle, RunnerConfig{
+			Name: w.Name(), CheckpointEvery: workerCheckpointEvery, CheckpointInterval: workerCheckpointInterval,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("workers: %w", err)
 		}
