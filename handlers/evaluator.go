@@ -97,22 +97,24 @@ func (e *Evaluator) Handle(ctx context.Context, rec events.Record) error {
 	if err != nil {
 		return fmt.Errorf("evaluator: %w", err)
 	}
-	snap, err := aggregates.Load[evaluationrun.Run](ctx, e.repo, rec.Stream)
-	if err != nil {
-		return fmt.Errorf("evaluator: load %s: %w", rec.Stream, err)
-	}
-	if snap.State.Status == evaluationrun.StatusEvaluated {
-		return nil // already decided: a re-delivery
-	}
+	// The run is read once, inside Update: a re-delivered submission (after
+	// a crash, the checkpoint lags the work) costs one wasted decision, where
+	// a check before deciding would cost every run a second read.
 	cmd, err := e.decide(ctx, sub, &rec)
 	if err != nil {
 		return err
 	}
-	_, err = aggregates.Update(ctx, e.repo, rec.Stream, func(run *evaluationrun.Run) ([]events.Event, error) {
+	res, err := aggregates.Update(ctx, e.repo, rec.Stream, func(run *evaluationrun.Run) ([]events.Event, error) {
+		if run.Status == evaluationrun.StatusEvaluated {
+			return nil, nil // already decided: a re-delivery
+		}
 		return run.Complete(e.reg, cmd)
 	})
 	if err != nil {
 		return fmt.Errorf("evaluator: complete %s: %w", rec.Stream, err)
+	}
+	if res.Duplicate {
+		return nil
 	}
 	if e.observer != nil {
 		e.observer.Evaluated(cmd.Verdict.Status, cmd.Meta.OccurredAt.Sub(rec.OccurredAt))
