@@ -30,6 +30,7 @@ type Store struct {
 
 	wdb    *sql.DB // holds the single write connection, used only by the writer
 	rdb    *sql.DB // read-only connection pool
+	reads  readStmts
 	writer *writer
 	notify *broadcaster
 
@@ -113,6 +114,10 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return classify(fmt.Errorf("connect reader: %w", err))
 	}
+	if err := s.reads.prepare(ctx, s.rdb); err != nil {
+		conn.Close()
+		return classify(err)
+	}
 	s.writer, err = newWriter(ctx, conn, s.cfg, s.notify)
 	if err != nil {
 		conn.Close()
@@ -178,7 +183,7 @@ func (s *Store) Close() error {
 func (s *Store) closeDBs() error {
 	var errs []error
 	if s.rdb != nil {
-		errs = append(errs, s.rdb.Close())
+		errs = append(errs, s.reads.close(), s.rdb.Close())
 	}
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())

@@ -34,14 +34,13 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to undo
 	var version int64
-	switch err := tx.QueryRowContext(ctx, "SELECT version FROM streams WHERE stream = ?", stream).Scan(&version); {
+	switch err := tx.StmtContext(ctx, s.reads.streamVersion).QueryRowContext(ctx, stream).Scan(&version); {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("read stream %s: %w", stream, eventstore.ErrStreamNotFound)
 	case err != nil:
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+recordColumns+" FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?",
-		stream, int64(from), sqlLimit(limit))
+	rows, err := tx.StmtContext(ctx, s.reads.readStream).QueryContext(ctx, stream, int64(from), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}
@@ -61,8 +60,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]events.
 	if after > 1<<63-1 {
 		return nil, nil
 	}
-	rows, err := s.rdb.QueryContext(ctx, "SELECT "+recordColumns+" FROM events WHERE position > ? ORDER BY position LIMIT ?",
-		int64(after), sqlLimit(limit))
+	rows, err := s.reads.readAll.QueryContext(ctx, int64(after), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
 	}
@@ -80,7 +78,7 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("head: %w", eventstore.ErrClosed)
 	}
 	var head int64
-	if err := s.rdb.QueryRowContext(ctx, "SELECT COALESCE(MAX(position), 0) FROM events").Scan(&head); err != nil {
+	if err := s.reads.head.QueryRowContext(ctx).Scan(&head); err != nil {
 		return 0, fmt.Errorf("head: %w", err)
 	}
 	return uint64(head), nil
