@@ -25,8 +25,8 @@ type liveProjection struct {
 	// caughtUp is set once the projection has applied every event that was
 	// stored when it started.
 	caughtUp atomic.Bool
-	// target is the head to reach before caughtUp is set; only the follow
-	// goroutine reads or writes it.
+	// target is the head to reach before caughtUp is set; the follow
+	// goroutine sets it before the subscription whose folding reads it.
 	target uint64
 	// applied, when set, is called after each event the subscription
 	// applies (see [WithAppliedHook]).
@@ -99,19 +99,7 @@ func (lp *liveProjection) followOnce(ctx context.Context, store eventstore.Store
 		}
 	}
 	lp.signal.advance(cp)
-	return store.Subscribe(ctx, cp, func(ctx context.Context, rec events.Record) error {
-		if err := lp.p.Apply(ctx, rec); err != nil {
-			return err
-		}
-		lp.signal.advance(rec.GlobalPosition)
-		if lp.applied != nil {
-			lp.applied(lp.p.Name(), &rec)
-		}
-		if !lp.isCaughtUp() && rec.GlobalPosition >= lp.target {
-			markCaughtUp()
-		}
-		return nil
-	})
+	return lp.subscribeBatched(ctx, store, cp, markCaughtUp)
 }
 
 // rebuildLogger logs a catch-up's progress at most every rebuildLogEvery, and
