@@ -79,6 +79,7 @@ func commands() []command {
 		policyPublishCommand(),
 		policyDefaultCommand(),
 		demoCommand(),
+		benchIngestCommand(),
 		checkInvariantsCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
