@@ -30,7 +30,7 @@ type ExtendedConfig struct {
 	// result (O18).
 	LiveESMax *float64
 	// Parallelism bounds the runs loaded and recorded at once (default
-	// 8); the store's group commit batches their appends.
+	// 16); the store's group commit batches their appends.
 	Parallelism int
 	// ReadModelTimeout bounds the wait for the run read model to reach a
 	// trigger (default 5s); after it the pass uses what the model has.
@@ -42,7 +42,7 @@ func (c *ExtendedConfig) setDefaults() {
 		c.Params = extended.DefaultParams()
 	}
 	if c.Parallelism <= 0 {
-		c.Parallelism = 8
+		c.Parallelism = 16
 	}
 	if c.ReadModelTimeout <= 0 {
 		c.ReadModelTimeout = 5 * time.Second
@@ -81,6 +81,9 @@ type ExtendedValidator struct {
 	wait      func(ctx context.Context, pos uint64) bool
 	observer  ExtendedObserver
 	failClose FailClosedSource
+	cache     *runCache
+	index     *worldIndex
+	hubs      *hubCache
 
 	mu       sync.Mutex
 	policies map[policyID]*policy.Policy
@@ -138,7 +141,8 @@ func NewExtendedValidator(repo *aggregates.Repository, runs RunSource, cfg Exten
 	}
 	x := &ExtendedValidator{
 		repo: repo, reg: repo.Registry(), runs: runs, cfg: cfg, now: time.Now,
-		book: book, snapshots: book, failClose: WorldSettingsFailClosed{Repo: repo},
+		book: book, snapshots: book, failClose: WorldSettingsFailClosed{Repo: repo}, cache: newRunCache(repo),
+		index: newWorldIndex(runs, repo), hubs: newHubCache(),
 		policies: map[policyID]*policy.Policy{},
 	}
 	for _, o := range opts {
@@ -159,6 +163,12 @@ func (x *ExtendedValidator) Handle(ctx context.Context, rec events.Record) error
 		if err := x.book.Observe(ctx, rec); err != nil {
 			return fmt.Errorf("extended validation: %w", err)
 		}
+	}
+	if err := x.cache.observe(x.reg, &rec); err != nil {
+		return fmt.Errorf("extended validation: %w", err)
+	}
+	if err := x.index.observe(ctx, &rec); err != nil {
+		return fmt.Errorf("extended validation: %w", err)
 	}
 	scope := triggerScope(rec.Type)
 	if scope == 0 {

@@ -3,18 +3,16 @@ package handlers
 import (
 	"sort"
 
-	"github.com/worldval/worldval/aggregates/evaluationrun"
-	"github.com/worldval/worldval/projections"
 	"github.com/worldval/worldval/validation/extended"
 )
 
 // member is one run of a cohort.
 type member struct {
-	view projections.RunView
-	// target is set for the runs the pass records results on; run is then
-	// the run's aggregate state, the source of its evaluated metrics.
+	view runView
+	// target is set for the runs the pass records results on; entry is
+	// then the run's folded state, the source of its evaluated metrics.
 	target bool
-	run    *evaluationrun.Run
+	entry  *runEntry
 	// enriched is the run after the extended enrichment.
 	enriched extended.Enriched
 }
@@ -24,14 +22,14 @@ type member struct {
 // cohort (the latest run per strategy of the campaign).
 type cohortGroup struct {
 	stage, campaign string
-	targets         []projections.RunView
+	targets         []runView
 }
 
 // later reports whether run a supersedes run b as its strategy's latest:
 // later updated_at, then later created_at; on a tie the later submission (a,
 // when a comes after b in submission order) wins, as for paper/shadow
 // baselines.
-func later(a, b *projections.RunView) bool {
+func later(a, b *runView) bool {
 	if a.UpdatedAt != b.UpdatedAt {
 		return a.UpdatedAt > b.UpdatedAt
 	}
@@ -40,7 +38,7 @@ func later(a, b *projections.RunView) bool {
 
 // latestPerStrategy returns the latest run of each strategy among the runs
 // keep accepts, in cohort order (created_at ascending, then strategy id).
-func latestPerStrategy(views []projections.RunView, keep func(*projections.RunView) bool) []projections.RunView {
+func latestPerStrategy(views []runView, keep func(*runView) bool) []runView {
 	best := map[string]int{}
 	for i := range views {
 		v := &views[i]
@@ -51,7 +49,7 @@ func latestPerStrategy(views []projections.RunView, keep func(*projections.RunVi
 			best[v.StrategyID] = i
 		}
 	}
-	out := make([]projections.RunView, 0, len(best))
+	out := make([]runView, 0, len(best))
 	for _, i := range best {
 		out = append(out, views[i])
 	}
@@ -61,7 +59,7 @@ func latestPerStrategy(views []projections.RunView, keep func(*projections.RunVi
 
 // sortCohort puts runs in cohort order: created_at ascending, then strategy
 // id (the tie order of top-k, spec §3.4.1).
-func sortCohort(vs []projections.RunView) {
+func sortCohort(vs []runView) {
 	sort.SliceStable(vs, func(i, j int) bool {
 		if vs[i].CreatedAt != vs[j].CreatedAt {
 			return vs[i].CreatedAt < vs[j].CreatedAt
@@ -71,13 +69,12 @@ func sortCohort(vs []projections.RunView) {
 }
 
 // cohortOf returns the cohort of a group (D15): the latest run per strategy
-// of its campaign, or of its stage; forced runs (the targets of a targeted
-// pass) replace their strategy's latest run. The result is in cohort
-// order.
-func cohortOf(views []projections.RunView, g *cohortGroup, forced []projections.RunView) []projections.RunView {
-	keep := func(v *projections.RunView) bool { return v.Stage == g.stage }
+// of its campaign, or of its stage; forced runs (the group's targets)
+// replace their strategy's latest run. The result is in cohort order.
+func cohortOf(views []runView, g *cohortGroup, forced []runView) []runView {
+	keep := func(v *runView) bool { return v.Stage == g.stage }
 	if g.campaign != "" {
-		keep = func(v *projections.RunView) bool { return v.Summary.CampaignID == g.campaign }
+		keep = func(v *runView) bool { return v.CampaignID == g.campaign }
 	}
 	members := latestPerStrategy(views, keep)
 	for _, f := range forced {
@@ -99,8 +96,8 @@ func cohortOf(views []projections.RunView, g *cohortGroup, forced []projections.
 // strategies whose latest run across all stages is active, with that run's
 // Sharpe, incremental VaR/ES and drawdown, and the pairwise correlations
 // those runs record (later runs overwriting).
-func activePeers(views []projections.RunView) ([]extended.Peer, extended.Correlations) {
-	latest := latestPerStrategy(views, func(*projections.RunView) bool { return true })
+func activePeers(ix *worldIndex, views []runView) ([]extended.Peer, extended.Correlations) {
+	latest := latestPerStrategy(views, func(*runView) bool { return true })
 	// Oldest first, so that later runs overwrite correlations.
 	sort.SliceStable(latest, func(i, j int) bool {
 		a, b := &latest[i], &latest[j]
@@ -113,12 +110,12 @@ func activePeers(views []projections.RunView) ([]extended.Peer, extended.Correla
 	var peers []extended.Peer
 	for i := range latest {
 		v := &latest[i]
-		doc, err := extended.DecodeObject(v.Metrics)
-		if err != nil {
+		doc := v.metrics(ix)
+		if doc == nil {
 			continue
 		}
 		recordCorrelations(corr, doc)
-		if v.Summary.Active == nil || !*v.Summary.Active {
+		if !v.Active {
 			continue
 		}
 		peers = append(peers, extended.Peer{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,7 +18,6 @@ import (
 	"github.com/worldval/worldval/aggregates/worldpolicy"
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore"
-	"github.com/worldval/worldval/projections"
 	"github.com/worldval/worldval/validation/extended"
 	"github.com/worldval/worldval/validation/policy"
 	"github.com/worldval/worldval/validation/rules"
@@ -30,7 +30,7 @@ type passEnv struct {
 	pol     *policy.Policy
 	trig    events.Trigger
 	now     time.Time
-	views   []projections.RunView
+	views   []runView
 	// portfolio is the snapshot of the portfolio layer: the latest live
 	// snapshot, else the latest of any stage (O12); data is the latest of
 	// any stage, for realized returns and stress.
@@ -74,23 +74,23 @@ func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig
 			return err
 		}
 	}
-	views, err := x.runs.EvaluatedRuns(ctx, world)
+	views, err := x.index.evaluated(ctx, world)
 	if err != nil {
 		return err
 	}
 	var groups []*cohortGroup
-	loaded := map[runKey]*evaluationrun.Run{}
+	loaded := map[runKey]*runEntry{}
 	if target != "" {
-		snap, err := aggregates.Load[evaluationrun.Run](ctx, x.repo, target)
+		e, err := x.cache.get(ctx, target)
 		if err != nil {
 			return err
 		}
-		if snap.State.Status != evaluationrun.StatusEvaluated {
+		if e.run.Status != evaluationrun.StatusEvaluated {
 			return nil
 		}
-		tv := targetView(views, snap.State)
-		loaded[runKey{tv.StrategyID, tv.RunID}] = snap.State
-		groups = []*cohortGroup{{stage: tv.Stage, campaign: tv.Summary.CampaignID, targets: []projections.RunView{tv}}}
+		tv := targetView(views, e.run)
+		loaded[runKey{tv.StrategyID, tv.RunID}] = e
+		groups = []*cohortGroup{{stage: tv.Stage, campaign: tv.CampaignID, targets: []runView{tv}}}
 	} else if groups, loaded, err = x.worldTargets(ctx, world, views, rec.GlobalPosition); err != nil {
 		return err
 	}
@@ -180,12 +180,12 @@ func (x *ExtendedValidator) policy(ctx context.Context, world string, at uint64)
 // by cohort — their campaign when they have one, else their stage. The
 // latest run of a strategy usually qualifies; older ones are loaded only
 // when it was evaluated after the trigger (a trigger handled again later).
-func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, views []projections.RunView, at uint64) ([]*cohortGroup, map[runKey]*evaluationrun.Run, error) {
+func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, views []runView, at uint64) ([]*cohortGroup, map[runKey]*runEntry, error) {
 	type slot struct {
 		stage      string
-		candidates []projections.RunView // latest first
+		candidates []runView // latest first
 		chosen     int
-		run        *evaluationrun.Run
+		run        *runEntry
 	}
 	index := map[[2]string]*slot{}
 	var slots []*slot
@@ -212,20 +212,19 @@ func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, view
 			return c[i].CreatedAt > c[j].CreatedAt
 		})
 	}
-	load := func(ctx context.Context, v *projections.RunView) (*evaluationrun.Run, error) {
+	load := func(ctx context.Context, v *runView) (*runEntry, error) {
 		stream, err := events.RunStream(world, v.StrategyID, v.RunID)
 		if err != nil {
 			return nil, err
 		}
-		snap, err := aggregates.Load[evaluationrun.Run](ctx, x.repo, stream)
+		e, err := x.cache.get(ctx, stream)
 		if err != nil {
 			return nil, err
 		}
-		r := snap.State
-		if r.Status != evaluationrun.StatusEvaluated || r.EvaluatedPosition > at {
+		if e.run.Status != evaluationrun.StatusEvaluated || e.run.EvaluatedPosition > at {
 			return nil, nil
 		}
-		return r, nil
+		return e, nil
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(x.cfg.Parallelism)
@@ -247,7 +246,7 @@ func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, view
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
-	loaded := map[runKey]*evaluationrun.Run{}
+	loaded := map[runKey]*runEntry{}
 	groups := map[[2]string]*cohortGroup{}
 	var order []*cohortGroup
 	for _, s := range slots {
@@ -256,10 +255,10 @@ func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, view
 		}
 		v := s.candidates[s.chosen]
 		loaded[runKey{v.StrategyID, v.RunID}] = s.run
-		k := [2]string{v.Stage, v.Summary.CampaignID}
+		k := [2]string{v.Stage, v.CampaignID}
 		grp := groups[k]
 		if grp == nil {
-			grp = &cohortGroup{stage: v.Stage, campaign: v.Summary.CampaignID}
+			grp = &cohortGroup{stage: v.Stage, campaign: v.CampaignID}
 			groups[k] = grp
 			order = append(order, grp)
 		}
@@ -293,33 +292,32 @@ func (x *ExtendedValidator) loadSnapshots(ctx context.Context, env *passEnv) err
 		}
 		return nil
 	}
-	env.data = resolveSnapshot(ctx, x.blobs, data)
+	env.data = x.hubs.resolve(ctx, x.blobs, data)
 	env.portfolio = env.data
 	if live != nil && live != data {
-		env.portfolio = resolveSnapshot(ctx, x.blobs, live)
+		env.portfolio = x.hubs.resolve(ctx, x.blobs, live)
 	}
 	return nil
 }
 
-// targetView returns the read-model view of a targeted run, or, when the
-// read model does not have it evaluated yet, the view its aggregate gives.
-func targetView(views []projections.RunView, run *evaluationrun.Run) projections.RunView {
+// targetView returns the index's view of a targeted run, or, when the
+// index does not have it evaluated yet, the view its aggregate gives.
+func targetView(views []runView, run *evaluationrun.Run) runView {
 	req := &run.Request
 	for _, v := range views {
 		if v.StrategyID == req.StrategyID && v.RunID == req.RunID {
 			return v
 		}
 	}
-	return projections.RunView{
-		WorldID: req.WorldID, StrategyID: req.StrategyID, RunID: req.RunID, Stage: req.Stage, RiskTier: req.RiskTier,
-		Status: projections.StatusEvaluated, Metrics: run.Metrics, Summary: projections.Summary{CampaignID: req.CampaignID},
-		CreatedAt: secondsZ(run.SubmittedAt), UpdatedAt: secondsZ(run.EvaluatedAt),
+	return runView{
+		StrategyID: req.StrategyID, RunID: req.RunID, Stage: req.Stage, CampaignID: req.CampaignID,
+		CreatedAt: secondsZ(run.SubmittedAt), UpdatedAt: secondsZ(run.EvaluatedAt), Active: run.Verdict.Active,
 	}
 }
 
 // cohortPass evaluates one cohort and records its targets' results. It
 // returns how many runs it recorded results on.
-func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *cohortGroup, loaded map[runKey]*evaluationrun.Run) (int, error) {
+func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *cohortGroup, loaded map[runKey]*runEntry) (int, error) {
 	views := cohortOf(env.views, g, g.targets)
 	if len(views) == 0 {
 		return 0, nil
@@ -331,22 +329,10 @@ func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *coh
 	ms := make([]*member, len(views))
 	for i, v := range views {
 		k := runKey{v.StrategyID, v.RunID}
-		ms[i] = &member{view: v, target: isTarget[k], run: loaded[k]}
+		ms[i] = &member{view: v, target: isTarget[k], entry: loaded[k]}
 	}
-	pass := x.enrichment(env, ms)
-	for _, m := range ms {
-		run := extended.Run{StrategyID: m.view.StrategyID}
-		var err error
-		if m.run != nil {
-			run.Metrics, err = extended.DecodeObject(m.run.Metrics)
-			run.Derivations = m.run.Derivations
-		} else {
-			run.Metrics, err = extended.DecodeObject(m.view.Metrics)
-		}
-		if err != nil {
-			return 0, fmt.Errorf("run %s/%s: %w", m.view.StrategyID, m.view.RunID, err)
-		}
-		m.enriched = pass.Enrich(run)
+	if err := x.enrich(ctx, x.enrichment(env, ms), ms); err != nil {
+		return 0, err
 	}
 	cands := make([]rules.Candidate, len(ms))
 	for i, m := range ms {
@@ -356,12 +342,38 @@ func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *coh
 		Stage: g.stage, PolicyVersion: strconv.Itoa(env.version), FailClosed: env.failClosed, Candidates: cands,
 	})
 	results := x.postProcess(ms, out)
-	cc := newCohortContext(ms, results)
+	cc := newCohortStats(ms, results)
 	recorded, err := x.recordCohort(ctx, env, g, cc)
 	if err != nil {
 		return 0, err
 	}
 	return x.recordTargets(ctx, env, ms, results, cc, recorded)
+}
+
+// enrich enriches every member, spread over the processors: targets from
+// their evaluated metrics (so that recording-time proxies are recomputed),
+// the other members from their current metrics.
+func (x *ExtendedValidator) enrich(ctx context.Context, pass *extended.Pass, ms []*member) error {
+	g, _ := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, m := range ms {
+		g.Go(func() error {
+			run := extended.Run{StrategyID: m.view.StrategyID}
+			switch {
+			case m.entry != nil:
+				base, err := m.entry.baseMetrics()
+				if err != nil {
+					return fmt.Errorf("run %s/%s: %w", m.view.StrategyID, m.view.RunID, err)
+				}
+				run.Metrics, run.Derivations = base, m.entry.run.Derivations
+			case m.view.info != nil:
+				run.Metrics = m.view.metrics(x.index)
+			}
+			m.enriched = pass.Enrich(run)
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // enrichment builds the shared inputs of the enrichment of one cohort.
@@ -376,27 +388,26 @@ func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pas
 		known[env.views[i].StrategyID] = true
 	}
 	if h := env.portfolio; h != nil && len(h.weights) > 0 {
-		p.Hub = extended.NewHub(h.weights, h.covariance, ids, x.cfg.Params)
+		p.Hub = x.hub(h, ids)
 		p.Constraints = h.constraints
 		for id := range h.weights {
 			known[id] = true
 		}
 	}
 	if p.Hub == nil {
-		p.Peers, p.Correlations = activePeers(env.views)
+		p.Peers, p.Correlations = activePeers(x.index, env.views)
 	} else if _, ok := p.Hub.Baseline(); !ok {
-		p.Peers, p.Correlations = activePeers(env.views)
+		p.Peers, p.Correlations = activePeers(x.index, env.views)
 	}
 	if d := env.data; d != nil {
 		if d.realized != nil {
 			p.Realized = d.realized.For
 		}
-		p.Stress = d.stress
 		for id := range d.weights {
 			known[id] = true
 		}
+		p.Stress = extended.ParseStress(d.stress, func(id string) bool { return known[id] })
 	}
-	p.Known = func(id string) bool { return known[id] }
 	return p
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -16,23 +17,56 @@ import (
 	"github.com/worldval/worldval/validation/rules"
 )
 
-// cohortContext is the cohort_context of ExtendedValidationCompleted and
-// the statistics of CohortEvaluated.
-type cohortContext struct {
-	Members      []events.CohortMember `json:"members"`
-	MedianSharpe *float64              `json:"median_sharpe"`
-	MedianDSR    *float64              `json:"median_dsr"`
-	TopKSelected []string              `json:"top_k_selected"`
+// cohortStats are a cohort's statistics: what CohortEvaluated records and
+// each member's cohort_context summarizes.
+type cohortStats struct {
+	members      []events.CohortMember
+	medianSharpe *float64
+	medianDSR    *float64
+	topKSelected []string
+	// stream and eventID locate the cohort's CohortEvaluated.
+	stream, eventID string
 }
 
-// newCohortContext computes a cohort's members, its median Sharpe and DSR
+// cohortContext is the cohort_context of one member's
+// ExtendedValidationCompleted: the cohort's statistics and where its
+// CohortEvaluated is, which lists the members once for the whole cohort
+// (listing them in every member's event would make a pass write a number
+// of members that grows with the square of the cohort).
+type cohortContext struct {
+	Cohort struct {
+		Stream  string `json:"stream"`
+		EventID string `json:"event_id"`
+	} `json:"cohort"`
+	Size           int      `json:"size"`
+	MedianSharpe   *float64 `json:"median_sharpe"`
+	MedianDSR      *float64 `json:"median_dsr"`
+	TopKSelected   []string `json:"top_k_selected"`
+	SelectedInTopK *bool    `json:"selected_in_top_k"`
+}
+
+// context returns the cohort_context of the member with strategy id.
+func (c *cohortStats) context(strategy string, results rules.Results) (json.RawMessage, error) {
+	cc := cohortContext{Size: len(c.members), MedianSharpe: c.medianSharpe, MedianDSR: c.medianDSR, TopKSelected: c.topKSelected}
+	cc.Cohort.Stream, cc.Cohort.EventID = c.stream, c.eventID
+	if r, ok := results.Get(rules.Cohort); ok {
+		if sel, ok := r.Details.Get("selected_in_top_k"); ok {
+			if b, ok := sel.(bool); ok {
+				cc.SelectedInTopK = &b
+			}
+		}
+	}
+	return rawJSON(cc)
+}
+
+// newCohortStats computes a cohort's members, its median Sharpe and DSR
 // over the members that have one (an even count averages the two middle
 // values), and the members the cohort rule selected into the top k.
-func newCohortContext(ms []*member, results []rules.Results) cohortContext {
-	cc := cohortContext{Members: make([]events.CohortMember, len(ms)), TopKSelected: []string{}}
+func newCohortStats(ms []*member, results []rules.Results) *cohortStats {
+	cs := &cohortStats{members: make([]events.CohortMember, len(ms)), topKSelected: []string{}}
 	var sharpes, dsrs []float64
 	for i, m := range ms {
-		cc.Members[i] = events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}
+		cs.members[i] = events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}
 		if v, ok := m.enriched.Flat["sharpe"]; ok {
 			sharpes = append(sharpes, v)
 		}
@@ -41,12 +75,12 @@ func newCohortContext(ms []*member, results []rules.Results) cohortContext {
 		}
 		if r, ok := results[i].Get(rules.Cohort); ok {
 			if sel, _ := r.Details.Get("selected_in_top_k"); sel == true {
-				cc.TopKSelected = append(cc.TopKSelected, m.view.StrategyID)
+				cs.topKSelected = append(cs.topKSelected, m.view.StrategyID)
 			}
 		}
 	}
-	cc.MedianSharpe, cc.MedianDSR = median(sharpes), median(dsrs)
-	return cc
+	cs.medianSharpe, cs.medianDSR = median(sharpes), median(dsrs)
+	return cs
 }
 
 // median returns the median of xs, nil when empty.
@@ -70,7 +104,7 @@ func median(xs []float64) *float64 {
 // trigger's cohort was recorded before (a re-delivery after a crash), the
 // members recorded then, so that the runs of one pass are those of one
 // cohort.
-func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *cohortGroup, cc cohortContext) (map[events.CohortMember]bool, error) {
+func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *cohortGroup, cc *cohortStats) (map[events.CohortMember]bool, error) {
 	name, stream := "stage:"+g.stage, ""
 	var err error
 	if g.campaign != "" {
@@ -83,8 +117,8 @@ func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *c
 		return nil, err
 	}
 	p := events.CohortEvaluated{
-		WorldID: env.world, Stage: g.stage, CampaignID: g.campaign, Members: cc.Members,
-		MedianSharpe: cc.MedianSharpe, MedianDSR: cc.MedianDSR, TopK: nil, TopKSelected: cc.TopKSelected,
+		WorldID: env.world, Stage: g.stage, CampaignID: g.campaign, Members: cc.members,
+		MedianSharpe: cc.medianSharpe, MedianDSR: cc.medianDSR, TopK: nil, TopKSelected: cc.topKSelected,
 		PolicyVersion: env.version, Trigger: env.trig,
 	}
 	if c := env.pol.Cohort; c != nil && c.TopK != nil {
@@ -98,11 +132,12 @@ func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *c
 	if err != nil {
 		return nil, err
 	}
+	cc.stream, cc.eventID = stream, ev.ID
 	res, err := x.repo.Store().Append(ctx, stream, eventstore.Any{}, ev)
 	if err != nil {
 		return nil, fmt.Errorf("append to %s: %w", stream, err)
 	}
-	members := cc.Members
+	members := cc.members
 	if res.Duplicate {
 		recs, err := x.repo.Store().ReadAll(ctx, res.Position-1, 1)
 		if err != nil || len(recs) != 1 || recs[0].ID != ev.ID {
@@ -125,47 +160,31 @@ func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *c
 // a time (the store's group commit batches them). Targets the recorded
 // cohort does not hold are skipped. It returns how many events it
 // appended.
-func (x *ExtendedValidator) recordTargets(ctx context.Context, env *passEnv, ms []*member, results []rules.Results, cc cohortContext, recorded map[events.CohortMember]bool) (int, error) {
-	ctxJSON, err := rawJSON(cc)
-	if err != nil {
-		return 0, err
-	}
+func (x *ExtendedValidator) recordTargets(ctx context.Context, env *passEnv, ms []*member, results []rules.Results, cc *cohortStats, recorded map[events.CohortMember]bool) (int, error) {
 	trig, err := rawJSON(env.trig)
 	if err != nil {
 		return 0, err
 	}
-	snap := snapshotRef(env.snapshot())
+	common := events.ExtendedValidationCompleted{
+		EvaluatedAt: secondsZ(env.now), Trigger: trig, PolicyVersion: env.version,
+		Snapshot: snapshotRef(env.snapshot()),
+	}
 	appended := make([]bool, len(ms))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(x.cfg.Parallelism)
 	for i, m := range ms {
-		if !m.target || m.run == nil || !recorded[events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}] {
+		if !m.target || m.entry == nil || !recorded[events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}] {
 			continue
 		}
 		g.Go(func() error {
-			stream, err := events.RunStream(env.world, m.view.StrategyID, m.view.RunID)
-			if err != nil {
+			c := common
+			var err error
+			if c.CohortContext, err = cc.context(m.view.StrategyID, results[i]); err != nil {
 				return err
 			}
-			meta := events.Meta{
-				IdempotencyKey: evaluationrun.ExtendedKey(env.world, m.view.StrategyID, m.view.RunID, env.trig.IdempotencyKey),
-				OccurredAt:     env.now, Actor: ExtendedName, CausationID: env.trig.EventID,
-				CorrelationID: "evaluation_run:" + env.world + ":" + m.view.StrategyID + ":" + m.view.RunID,
-			}
-			res, err := aggregates.Update(gctx, x.repo, stream, func(run *evaluationrun.Run) ([]events.Event, error) {
-				p, err := extendedPayload(run, m.enriched.Metrics, results[i])
-				if err != nil {
-					return nil, err
-				}
-				p.EvaluatedAt, p.Stage, p.Trigger, p.PolicyVersion = secondsZ(env.now), run.Request.Stage, trig, env.version
-				p.Snapshot, p.CohortContext = snap, ctxJSON
-				return run.RecordExtended(x.reg, evaluationrun.RecordExtended{Meta: meta, Result: p})
-			})
-			if err != nil {
-				return fmt.Errorf("record extended results of %s: %w", stream, err)
-			}
-			appended[i] = !res.Duplicate
-			return nil
+			ok, err := x.recordOne(gctx, env, m, results[i], c)
+			appended[i] = ok
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -180,69 +199,83 @@ func (x *ExtendedValidator) recordTargets(ctx context.Context, env *passEnv, ms 
 	return n, nil
 }
 
-// extendedPayload computes the run-specific part of a merge: the metrics
-// patch from the run's current metrics (its evaluated metrics with every
-// earlier patch applied) to the enriched document, this pass's results,
-// the merged results (the latest merged results, else the core results,
-// overlaid with this pass's), and the extended summary (O6).
-func extendedPayload(run *evaluationrun.Run, enriched map[string]any, results rules.Results) (events.ExtendedValidationCompleted, error) {
-	var p events.ExtendedValidationCompleted
-	current, err := extended.DecodeObject(run.Metrics)
+// recordOne appends one target's ExtendedValidationCompleted, deciding on
+// the cached run and appending with the stream version it reflects; when
+// another writer got there first, it decides again on a fresh load through
+// the repository. It reports whether it appended.
+func (x *ExtendedValidator) recordOne(ctx context.Context, env *passEnv, m *member, results rules.Results, common events.ExtendedValidationCompleted) (bool, error) {
+	stream, err := events.RunStream(env.world, m.view.StrategyID, m.view.RunID)
 	if err != nil {
-		return p, err
+		return false, err
 	}
-	for _, raw := range run.ExtendedPatches {
-		patch, err := extended.DecodeObject(raw)
+	meta := events.Meta{
+		IdempotencyKey: evaluationrun.ExtendedKey(env.world, m.view.StrategyID, m.view.RunID, env.trig.IdempotencyKey),
+		OccurredAt:     env.now, Actor: ExtendedName, CausationID: env.trig.EventID,
+		CorrelationID: "evaluation_run:" + env.world + ":" + m.view.StrategyID + ":" + m.view.RunID,
+	}
+	decide := func(e *runEntry) ([]events.Event, *events.ExtendedValidationCompleted, error) {
+		current, err := e.currentMetrics()
 		if err != nil {
-			return p, err
+			return nil, nil, err
 		}
-		current = extended.ApplyPatch(current, patch)
+		p, err := extendedPayload(current, m.enriched.Metrics, results)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.EvaluatedAt, p.Trigger, p.PolicyVersion, p.Snapshot, p.CohortContext = common.EvaluatedAt, common.Trigger, common.PolicyVersion, common.Snapshot, common.CohortContext
+		p.Stage, p.ExtendedRevision = e.run.Request.Stage, e.run.ExtendedRevision+1
+		evs, err := e.run.RecordExtended(x.reg, evaluationrun.RecordExtended{Meta: meta, Result: p})
+		return evs, &p, err
 	}
+	e := m.entry
+	evs, p, err := decide(e)
+	if err != nil || len(evs) == 0 {
+		return false, err // recorded before: the key is in the run
+	}
+	res, err := x.repo.Store().Append(ctx, stream, eventstore.Exact(e.run.Version), evs...)
+	switch {
+	case err == nil && !res.Duplicate:
+		rec := events.Record{Event: evs[0], Stream: stream, StreamVersion: res.StreamVersion, GlobalPosition: res.Position}
+		if err := e.run.Apply(&rec, p); err != nil {
+			x.cache.drop(stream)
+			return true, nil
+		}
+		e.current = m.enriched.Metrics
+		return true, nil
+	case err == nil:
+		x.cache.drop(stream) // the cached run had missed its own history
+		return false, nil
+	case !errors.Is(err, eventstore.ErrWrongExpectedVersion):
+		return false, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	x.cache.drop(stream)
+	res, err = aggregates.Update(ctx, x.repo, stream, func(run *evaluationrun.Run) ([]events.Event, error) {
+		evs, _, err := decide(&runEntry{run: run})
+		return evs, err
+	})
+	if err != nil {
+		return false, fmt.Errorf("record extended results of %s: %w", stream, err)
+	}
+	return !res.Duplicate, nil
+}
+
+// extendedPayload computes the run-specific part of a merge: the metrics
+// patch from the run's current metrics to the enriched document, this
+// pass's results and the extended summary (O6).
+//
+// merged_results is left out: the run's results overlaid with these are
+// what the run read model folds anyway, and recording them on every pass
+// would double the size of each event (the catalogue makes the member
+// optional).
+func extendedPayload(current, enriched map[string]any, results rules.Results) (events.ExtendedValidationCompleted, error) {
+	var p events.ExtendedValidationCompleted
+	var err error
 	if p.MetricsPatch, err = rawJSON(extended.Diff(current, enriched)); err != nil {
 		return p, err
-	}
-	merged, err := previousResults(run)
-	if err != nil {
-		return p, err
-	}
-	for _, nr := range results {
-		replaced := false
-		for i := range merged {
-			if merged[i].Name == nr.Name {
-				merged[i].Result, replaced = nr.Result, true
-			}
-		}
-		if !replaced {
-			merged = append(merged, nr)
-		}
 	}
 	if p.Results, err = rawJSON(results); err != nil {
 		return p, err
 	}
-	if p.MergedResults, err = rawJSON(merged); err != nil {
-		return p, err
-	}
 	p.ExtendedSummary, err = rawJSON(extended.Summarize(results))
 	return p, err
-}
-
-// previousResults returns the run's results before this merge: those of
-// its latest merge, else its core results.
-func previousResults(run *evaluationrun.Run) (rules.Results, error) {
-	if len(run.ExtendedResults) > 0 {
-		var rs rules.Results
-		if err := json.Unmarshal(run.ExtendedResults, &rs); err != nil {
-			return nil, fmt.Errorf("merged results: %w", err)
-		}
-		return rs, nil
-	}
-	rs := make(rules.Results, 0, len(run.Rules)+6)
-	for _, r := range run.Rules {
-		var rr rules.RuleResult
-		if err := json.Unmarshal(r.Result, &rr); err != nil {
-			return nil, fmt.Errorf("result of rule %s: %w", r.Rule, err)
-		}
-		rs = append(rs, rules.NamedResult{Name: r.Rule, Result: rr})
-	}
-	return rs, nil
 }

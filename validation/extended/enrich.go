@@ -79,11 +79,8 @@ type Pass struct {
 	// Realized returns the snapshot's realized return series of a
 	// strategy (spec §2.7 extraction), nil when none; nil func: none.
 	Realized func(strategy string) []float64
-	// Stress is the snapshot's stress payload, nil when none.
-	Stress json.RawMessage
-	// Known reports whether an id is a strategy of the world (snapshot
-	// weights and evaluated strategies), for D8.
-	Known func(string) bool
+	// Stress is the snapshot's stress payload, parsed; nil when none.
+	Stress *Stress
 	// Peers are the world's active strategies for the fallback baseline.
 	Peers []Peer
 	// Correlations are the peers' pairwise correlations.
@@ -117,8 +114,8 @@ func (p *Pass) Enrich(run Run) Enriched {
 		}
 	}
 	p.live(doc, run.StrategyID)
-	if s, _ := doc["stress"].(map[string]any); len(s) == 0 && len(p.Stress) > 0 {
-		if b := StressFor(p.Stress, run.StrategyID, p.Known); b != nil {
+	if s, _ := doc["stress"].(map[string]any); len(s) == 0 {
+		if b := p.Stress.For(run.StrategyID); b != nil {
 			doc["stress"] = b
 		}
 	}

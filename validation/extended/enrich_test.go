@@ -90,7 +90,7 @@ func TestEnrichFallback(t *testing.T) {
 func TestEnrichLiveAndStress(t *testing.T) {
 	p := Pass{
 		Realized: func(s string) []float64 { return []float64{0.01, -0.02, 0.03, -0.01} },
-		Stress:   json.RawMessage(`{"crash": {"max_drawdown": 0.3}}`),
+		Stress:   ParseStress(json.RawMessage(`{"crash": {"max_drawdown": 0.3}}`), nil),
 		Windows:  []int{4, 2},
 	}
 	e := p.Enrich(recorded(t, "c"))

@@ -164,9 +164,9 @@ func (r *ExitRules) stress(payload json.RawMessage, strategies []string) []ExitS
 	for _, s := range strategies {
 		held[s] = true
 	}
-	known := func(id string) bool { return held[id] }
-	if StressShared(payload, known) {
-		if s, ok := r.stressSignal(ExitWorld, StressFor(payload, "", known)); ok {
+	st := ParseStress(payload, func(id string) bool { return held[id] })
+	if st.Shared() {
+		if s, ok := r.stressSignal(ExitWorld, st.For("")); ok {
 			return []ExitSignal{s}
 		}
 		return nil
@@ -175,7 +175,7 @@ func (r *ExitRules) stress(payload json.RawMessage, strategies []string) []ExitS
 	sort.Strings(sorted)
 	var out []ExitSignal
 	for _, id := range sorted {
-		if s, ok := r.stressSignal(id, StressFor(payload, id, known)); ok {
+		if s, ok := r.stressSignal(id, st.For(id)); ok {
 			out = append(out, s)
 		}
 	}

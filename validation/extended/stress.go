@@ -5,52 +5,100 @@ import (
 	"math"
 )
 
-// StressFor returns the stress scenarios of strategy s in a hub stress
-// payload (spec §3.6.1 with D8), as the nested block a metrics document
-// holds under "stress": scenario → metric → number. known is the set of
-// strategy ids the world knows (snapshot weights and evaluated strategies).
-//
-// The payload is per-strategy shaped when it has a "strategies" object or a
-// top-level key that is a known strategy id; then s gets its own bucket
-// (P[s], else P.strategies[s]) or nothing. Otherwise it is one scenario map
-// shared by every strategy, used when any of its values is an object. Only
-// finite numbers are kept (booleans, strings and nulls are dropped); a
-// scenario with none is dropped. It returns nil when s gets nothing.
-func StressFor(payload json.RawMessage, s string, known func(string) bool) map[string]any {
+// Stress is a parsed hub stress payload (spec §3.6.1 with D8), read once
+// per snapshot and asked for each strategy's scenarios. A nil *Stress has
+// no scenarios for anyone.
+type Stress struct {
+	perStrategy bool
+	shared      map[string]any
+	top, nested map[string]map[string]any
+}
+
+// ParseStress reads a stress payload. known reports whether an id is a
+// strategy of the world (snapshot weights and evaluated strategies). The
+// payload is per-strategy shaped when it has a "strategies" object or a
+// top-level key that is a known strategy id; otherwise it is one scenario
+// map shared by every strategy, used when any of its values is an object.
+// It returns nil for an empty payload or one that is not an object.
+func ParseStress(payload json.RawMessage, known func(string) bool) *Stress {
 	if len(payload) == 0 {
 		return nil
 	}
 	var p map[string]json.RawMessage
-	if json.Unmarshal(payload, &p) != nil {
+	if json.Unmarshal(payload, &p) != nil || p == nil {
 		return nil
 	}
-	perStrategy := false
+	s := &Stress{}
 	var nested map[string]json.RawMessage
-	if raw, ok := p["strategies"]; ok && json.Unmarshal(raw, &nested) == nil && nested != nil {
-		perStrategy = true
+	if raw, ok := p["strategies"]; ok && isObject(raw) && json.Unmarshal(raw, &nested) == nil {
+		s.perStrategy = true
 	}
 	for k := range p {
-		if !perStrategy && known != nil && known(k) {
-			perStrategy = true
-		}
-	}
-	if perStrategy {
-		if b := scenarios(p[s]); b != nil {
-			return b
-		}
-		return scenarios(nested[s])
-	}
-	shared := false
-	for _, v := range p {
-		if isObject(v) {
-			shared = true
+		if known != nil && known(k) {
+			s.perStrategy = true
 			break
 		}
 	}
-	if !shared {
+	if !s.perStrategy {
+		for _, v := range p {
+			if isObject(v) {
+				s.shared = scenarioMap(p)
+				break
+			}
+		}
+		return s
+	}
+	s.top, s.nested = map[string]map[string]any{}, map[string]map[string]any{}
+	for k, v := range p {
+		if b := scenarios(v); b != nil {
+			s.top[k] = b
+		}
+	}
+	for k, v := range nested {
+		if b := scenarios(v); b != nil {
+			s.nested[k] = b
+		}
+	}
+	return s
+}
+
+// Shared reports whether the payload is one scenario map for everyone.
+func (s *Stress) Shared() bool { return s != nil && !s.perStrategy && s.shared != nil }
+
+// For returns the scenarios of strategy id as the nested block a metrics
+// document holds under "stress" (scenario → metric → number, finite
+// numbers only): its own bucket (P[id], else P.strategies[id]) in a
+// per-strategy payload, the shared map otherwise, nil when it gets nothing.
+// The result is a fresh copy.
+func (s *Stress) For(id string) map[string]any {
+	if s == nil {
 		return nil
 	}
-	return scenarioMap(p)
+	if !s.perStrategy {
+		return copyScenarios(s.shared)
+	}
+	if b, ok := s.top[id]; ok {
+		return copyScenarios(b)
+	}
+	return copyScenarios(s.nested[id])
+}
+
+func copyScenarios(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+// StressFor returns the scenarios of strategy s in a stress payload:
+// ParseStress(payload, known).For(s). Callers asking for many strategies
+// parse once instead.
+func StressFor(payload json.RawMessage, s string, known func(string) bool) map[string]any {
+	return ParseStress(payload, known).For(s)
 }
 
 // scenarios decodes one bucket (scenario → metrics) and keeps its numbers.
@@ -115,24 +163,8 @@ func StressMaxDrawdown(scenario map[string]any) (float64, bool) {
 }
 
 // StressShared reports whether a stress payload is one scenario map shared
-// by every strategy rather than per-strategy shaped (D8; see [StressFor]).
+// by every strategy rather than per-strategy shaped (D8; see
+// [ParseStress]).
 func StressShared(payload json.RawMessage, known func(string) bool) bool {
-	var p map[string]json.RawMessage
-	if json.Unmarshal(payload, &p) != nil {
-		return false
-	}
-	if raw, ok := p["strategies"]; ok && isObject(raw) {
-		return false
-	}
-	for k := range p {
-		if known != nil && known(k) {
-			return false
-		}
-	}
-	for _, v := range p {
-		if isObject(v) {
-			return true
-		}
-	}
-	return false
+	return ParseStress(payload, known).Shared()
 }

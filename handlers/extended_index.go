@@ -1,0 +1,223 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/worldval/worldval/aggregates"
+	"github.com/worldval/worldval/aggregates/evaluationrun"
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/validation/extended"
+)
+
+// runView is what the extended handler knows of one run for cohorts,
+// targets and the fallback baseline: the fields of the run read model it
+// uses, and the run's current metrics.
+type runView struct {
+	StrategyID, RunID, Stage, CampaignID string
+	// CreatedAt and UpdatedAt are the run record's timestamps (UTC,
+	// seconds, "Z"), which order a strategy's runs (D15).
+	CreatedAt, UpdatedAt string
+	// Active is the verdict's summary.active.
+	Active bool
+	info   *runInfo
+}
+
+// runInfo is one run of the world index.
+type runInfo struct {
+	stream    string
+	view      runView
+	evaluated bool
+	metrics   json.RawMessage   // the metrics document before pending
+	pending   []json.RawMessage // patches not yet applied
+	doc       map[string]any    // decoded current metrics, nil until asked
+}
+
+// worldIndex keeps the runs of each world the extended handler has passed
+// over: seeded once per world from a [RunSource] (the run read model), then
+// kept current from the events the handler's subscription delivers, so that
+// a pass does not list and decode every run record again. Events already
+// reflected by the seed are applied again harmlessly (their effects are
+// idempotent: merge patches, timestamps, statuses), and the index converges
+// as the subscription catches up. It is safe for concurrent use.
+type worldIndex struct {
+	source RunSource
+	repo   *aggregates.Repository
+	reg    *events.Registry
+
+	mu     sync.Mutex
+	worlds map[string]map[string]*runInfo // world → stream → run
+	order  map[string][]*runInfo          // world → runs in the order first seen
+}
+
+func newWorldIndex(source RunSource, repo *aggregates.Repository) *worldIndex {
+	return &worldIndex{source: source, repo: repo, reg: repo.Registry(), worlds: map[string]map[string]*runInfo{}, order: map[string][]*runInfo{}}
+}
+
+// evaluated returns the evaluated runs of world in the order the index
+// first saw them (submission order for the seed), seeding the world first.
+// Their metrics are decoded on demand by [runView.metrics].
+func (ix *worldIndex) evaluated(ctx context.Context, world string) ([]runView, error) {
+	if err := ix.seed(ctx, world); err != nil {
+		return nil, err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	out := make([]runView, 0, len(ix.order[world]))
+	for _, r := range ix.order[world] {
+		if r.evaluated {
+			out = append(out, r.view)
+		}
+	}
+	return out, nil
+}
+
+// seed reads a world's evaluated runs from the source once.
+func (ix *worldIndex) seed(ctx context.Context, world string) error {
+	ix.mu.Lock()
+	_, seeded := ix.worlds[world]
+	ix.mu.Unlock()
+	if seeded {
+		return nil
+	}
+	views, err := ix.source.EvaluatedRuns(ctx, world)
+	if err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if _, seeded := ix.worlds[world]; seeded {
+		return nil
+	}
+	runs := map[string]*runInfo{}
+	ix.worlds[world] = runs
+	for i := range views {
+		v := &views[i]
+		stream, err := events.RunStream(world, v.StrategyID, v.RunID)
+		if err != nil {
+			continue
+		}
+		r := &runInfo{stream: stream, evaluated: true, metrics: v.Metrics}
+		r.view = runView{StrategyID: v.StrategyID, RunID: v.RunID, Stage: v.Stage, CampaignID: v.Summary.CampaignID,
+			CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, Active: v.Summary.Active != nil && *v.Summary.Active, info: r}
+		runs[stream] = r
+		ix.order[world] = append(ix.order[world], r)
+	}
+	return nil
+}
+
+// observe folds an event of a run stream into the index of a seeded world.
+// A verdict for a run the index does not know (it was evaluating when the
+// world was seeded) loads the run's aggregate.
+func (ix *worldIndex) observe(ctx context.Context, rec *events.Record) error {
+	if !strings.HasPrefix(rec.Stream, events.CategoryEvaluationRun+"/") {
+		return nil
+	}
+	_, ids, err := events.ParseStream(rec.Stream)
+	if err != nil || len(ids) != 3 {
+		return nil
+	}
+	world := ids[0]
+	ix.mu.Lock()
+	runs, seeded := ix.worlds[world]
+	r := runs[rec.Stream]
+	ix.mu.Unlock()
+	if !seeded {
+		return nil
+	}
+	when := secondsZ(rec.OccurredAt)
+	if rec.OccurredAt.IsZero() {
+		when = secondsZ(rec.RecordedAt)
+	}
+	if r == nil {
+		switch rec.Type {
+		case events.TypeEvaluationRunSubmitted:
+			p, err := events.DecodeAs[events.EvaluationRunSubmitted](ix.reg, &rec.Event)
+			if err != nil {
+				return err
+			}
+			r = &runInfo{stream: rec.Stream, metrics: p.Metrics}
+			r.view = runView{StrategyID: p.StrategyID, RunID: p.RunID, Stage: p.Stage, CampaignID: p.CampaignID, CreatedAt: when, UpdatedAt: when, info: r}
+		case events.TypeEvaluationCompleted:
+			snap, err := aggregates.Load[evaluationrun.Run](ctx, ix.repo, rec.Stream)
+			if err != nil {
+				return err
+			}
+			req := &snap.State.Request
+			r = &runInfo{stream: rec.Stream, metrics: snap.State.Metrics}
+			r.view = runView{StrategyID: req.StrategyID, RunID: req.RunID, Stage: req.Stage, CampaignID: req.CampaignID, CreatedAt: secondsZ(snap.State.SubmittedAt), info: r}
+		default:
+			return nil
+		}
+		ix.mu.Lock()
+		runs[rec.Stream] = r
+		ix.order[world] = append(ix.order[world], r)
+		ix.mu.Unlock()
+		if rec.Type == events.TypeEvaluationRunSubmitted {
+			return nil
+		}
+	}
+	payload, err := ix.reg.Decode(&rec.Event)
+	if err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	switch p := payload.(type) {
+	case *events.MetricsComputed:
+		r.metrics, r.pending, r.doc = p.Metrics, nil, nil
+		r.view.UpdatedAt = when
+	case *events.RuleEvaluated:
+		r.view.UpdatedAt = when
+	case *events.EvaluationCompleted:
+		r.evaluated, r.view.Active, r.view.UpdatedAt = true, p.Active, when
+	case *events.ExtendedValidationCompleted:
+		if len(p.MetricsPatch) > 0 {
+			r.pending = append(r.pending, p.MetricsPatch)
+		}
+		r.view.UpdatedAt = when
+	case *events.OverrideRecorded:
+		r.view.UpdatedAt = callerTimeOr(p.Timestamp, when)
+	case *events.ExPostFailureRecorded:
+		r.view.UpdatedAt = callerTimeOr(p.RecordedAt, when)
+	}
+	return nil
+}
+
+// metrics returns the run's current metrics document (shared: callers
+// must not modify it), nil when it does not decode.
+func (v runView) metrics(ix *worldIndex) map[string]any {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	r := v.info
+	if r.doc == nil {
+		doc, err := extended.DecodeObject(r.metrics)
+		if err != nil {
+			return nil
+		}
+		r.doc = doc
+	}
+	for _, raw := range r.pending {
+		if patch, err := extended.DecodeObject(raw); err == nil {
+			r.doc = extended.ApplyPatch(r.doc, patch)
+		}
+	}
+	r.pending = nil
+	return r.doc
+}
+
+// callerTimeOr normalizes a caller-supplied timestamp the way the run
+// read model does (RFC 3339 and its usual variants, UTC, seconds), or
+// returns def when it does not parse.
+func callerTimeOr(s, def string) string {
+	s = strings.TrimSpace(s)
+	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return secondsZ(t.Truncate(time.Second))
+		}
+	}
+	return def
+}

@@ -1,0 +1,145 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/worldval/worldval/aggregates"
+	"github.com/worldval/worldval/aggregates/evaluationrun"
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/validation/extended"
+)
+
+// runEntry is a run the extended handler keeps folded between passes.
+type runEntry struct {
+	// run is the aggregate state; run.Version is the stream version it
+	// reflects.
+	run *evaluationrun.Run
+	// current is the run's metrics document with every extended patch
+	// applied; nil until first needed.
+	current map[string]any
+	// base is the run's evaluated metrics document, decoded; nil until
+	// first needed. It never changes once the run is evaluated.
+	base map[string]any
+}
+
+// baseMetrics returns the run's evaluated metrics document (shared:
+// callers must not modify it).
+func (e *runEntry) baseMetrics() (map[string]any, error) {
+	if e.base != nil {
+		return e.base, nil
+	}
+	doc, err := extended.DecodeObject(e.run.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	e.base = doc
+	return doc, nil
+}
+
+// currentMetrics returns the run's current metrics document.
+func (e *runEntry) currentMetrics() (map[string]any, error) {
+	if e.current != nil {
+		return e.current, nil
+	}
+	doc, err := extended.DecodeObject(e.run.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range e.run.ExtendedPatches {
+		patch, err := extended.DecodeObject(raw)
+		if err != nil {
+			return nil, err
+		}
+		doc = extended.ApplyPatch(doc, patch)
+	}
+	e.current = doc
+	return doc, nil
+}
+
+// runCache keeps the runs the handler has recorded on, folded, so that a
+// pass neither reloads their streams nor refolds their patches: a run is
+// loaded once, then kept current from the events the handler's
+// subscription delivers and from its own appends, which it checks with the
+// stream version it expects. An entry that falls out of step is dropped and
+// loaded again. It is safe for concurrent use; one entry is used by one
+// goroutine at a time.
+type runCache struct {
+	repo *aggregates.Repository
+	mu   sync.Mutex
+	runs map[string]*runEntry
+}
+
+func newRunCache(repo *aggregates.Repository) *runCache {
+	return &runCache{repo: repo, runs: map[string]*runEntry{}}
+}
+
+// get returns the entry of a run stream, loading it when the cache does
+// not hold it.
+func (c *runCache) get(ctx context.Context, stream string) (*runEntry, error) {
+	c.mu.Lock()
+	e := c.runs[stream]
+	c.mu.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	snap, err := aggregates.Load[evaluationrun.Run](ctx, c.repo, stream)
+	if err != nil {
+		return nil, err
+	}
+	e = &runEntry{run: snap.State}
+	if snap.State.Exists() {
+		c.mu.Lock()
+		c.runs[stream] = e
+		c.mu.Unlock()
+	}
+	return e, nil
+}
+
+// drop forgets a run.
+func (c *runCache) drop(stream string) {
+	c.mu.Lock()
+	delete(c.runs, stream)
+	c.mu.Unlock()
+}
+
+// observe folds a delivered event into its run's entry: the next event of
+// the stream is applied, one already reflected is ignored, and a gap drops
+// the entry. Runs the cache does not hold are ignored.
+func (c *runCache) observe(reg *events.Registry, rec *events.Record) error {
+	if !strings.HasPrefix(rec.Stream, events.CategoryEvaluationRun+"/") {
+		return nil
+	}
+	c.mu.Lock()
+	e := c.runs[rec.Stream]
+	c.mu.Unlock()
+	if e == nil || rec.StreamVersion <= e.run.Version {
+		return nil
+	}
+	if rec.StreamVersion != e.run.Version+1 {
+		c.drop(rec.Stream)
+		return nil
+	}
+	payload, err := reg.Decode(&rec.Event)
+	if err != nil {
+		return fmt.Errorf("run cache: %w", err)
+	}
+	if err := e.run.Apply(rec, payload); err != nil {
+		c.drop(rec.Stream)
+		return nil
+	}
+	if _, ok := payload.(*events.MetricsComputed); ok {
+		e.base, e.current = nil, nil
+	}
+	if p, ok := payload.(*events.ExtendedValidationCompleted); ok && e.current != nil && len(p.MetricsPatch) > 0 {
+		patch, err := extended.DecodeObject(p.MetricsPatch)
+		if err != nil {
+			c.drop(rec.Stream)
+			return nil
+		}
+		e.current = extended.ApplyPatch(e.current, patch)
+	}
+	return nil
+}
