@@ -237,10 +237,20 @@ func (h *Hub) variance(idx []int, x []float64, o *override) (float64, bool) {
 	}
 	n := h.m.n
 	var total float64
+	if o == nil {
+		for i, a := range idx {
+			wa := norm[i]
+			row := h.eff[a*n : a*n+n]
+			for j, b := range idx {
+				total += wa * norm[j] * row[b]
+			}
+		}
+		return checkVariance(total)
+	}
 	for i, a := range idx {
 		wa := norm[i]
 		row := h.eff[a*n : a*n+n]
-		if o != nil && a == o.c {
+		if a == o.c {
 			for j, b := range idx {
 				total += wa * norm[j] * o.cell(a, b)
 			}
@@ -248,16 +258,21 @@ func (h *Hub) variance(idx []int, x []float64, o *override) (float64, bool) {
 		}
 		for j, b := range idx {
 			c := row[b]
-			if o != nil && b == o.c {
+			if b == o.c {
 				c = o.cell(a, b)
 			}
 			total += wa * norm[j] * c
 		}
 	}
-	if total < 0 || math.IsNaN(total) || math.IsInf(total, 0) {
+	return checkVariance(total)
+}
+
+// checkVariance refuses a negative or non-finite variance.
+func checkVariance(v float64) (float64, bool) {
+	if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, false
 	}
-	return total, true
+	return v, true
 }
 
 // override supplies the row and column of a candidate whose diagonal the
