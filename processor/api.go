@@ -96,6 +96,7 @@ func (a *api) routes(ready map[string]ReadinessCheck) []route {
 		{pattern: "GET /worlds/{world}/strategies/{strategy}/runs/{run}", scope: ScopeRead, readModels: true, handler: a.handle(a.getRun)},
 		{pattern: "GET /worlds/{world}/strategies/{strategy}/runs/{run}/metrics", scope: ScopeRead, readModels: true, handler: a.handle(a.getRunMetrics)},
 		{pattern: "GET /worlds/{world}/strategies/{strategy}/runs/{run}/history", scope: ScopeRead, readModels: true, handler: a.handle(a.getRunHistory)},
+		{pattern: "GET /worlds/{world}/strategies/{strategy}/runs/{run}/report", scope: ScopeRead, readModels: true, handler: a.handle(a.getRunReport)},
 
 		{pattern: "PUT /worlds/{world}/policies", scope: ScopePolicyWrite, readModels: true, handler: a.handle(a.publishPolicy)},
 		{pattern: "GET /worlds/{world}/policies", scope: ScopeRead, readModels: true, handler: a.handle(a.listPolicies)},
