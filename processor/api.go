@@ -43,6 +43,8 @@ type api struct {
 	maxBody int64
 	// readYourWrites bounds the wait for the read model after a write.
 	readYourWrites time.Duration
+	// hub is the risk signal hub behind the /risk-hub routes.
+	hub *riskHub
 }
 
 // newAPI returns the API over its dependencies, refusing nil ones except
@@ -102,7 +104,7 @@ func (a *api) routes(ready map[string]ReadinessCheck) []route {
 		{pattern: "GET /worlds/{world}/policies", scope: ScopeRead, readModels: true, handler: a.handle(a.listPolicies)},
 		{pattern: "GET /worlds/{world}/policies/{version}", scope: ScopeRead, readModels: true, handler: a.handle(a.getPolicy)},
 		{pattern: "POST /worlds/{world}/policies/default", scope: ScopePolicyWrite, readModels: true, handler: a.handle(a.setDefaultPolicy)},
-	}, a.governanceRoutes()...)
+	}, append(a.governanceRoutes(), a.riskHubRoutes()...)...)
 }
 
 // register mounts rs on mux: each behind [Authenticator.Require] with its

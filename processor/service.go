@@ -13,6 +13,7 @@ import (
 
 	"github.com/worldval/worldval/aggregates"
 	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/events/cloudevents"
 	"github.com/worldval/worldval/eventstore/sqlite"
 )
 
@@ -32,6 +33,9 @@ type Service struct {
 	// kafka is the Kafka ingress and outbox relay (service_kafka.go); nil
 	// without brokers.
 	kafka *kafkaWiring
+	// hub is the risk hub's blob store and freshness probe
+	// (service_riskhub.go).
+	hub *riskHubWiring
 }
 
 // Option adjusts what [New] builds.
@@ -105,6 +109,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*Se
 	}
 	if s.ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 		_ = s.kafka.close()
+		_ = s.hub.close()
 		store.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
@@ -144,11 +149,21 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 	if err != nil {
 		return nil, err
 	}
+	// RISK HUB: the snapshot ledger behind /risk-hub and the
+	// worldval.risk-snapshots topic.
+	hub, err := newRiskHubWiring(&cfg.RiskHub, repo, models, metrics, log, o.now)
+	if err != nil {
+		return nil, err
+	}
+	api.hub = hub.hub
+	if o.kafka.handlers[cloudevents.TypeRiskSnapshotUpdated] == nil {
+		WithKafkaCommandHandler(cloudevents.TypeRiskSnapshotUpdated, hub.hub)(o)
+	}
 	// KAFKA: the ingress over the API's commands, and the outbox relay as
 	// one more runner (nil and none without brokers).
 	kafka, err := newKafkaWiring(cfg.Kafka, api, store, store, reg, log, metrics, &o.kafka)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, hub.close())
 	}
 	runners = append(runners, kafka.runners()...)
 
@@ -160,7 +175,7 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 	return &Service{
 		cfg: cfg, log: log, store: store, metrics: metrics, models: models, runners: runners,
 		server: cfg.HTTP.NewServer(metrics.InstrumentHTTP(api.jsonFallback(mux)), log),
-		runCfg: o.runCfg, kafka: kafka,
+		runCfg: o.runCfg, kafka: kafka, hub: hub,
 	}, nil
 }
 
@@ -192,6 +207,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		startRunners(gctx, g, s.runners, s.log, s.metrics, s.runCfg)
 		s.kafka.start(gctx, g)
+		s.hub.start(gctx, g)
 		s.log.Info("worldval serving", "http", "http://"+s.Addr(), "event_store", EventStorePath(s.cfg.DataDir), "workers", len(s.runners))
 		return nil
 	})
@@ -212,6 +228,9 @@ func (s *Service) Run(ctx context.Context) error {
 		serveErr = errors.Join(serveErr, err)
 	}
 	if err := s.kafka.close(); err != nil {
+		serveErr = errors.Join(serveErr, err)
+	}
+	if err := s.hub.close(); err != nil {
 		serveErr = errors.Join(serveErr, err)
 	}
 	if err := s.store.Close(); err != nil {

@@ -374,3 +374,16 @@ func TestWeightRuleEdges(t *testing.T) {
 		t.Fatal("0.5+0.499 is beyond the D2 band")
 	}
 }
+
+func TestLabels(t *testing.T) {
+	for _, tc := range []struct{ body, world, stage string }{
+		{`{"world_id":"w","provenance":{"stage":"live"},"weights":{"a":NaN}}`, "w", "live"},
+		{`{"world_id":5,"provenance":"x"}`, "", ""},
+		{`{`, "", ""},
+		{`[]`, "", ""},
+	} {
+		if w, s := risksnapshot.Labels([]byte(tc.body)); w != tc.world || s != tc.stage {
+			t.Errorf("Labels(%s) = %q, %q", tc.body, w, s)
+		}
+	}
+}
