@@ -75,6 +75,7 @@ func commands() []command {
 		policyCheckCommand(),
 		projectionsRebuildCommand(),
 		policyDiffCommand(),
+		reportCommand(),
 		submitCommand(),
 		policyPublishCommand(),
 		policyDefaultCommand(),
