@@ -399,3 +399,16 @@ func TestHubFreshnessProbe(t *testing.T) {
 		t.Fatalf("metrics lack %s:\n%s", want, grepLines([]byte(metrics), "lag_seconds"))
 	}
 }
+
+func TestHubResolvesForWorkers(t *testing.T) {
+	t.Parallel()
+	h := startHub(t, withThreshold(1))
+	v := h.post("w", "gateway", "paper", snapshotBody("v1", map[string]any{"covariance": map[string]any{"s1,s1": 0.04, "s2,s2": 0.09}})).view(t)
+	b, err := h.svc.hub.hub.Resolve(t.Context(), v.CovarianceRef)
+	if err != nil || string(b) != `{"s1,s1":0.04,"s2,s2":0.09}` {
+		t.Fatalf("Resolve = %s, %v", b, err)
+	}
+	if _, err := h.svc.hub.hub.Resolve(t.Context(), "s3://elsewhere/x.json"); err == nil {
+		t.Fatal("a foreign reference resolved")
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/worldval/worldval/aggregates/errcode"
+	"github.com/worldval/worldval/blobstore"
 	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/handlers"
 	"github.com/worldval/worldval/projections"
 )
 
@@ -156,3 +158,16 @@ func (h *riskHub) snapshotAsOf(ctx context.Context, world string, asOf time.Time
 	s, err := h.timeline.AsOf(ctx, world, asOf, h.now())
 	return s, notFound(err)
 }
+
+// Resolve returns the content of the blob ref names, for the workers, which
+// always resolve references (D17). It makes the hub a
+// [handlers.BlobResolver]: hand it to [handlers.WithBlobResolver].
+func (h *riskHub) Resolve(ctx context.Context, ref string) ([]byte, error) {
+	name, ok := h.blobs.Name(ref)
+	if !ok {
+		return nil, fmt.Errorf("%q is not a reference of this hub's blob store: %w", ref, blobstore.ErrNotFound)
+	}
+	return h.blobs.Get(ctx, name)
+}
+
+var _ handlers.BlobResolver = (*riskHub)(nil)
