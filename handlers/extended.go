@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/worldval/worldval/aggregates"
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/validation/extended"
-	"github.com/worldval/worldval/validation/policy"
 )
 
 // ExtendedName is the subscription name (and checkpoint key) of the
@@ -84,15 +82,7 @@ type ExtendedValidator struct {
 	cache     *runCache
 	index     *worldIndex
 	hubs      *hubCache
-
-	mu       sync.Mutex
-	policies map[policyID]*policy.Policy
-}
-
-// policyID names one version of a world's policy.
-type policyID struct {
-	world   string
-	version int
+	policies  *policyCache
 }
 
 // ExtendedOption configures an [ExtendedValidator].
@@ -143,7 +133,7 @@ func NewExtendedValidator(repo *aggregates.Repository, runs RunSource, cfg Exten
 		repo: repo, reg: repo.Registry(), runs: runs, cfg: cfg, now: time.Now,
 		book: book, snapshots: book, failClose: WorldSettingsFailClosed{Repo: repo}, cache: newRunCache(repo),
 		index: newWorldIndex(runs, repo), hubs: newHubCache(),
-		policies: map[policyID]*policy.Policy{},
+		policies: newPolicyCache(repo),
 	}
 	for _, o := range opts {
 		o(x)

@@ -235,3 +235,14 @@ func metricAt(t *testing.T, v projections.RunView, path ...string) (float64, boo
 	n, ok := valueAt(doc, path...).(float64)
 	return n, ok
 }
+
+// live adds a live monitor with the given configuration.
+func (f *xfix) live(t *testing.T, cfg LiveConfig) *LiveMonitor {
+	t.Helper()
+	l, err := NewLiveMonitor(f.repo, RunViewSource{Runs: f.runs}, cfg, WithLiveClock(func() time.Time { return fixedNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.handlers = append(f.handlers, func(rec events.Record) error { return l.Handle(f.ctx, rec) })
+	return l
+}

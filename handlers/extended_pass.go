@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -13,11 +12,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/worldval/worldval/aggregates"
 	"github.com/worldval/worldval/aggregates/evaluationrun"
-	"github.com/worldval/worldval/aggregates/worldpolicy"
 	"github.com/worldval/worldval/events"
-	"github.com/worldval/worldval/eventstore"
 	"github.com/worldval/worldval/validation/extended"
 	"github.com/worldval/worldval/validation/policy"
 	"github.com/worldval/worldval/validation/rules"
@@ -62,7 +58,7 @@ func (e *passEnv) snapshot() *events.RiskSnapshotRecorded {
 // handled again from an older checkpoint records on the same runs, which
 // already hold its key.
 func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig events.Trigger, rec *events.Record) error {
-	pol, version, err := x.policy(ctx, world, rec.GlobalPosition)
+	pol, version, err := x.policies.at(ctx, world, rec.GlobalPosition)
 	if err != nil || pol == nil {
 		return err
 	}
@@ -126,53 +122,6 @@ func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig
 
 // runKey identifies a run within its world.
 type runKey struct{ strategy, run string }
-
-// policy returns the world's default policy as of global position at,
-// parsed, and its version; nil when the world had none then (or its stored
-// document no longer parses, which the evaluator reports on every run).
-func (x *ExtendedValidator) policy(ctx context.Context, world string, at uint64) (*policy.Policy, int, error) {
-	stream, err := events.PolicyStream(world)
-	if err != nil {
-		return nil, 0, nil
-	}
-	recs, err := x.repo.Store().ReadStream(ctx, stream, 1, 0)
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		return nil, 0, nil
-	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("read %s: %w", stream, err)
-	}
-	n := 0
-	for n < len(recs) && recs[n].GlobalPosition <= at {
-		n++
-	}
-	state, err := aggregates.Fold[worldpolicy.Policy](x.reg, recs[:n])
-	if err != nil {
-		return nil, 0, err
-	}
-	version := state.DefaultVersion()
-	if version == 0 {
-		return nil, 0, nil
-	}
-	id := policyID{world, version}
-	x.mu.Lock()
-	p, ok := x.policies[id]
-	x.mu.Unlock()
-	if ok {
-		return p, version, nil
-	}
-	doc, ok := state.Document(version)
-	if !ok {
-		return nil, 0, nil
-	}
-	if p, err = policy.Parse(doc); err != nil {
-		return nil, 0, nil
-	}
-	x.mu.Lock()
-	x.policies[id] = p
-	x.mu.Unlock()
-	return p, version, nil
-}
 
 // worldTargets returns the cohorts of a world-wide pass triggered at global
 // position at, with their targets loaded: for every stage, the latest run of

@@ -1,0 +1,86 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/worldval/worldval/aggregates"
+	"github.com/worldval/worldval/aggregates/worldpolicy"
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/eventstore"
+	"github.com/worldval/worldval/validation/policy"
+)
+
+// policyCache finds a world's default policy for the extended-layer
+// handlers and keeps each parsed version (a published version never
+// changes). It is safe for concurrent use.
+type policyCache struct {
+	repo *aggregates.Repository
+	mu   sync.Mutex
+	docs map[policyID]*policy.Policy
+}
+
+// policyID names one version of a world's policy.
+type policyID struct {
+	world   string
+	version int
+}
+
+func newPolicyCache(repo *aggregates.Repository) *policyCache {
+	return &policyCache{repo: repo, docs: map[policyID]*policy.Policy{}}
+}
+
+// latest returns the world's default policy now; see [policyCache.at].
+func (c *policyCache) latest(ctx context.Context, world string) (*policy.Policy, int, error) {
+	return c.at(ctx, world, math.MaxUint64)
+}
+
+// at returns the world's default policy as of global position at, parsed,
+// and its version; nil when the world had none then (or its stored
+// document no longer parses, which the evaluator reports on every run).
+func (c *policyCache) at(ctx context.Context, world string, at uint64) (*policy.Policy, int, error) {
+	stream, err := events.PolicyStream(world)
+	if err != nil {
+		return nil, 0, nil
+	}
+	recs, err := c.repo.Store().ReadStream(ctx, stream, 1, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", stream, err)
+	}
+	n := 0
+	for n < len(recs) && recs[n].GlobalPosition <= at {
+		n++
+	}
+	state, err := aggregates.Fold[worldpolicy.Policy](c.repo.Registry(), recs[:n])
+	if err != nil {
+		return nil, 0, err
+	}
+	version := state.DefaultVersion()
+	if version == 0 {
+		return nil, 0, nil
+	}
+	id := policyID{world, version}
+	c.mu.Lock()
+	p, ok := c.docs[id]
+	c.mu.Unlock()
+	if ok {
+		return p, version, nil
+	}
+	doc, ok := state.Document(version)
+	if !ok {
+		return nil, 0, nil
+	}
+	if p, err = policy.Parse(doc); err != nil {
+		return nil, 0, nil
+	}
+	c.mu.Lock()
+	c.docs[id] = p
+	c.mu.Unlock()
+	return p, version, nil
+}
