@@ -36,7 +36,7 @@ func printVerdict(w io.Writer, v *client.RunMetrics) {
 		if r.Result.Status != client.VerdictPass {
 			if vs := describeViolations(r.Result.Violations()); vs != "" {
 				fmt.Fprintf(w, ": %s", vs)
-			} else if r.Result.Reason != "" {
+			} else if r.Result.Reason != "" && r.Result.Reason != r.Result.ReasonCode {
 				fmt.Fprintf(w, ": %s", r.Result.Reason)
 			}
 		}
