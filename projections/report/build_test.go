@@ -151,7 +151,7 @@ func TestBuildWithLittle(t *testing.T) {
 		t.Errorf("model card version %q", got)
 	}
 	rec := strings.Join(r.Limitations.Recommendations, "\n")
-	for _, want := range []string{"not evaluated yet", "No return series", "Publish a model card"} {
+	for _, want := range []string{"not evaluated yet", "lacks 11 of the 12 core metrics (returns.max_drawdown, returns.gain_to_pain_ratio,", "No return series", "Publish a model card"} {
 		if !strings.Contains(rec, want) {
 			t.Errorf("recommendations lack %q:\n%s", want, rec)
 		}

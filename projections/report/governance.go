@@ -86,15 +86,14 @@ func recommendations(rep *Report, v *projections.RunView) []string {
 			add("Supply the missing metrics " + strings.Join(missing, ", ") + " (rule " + r.Rule + ").")
 		}
 	}
-	health := members(v.Metrics)
-	diag, _ := get(health, "diagnostics")
+	doc := members(v.Metrics)
+	if missing := missingCoreMetrics(doc); len(missing) > 0 {
+		add("The run lacks " + num(float64(len(missing))) + " of the 12 core metrics (" + strings.Join(missing, ", ") +
+			"): a policy without thresholds on them does not notice; submit them to have them checked.")
+	}
+	diag, _ := get(doc, "diagnostics")
 	vh, _ := get(members(diag), "validation_health")
 	if hm := members(vh); hm != nil {
-		if x, ok := get(hm, "metric_coverage_ratio"); ok {
-			if f, ok := number(x); ok && f < 1 {
-				add("Metric coverage is " + num(f) + ": some core metric paths are missing, so rules may have decided on partial data.")
-			}
-		}
 		if x, ok := get(hm, "validation_error_count"); ok {
 			if f, ok := number(x); ok && f > 0 {
 				add("Validation recorded " + num(f) + " rule error(s): the affected rules did not evaluate the strategy.")
@@ -187,4 +186,23 @@ func volatility(c *Charts) float64 {
 		ss += (x - mean) * (x - mean)
 	}
 	return math.Sqrt(ss / float64(len(xs)))
+}
+
+// missingCoreMetrics lists the v1 core metric paths (validation-core §3.1,
+// the paths validation health's metric coverage counts) that are null in
+// the run's metrics document.
+func missingCoreMetrics(doc []member) []string {
+	var out []string
+	for _, p := range [...][2]string{
+		{"returns", "sharpe"}, {"returns", "max_drawdown"}, {"returns", "gain_to_pain_ratio"}, {"returns", "time_under_water_ratio"},
+		{"sample", "effective_history_years"}, {"sample", "n_trades_total"}, {"sample", "n_trades_per_year"},
+		{"risk", "adv_utilization_p95"}, {"risk", "participation_rate_p95"},
+		{"robustness", "deflated_sharpe_ratio"}, {"robustness", "sharpe_first_half"}, {"robustness", "sharpe_second_half"},
+	} {
+		block, _ := get(doc, p[0])
+		if v, ok := get(members(block), p[1]); !ok || isNull(v) {
+			out = append(out, p[0]+"."+p[1])
+		}
+	}
+	return out
 }
