@@ -246,3 +246,14 @@ func (f *xfix) live(t *testing.T, cfg LiveConfig) *LiveMonitor {
 	f.handlers = append(f.handlers, func(rec events.Record) error { return l.Handle(f.ctx, rec) })
 	return l
 }
+
+// exit adds an exit engine with the given configuration.
+func (f *xfix) exit(t *testing.T, cfg ExitConfig) *ExitEngine {
+	t.Helper()
+	e, err := NewExitEngine(f.repo, cfg, WithExitClock(func() time.Time { return fixedNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.handlers = append(f.handlers, func(rec events.Record) error { return e.Handle(f.ctx, rec) })
+	return e
+}
