@@ -188,11 +188,13 @@ type goer interface{ Go(func() error) }
 func (m *readModels) reportLag(ctx context.Context, metrics *Metrics, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	for first := true; ; first = false {
+		if !first { // report at once, then every interval
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 		head, err := m.store.Head(ctx)
 		if err != nil {

@@ -60,6 +60,11 @@ func TestServiceCountsCommands(t *testing.T) {
 	h.putPolicy("w1", "application/yaml", testPolicyYAML)
 	h.putPolicy("w1", "application/yaml", "validation_profiles: 3")
 	lines := scrape(t, h.svc.metrics)
+	// The lag gauges are set by a background reporter: give it a moment.
+	for deadline := time.Now().Add(5 * time.Second); !hasPrefix(lines, `worldval_projection_lag_events{projection="world_policies"}`) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		lines = scrape(t, h.svc.metrics)
+	}
 	for _, want := range []string{
 		`worldval_commands_ingested_total{outcome="accepted",type="SubmitEvaluationRun"} 1`,
 		`worldval_commands_ingested_total{outcome="duplicate",type="SubmitEvaluationRun"} 1`,
