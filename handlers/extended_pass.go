@@ -59,7 +59,7 @@ func (e *passEnv) snapshot() *events.RiskSnapshotRecorded {
 // already hold its key.
 func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig events.Trigger, rec *events.Record) error {
 	pol, version, err := x.policies.at(ctx, world, rec.GlobalPosition)
-	if err != nil || pol == nil {
+	if err != nil || !hasLayers(pol) {
 		return err
 	}
 	if x.wait != nil {
@@ -118,6 +118,14 @@ func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig
 		}
 	}
 	return nil
+}
+
+// hasLayers reports whether a policy configures any extended layer; a pass
+// under one that does not produces no results and records nothing (spec
+// §3.8: only runs that get extended results are recorded).
+func hasLayers(p *policy.Policy) bool {
+	return p != nil && (p.Cohort != nil || p.Portfolio != nil || p.Benchmark != nil || p.Stress != nil ||
+		p.PaperShadowConsistency != nil || p.LiveMonitoring != nil)
 }
 
 // runKey identifies a run within its world.
@@ -291,6 +299,9 @@ func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *coh
 		Stage: g.stage, PolicyVersion: strconv.Itoa(env.version), FailClosed: env.failClosed, Candidates: cands,
 	})
 	results := x.postProcess(ms, out)
+	if !slices.ContainsFunc(results, func(rs rules.Results) bool { return len(rs) > 0 }) {
+		return 0, nil // no layer applies to this stage: nothing to record (§3.8)
+	}
 	cc := newCohortStats(ms, results)
 	recorded, err := x.recordCohort(ctx, env, g, cc)
 	if err != nil {

@@ -173,7 +173,7 @@ func (x *ExtendedValidator) recordTargets(ctx context.Context, env *passEnv, ms 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(x.cfg.Parallelism)
 	for i, m := range ms {
-		if !m.target || m.entry == nil || !recorded[events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}] {
+		if !m.target || m.entry == nil || len(results[i]) == 0 || !recorded[events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}] {
 			continue
 		}
 		g.Go(func() error {

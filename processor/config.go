@@ -42,6 +42,13 @@ type Config struct {
 	// RiskHub configures the risk signal hub: snapshot contract, blob
 	// offload and freshness probe.
 	RiskHub RiskHubConfig `yaml:"risk_hub"`
+	// ExtendedValidation configures the extended validation layers.
+	ExtendedValidation ExtendedValidationConfig `yaml:"extended_validation"`
+	// LiveMonitoring configures the live monitor's schedule and live ES
+	// gate.
+	LiveMonitoring LiveMonitoringConfig `yaml:"live_monitoring"`
+	// Exit configures the exit engine's limits; off until set.
+	Exit ExitConfig `yaml:"exit"`
 }
 
 // SetDefaults fills every empty field with its default. Defaults that depend
@@ -60,6 +67,9 @@ func (c *Config) SetDefaults() {
 	c.Log.SetDefaults()
 	c.Kafka.SetDefaults()
 	c.RiskHub.SetDefaults(c.DataDir)
+	c.ExtendedValidation.SetDefaults()
+	c.LiveMonitoring.SetDefaults()
+	c.Exit.SetDefaults()
 }
 
 // Validate reports every invalid field as a [*ConfigError] whose problems
@@ -80,6 +90,9 @@ func (c *Config) Validate() error {
 	v.merge("auth", c.Auth.Validate())
 	v.merge("kafka", c.Kafka.Validate())
 	v.merge("risk_hub", c.RiskHub.Validate())
+	v.merge("extended_validation", c.ExtendedValidation.Validate())
+	v.merge("live_monitoring", c.LiveMonitoring.Validate())
+	v.merge("exit", c.Exit.Validate())
 	if c.Profile == ProfileProduction && len(c.Auth.Tokens) == 0 {
 		v.add("auth.tokens", "the production profile needs at least one token (only the embedded profile may run without, and then serves loopback callers only)")
 	}

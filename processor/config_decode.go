@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -118,6 +119,13 @@ func (d *yamlDecoder) value(n *yaml.Node, v reflect.Value, path string, aliases 
 	switch {
 	case isDuration(v.Type()):
 		d.duration(n, v, path)
+	case v.Kind() == reflect.Pointer:
+		// An optional scalar (*float64): present means set, null or
+		// absent leaves it nil.
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.value(n, v.Elem(), path, aliases, false)
 	case v.Kind() == reflect.Struct:
 		d.mapping(n, v, path, aliases)
 	case v.Kind() == reflect.Slice:
@@ -190,19 +198,22 @@ func (d *yamlDecoder) duration(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
-// scalar decodes a scalar node into the string, bool or integer v, insisting
-// that the node's YAML type matches: 8080 is not a string, "true" is not a
-// boolean.
+// scalar decodes a scalar node into the string, bool, integer or float v,
+// insisting that the node's YAML type matches: 8080 is not a string, "true"
+// is not a boolean. A float also takes an integer (1 is 1.0).
 func (d *yamlDecoder) scalar(n *yaml.Node, v reflect.Value, path string) {
 	want := map[reflect.Kind]string{reflect.String: "!!str", reflect.Bool: "!!bool"}[v.Kind()]
 	if v.CanInt() {
 		want = "!!int"
 	}
+	if v.CanFloat() {
+		want = "!!float"
+	}
 	if want == "" {
 		d.fail(n, path, "field of type %s cannot be configured", v.Type())
 		return
 	}
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != want {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != want && (want != "!!float" || n.ShortTag() != "!!int") {
 		hint := ""
 		if want == "!!str" && n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null" {
 			hint = " (quote it to make it a string)"
@@ -215,11 +226,24 @@ func (d *yamlDecoder) scalar(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
-// setScalar parses text into the scalar v (string, bool, integer or
-// duration kinds), as both YAML scalars and environment variables need. It
-// returns "" on success and the problem otherwise.
+// setScalar parses text into the scalar v (string, bool, integer, float or
+// duration kinds, or a pointer to one, which it allocates), as both YAML
+// scalars and environment variables need. It returns "" on success and the
+// problem otherwise.
 func setScalar(v reflect.Value, text string) string {
 	switch {
+	case v.Kind() == reflect.Pointer:
+		elem := reflect.New(v.Type().Elem())
+		if msg := setScalar(elem.Elem(), text); msg != "" {
+			return msg
+		}
+		v.Set(elem)
+	case v.CanFloat():
+		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Sprintf("%q is not a finite number", text)
+		}
+		v.SetFloat(f)
 	case isDuration(v.Type()):
 		dur, err := time.ParseDuration(text)
 		if err != nil {

@@ -25,11 +25,11 @@ func readDoc(t *testing.T) string {
 func TestEveryKeyIsDocumented(t *testing.T) {
 	doc := readDoc(t)
 	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_.\\[\\]]+)` \\|").FindAllStringSubmatch(doc, -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9_.\\[\\]]+)` \\|").FindAllStringSubmatch(doc, -1) {
 		documented[m[1]] = true
 	}
 	envRows := map[string]string{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `(WORLDVAL_[A-Z_]+)` \\| `([a-z_.]+)` \\|$").FindAllStringSubmatch(doc, -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `(WORLDVAL_[A-Z0-9_]+)` \\| `([a-z0-9_.]+)` \\|$").FindAllStringSubmatch(doc, -1) {
 		envRows[m[1]] = m[2]
 	}
 	keys := configKeys()
@@ -64,7 +64,7 @@ func TestEveryKeyIsDocumented(t *testing.T) {
 			t.Errorf("docs/configuration.md lists %s, which no key derives", env)
 		}
 	}
-	if len(envs) != 44 {
+	if len(envs) != 58 {
 		t.Errorf("%d environment variables; update this test and the docs together", len(envs))
 	}
 }

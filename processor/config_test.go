@@ -55,6 +55,9 @@ func TestLoadConfigDefaultsWithoutFile(t *testing.T) {
 			TTLSecDefault: 900, TTLSecMax: 86400, InlineCovThreshold: 100, FreshnessInterval: 30 * time.Second,
 			BlobStore: BlobStoreConfig{Type: BlobStoreFile, BaseDir: filepath.Join("data", "risk-blobs"), RedisPrefix: "risk-blobs:"},
 		},
+		ExtendedValidation: defaultExtendedValidation(),
+		LiveMonitoring:     LiveMonitoringConfig{Interval: time.Hour},
+		Exit:               ExitConfig{StressReduceRatio: 0.5, LiveDecayReduceRatio: 0.5},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -117,6 +120,9 @@ func TestExampleFileLoads(t *testing.T) {
 			AllowedActors: []string{"gateway", "risk-engine", "worldservice"}, AllowedStages: []string{"backtest", "paper", "live"},
 			BlobStore: BlobStoreConfig{Type: BlobStoreRedis, BaseDir: "/var/lib/worldval/risk-blobs", RedisURL: "redis://redis-1:6379/0", RedisPrefix: "risk-blobs:"},
 		},
+		ExtendedValidation: defaultExtendedValidation(),
+		LiveMonitoring:     LiveMonitoringConfig{Interval: time.Hour},
+		Exit:               ExitConfig{StressReduceRatio: 0.5, LiveDecayReduceRatio: 0.5},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("example:\n got %+v\nwant %+v", cfg, want)

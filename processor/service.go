@@ -36,6 +36,9 @@ type Service struct {
 	// hub is the risk hub's blob store and freshness probe
 	// (service_riskhub.go).
 	hub *riskHubWiring
+	// ext is the extended validation handler, live monitor and exit
+	// engine (service_extended.go).
+	ext *extendedWiring
 }
 
 // Option adjusts what [New] builds.
@@ -156,6 +159,17 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 		return nil, err
 	}
 	api.hub = hub.hub
+	// EXTENDED: extended validation, live monitoring and the exit engine,
+	// each its own checkpointed runner, reading blobs through the hub.
+	ext, err := newExtendedWiring(&cfg, repo, models, hub.hub, hub.metrics, log, o.now)
+	if err != nil {
+		return nil, errors.Join(err, hub.close())
+	}
+	extRunners, err := newWorkerRunners(store, store, ext.workers())
+	if err != nil {
+		return nil, errors.Join(err, hub.close())
+	}
+	runners = append(runners, extRunners...)
 	if o.kafka.handlers[cloudevents.TypeRiskSnapshotUpdated] == nil {
 		WithKafkaCommandHandler(cloudevents.TypeRiskSnapshotUpdated, hub.hub)(o)
 	}
@@ -175,7 +189,7 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 	return &Service{
 		cfg: cfg, log: log, store: store, metrics: metrics, models: models, runners: runners,
 		server: cfg.HTTP.NewServer(metrics.InstrumentHTTP(api.jsonFallback(mux)), log),
-		runCfg: o.runCfg, kafka: kafka, hub: hub,
+		runCfg: o.runCfg, kafka: kafka, hub: hub, ext: ext,
 	}, nil
 }
 
@@ -208,6 +222,7 @@ func (s *Service) Run(ctx context.Context) error {
 		startRunners(gctx, g, s.runners, s.log, s.metrics, s.runCfg)
 		s.kafka.start(gctx, g)
 		s.hub.start(gctx, g)
+		s.ext.start(gctx, g)
 		s.log.Info("worldval serving", "http", "http://"+s.Addr(), "event_store", EventStorePath(s.cfg.DataDir), "workers", len(s.runners))
 		return nil
 	})
