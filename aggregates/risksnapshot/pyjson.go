@@ -76,38 +76,50 @@ func writePyFloat(buf *bytes.Buffer, f float64) {
 	}
 	// 'e' with precision -1 gives the shortest round-trip digits:
 	// "-d.ddde±XX".
-	s := strconv.FormatFloat(f, 'e', -1, 64)
-	neg := s[0] == '-'
-	if neg {
-		s = s[1:]
-	}
-	mant, expText, _ := strings.Cut(s, "e")
-	exp, _ := strconv.Atoi(expText)
-	digits := strings.Replace(mant, ".", "", 1)
-	if neg {
+	var raw [32]byte
+	b := strconv.AppendFloat(raw[:0], f, 'e', -1, 64)
+	if b[0] == '-' {
 		buf.WriteByte('-')
+		b = b[1:]
+	}
+	e := bytes.IndexByte(b, 'e')
+	exp := 0
+	for _, c := range b[e+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if b[e+1] == '-' {
+		exp = -exp
+	}
+	var dg [24]byte
+	digits := append(dg[:0], b[0])
+	if e > 1 {
+		digits = append(digits, b[2:e]...) // skip the '.'
 	}
 	if -4 <= exp && exp < 16 {
 		switch {
 		case exp < 0:
 			buf.WriteString("0.")
-			buf.WriteString(strings.Repeat("0", -exp-1))
-			buf.WriteString(digits)
+			for range -exp - 1 {
+				buf.WriteByte('0')
+			}
+			buf.Write(digits)
 		case len(digits) <= exp+1:
-			buf.WriteString(digits)
-			buf.WriteString(strings.Repeat("0", exp+1-len(digits)))
+			buf.Write(digits)
+			for range exp + 1 - len(digits) {
+				buf.WriteByte('0')
+			}
 			buf.WriteString(".0")
 		default:
-			buf.WriteString(digits[:exp+1])
+			buf.Write(digits[:exp+1])
 			buf.WriteByte('.')
-			buf.WriteString(digits[exp+1:])
+			buf.Write(digits[exp+1:])
 		}
 		return
 	}
 	buf.WriteByte(digits[0])
 	if len(digits) > 1 {
 		buf.WriteByte('.')
-		buf.WriteString(digits[1:])
+		buf.Write(digits[1:])
 	}
 	buf.WriteByte('e')
 	if exp < 0 {
@@ -119,7 +131,7 @@ func writePyFloat(buf *bytes.Buffer, f float64) {
 	if exp < 10 {
 		buf.WriteByte('0')
 	}
-	buf.WriteString(strconv.Itoa(exp))
+	buf.Write(strconv.AppendInt(raw[:0], int64(exp), 10))
 }
 
 // writePyFree writes a free-form value (stress, constraints, provenance) in
