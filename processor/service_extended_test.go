@@ -77,8 +77,8 @@ type extRunView struct {
 	} `json:"metrics"`
 	Validation struct {
 		Results          map[string]struct{ Status, ReasonCode string } `json:"results"`
-		ExtendedRevision int                                           `json:"extended_revision"`
-		ExtendedHistory  []json.RawMessage                             `json:"extended_history"`
+		ExtendedRevision int                                            `json:"extended_revision"`
+		ExtendedHistory  []json.RawMessage                              `json:"extended_history"`
 		ExtendedSummary  *struct {
 			Status   string            `json:"status"`
 			Blocking map[string]string `json:"blocking"`
