@@ -35,6 +35,7 @@ type PolicyWarning struct {
 
 // PublishedPolicy is the answer to a policy publication.
 type PublishedPolicy struct {
+	// WorldID is the world the policy was published for.
 	WorldID string `json:"world_id"`
 	// Version is the version the document was published as.
 	Version int `json:"version"`
@@ -70,7 +71,9 @@ type PolicyInfo struct {
 
 // PolicyVersion is one published policy version with its document.
 type PolicyVersion struct {
+	// WorldID is the world the policy belongs to.
 	WorldID string `json:"world_id"`
+	// PolicyInfo describes the version.
 	PolicyInfo
 	// Policy is the document as published, in the service's normalized
 	// JSON form.
@@ -79,6 +82,7 @@ type PolicyVersion struct {
 
 // WorldPolicies lists a world's policy versions.
 type WorldPolicies struct {
+	// WorldID is the world listed.
 	WorldID string `json:"world_id"`
 	// DefaultVersion is the default version, 0 when the world has none.
 	DefaultVersion int `json:"default_version"`
@@ -88,9 +92,11 @@ type WorldPolicies struct {
 
 // DefaultPolicy is the answer to a change of a world's default policy.
 type DefaultPolicy struct {
-	WorldID         string `json:"world_id"`
-	DefaultVersion  int    `json:"default_version"`
-	PreviousVersion int    `json:"previous_version"`
+	// WorldID is the world whose default changed.
+	WorldID string `json:"world_id"`
+	// DefaultVersion is the new default, PreviousVersion the one before.
+	DefaultVersion  int `json:"default_version"`
+	PreviousVersion int `json:"previous_version"` // See DefaultVersion.
 }
 
 // PublishPolicy publishes document, a policy in YAML or JSON, as world's

@@ -23,9 +23,10 @@ const (
 
 // RunRef names one evaluation run.
 type RunRef struct {
+	// WorldID, StrategyID and RunID identify the run.
 	WorldID    string
-	StrategyID string
-	RunID      string
+	StrategyID string // See WorldID.
+	RunID      string // See WorldID.
 }
 
 // String renders the reference as WORLD/STRATEGY/RUN.
@@ -39,6 +40,7 @@ func (r RunRef) path(more ...string) string {
 
 // RunLinks are the paths of a run's resources, relative to the base URL.
 type RunLinks struct {
+	// Self is the run; Metrics its verdict; History its revisions.
 	Self    string `json:"self"`
 	Metrics string `json:"metrics"` // See Self.
 	History string `json:"history"` // See Self.
@@ -47,9 +49,10 @@ type RunLinks struct {
 // Run is an evaluation run as the service records it: identity, stage,
 // status, the metrics document, the rule results and the verdict.
 type Run struct {
+	// WorldID, StrategyID and RunID identify the run.
 	WorldID    string `json:"world_id"`
-	StrategyID string `json:"strategy_id"`
-	RunID      string `json:"run_id"`
+	StrategyID string `json:"strategy_id"` // See WorldID.
+	RunID      string `json:"run_id"`      // See WorldID.
 	// Stage is the normalized stage of the submission.
 	Stage string `json:"stage"`
 	// RiskTier is the normalized risk tier of the submission.
@@ -84,23 +87,28 @@ func (r *Run) Ref() RunRef {
 // RunMetrics is the verdict of an evaluated run, as GET
 // …/runs/{run}/metrics answers it.
 type RunMetrics struct {
+	// WorldID, StrategyID and RunID identify the run.
 	WorldID    string `json:"world_id"`
-	StrategyID string `json:"strategy_id"`
-	RunID      string `json:"run_id"`
+	StrategyID string `json:"strategy_id"` // See WorldID.
+	RunID      string `json:"run_id"`      // See WorldID.
 	// Status is [StatusEvaluated].
-	Status   string `json:"status"`
+	Status string `json:"status"`
+	// Stage and RiskTier are the submission's, normalized.
 	Stage    string `json:"stage"`
-	RiskTier string `json:"risk_tier"`
+	RiskTier string `json:"risk_tier"` // See Stage.
 	// Metrics is the computed metrics document.
 	Metrics json.RawMessage `json:"metrics"`
 	// Validation holds the policy version, ruleset hash, profile and the
 	// rule results that decided the verdict.
 	Validation Validation `json:"validation"`
 	// Summary holds the verdict and the recommended stage.
-	Summary   Summary   `json:"summary"`
+	Summary Summary `json:"summary"`
+	// CreatedAt is when the run was submitted, UpdatedAt when it last
+	// changed (second precision).
 	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Links     RunLinks  `json:"links"`
+	UpdatedAt time.Time `json:"updated_at"` // See CreatedAt.
+	// Links are the paths of the run's resources.
+	Links RunLinks `json:"links"`
 }
 
 // Ref returns the run's reference.
@@ -171,6 +179,7 @@ type HistoryEntry struct {
 
 // RunPage is one page of a run listing.
 type RunPage struct {
+	// WorldID is the world listed.
 	WorldID string `json:"world_id"`
 	// Runs are in submission order.
 	Runs []Run `json:"runs"`

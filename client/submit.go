@@ -57,9 +57,11 @@ type Params struct {
 
 // Submission is the service's answer to a submission.
 type Submission struct {
+	// WorldID, StrategyID and RunID identify the submitted run; RunID is
+	// the service's choice when the request named none.
 	WorldID    string `json:"world_id"`
-	StrategyID string `json:"strategy_id"`
-	RunID      string `json:"run_id"`
+	StrategyID string `json:"strategy_id"` // See WorldID.
+	RunID      string `json:"run_id"`      // See WorldID.
 	// Status is the run's status when the service answered, usually
 	// [StatusEvaluating].
 	Status string `json:"status"`
