@@ -41,11 +41,17 @@ type Strategy struct {
 // distribution with the given per-day Mean and Vol, and, on each day with
 // probability CrashProb, a crash of CrashLoss instead (a loss, positive).
 type Regime struct {
-	Days      int
-	Mean      float64
-	Vol       float64
+	// Days is the regime's length in trading days.
+	Days int
+	// Mean and Vol are the per-day mean and standard deviation of the
+	// normal draws (per period, not annualised).
+	Mean float64
+	Vol  float64 // See Mean.
+	// CrashProb is the probability of a crash on any one day, CrashLoss
+	// its typical size (a positive fraction; each crash draws 75% to 125%
+	// of it).
 	CrashProb float64
-	CrashLoss float64
+	CrashLoss float64 // See CrashProb.
 }
 
 // Expectation is the verdict the example policy gives a strategy and the
