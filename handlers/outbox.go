@@ -27,6 +27,10 @@ type OutboxMessage struct {
 	ID string
 	// Type is the CloudEvent's type, such as "evaluation_run_created".
 	Type string
+	// Topic is the topic the message goes to when it is not the events
+	// topic ("" for the events topic): exit signals have their own (see
+	// [WithExitSignalTopic]).
+	Topic string
 }
 
 // OutboxPublisher sends integration events to Kafka. Publish may return
@@ -52,16 +56,27 @@ type OutboxPublisher interface {
 // consumers de-duplicate on the id (or on data.idempotency_key, which QMTL
 // consumers use).
 type Outbox struct {
-	store  eventstore.Store
-	reg    *events.Registry
-	pub    OutboxPublisher
-	source string
+	store     eventstore.Store
+	reg       *events.Registry
+	pub       OutboxPublisher
+	source    string
+	exitTopic string
+}
+
+// OutboxOption configures an [Outbox].
+type OutboxOption func(*Outbox)
+
+// WithExitSignalTopic sends exit_signal_emitted to topic instead of the
+// events topic: the gateway consumes exit signals on their own topic
+// (worldval.exit-signals by default).
+func WithExitSignalTopic(topic string) OutboxOption {
+	return func(o *Outbox) { o.exitTopic = topic }
 }
 
 // NewOutbox returns the relay reading run streams from store, decoding with
 // reg, publishing through pub with source as the CloudEvents source. It
 // refuses nil dependencies and an empty source.
-func NewOutbox(store eventstore.Store, reg *events.Registry, pub OutboxPublisher, source string) (*Outbox, error) {
+func NewOutbox(store eventstore.Store, reg *events.Registry, pub OutboxPublisher, source string, opts ...OutboxOption) (*Outbox, error) {
 	switch {
 	case store == nil:
 		return nil, errors.New("new outbox: nil event store")
@@ -72,7 +87,11 @@ func NewOutbox(store eventstore.Store, reg *events.Registry, pub OutboxPublisher
 	case source == "":
 		return nil, errors.New("new outbox: empty CloudEvents source")
 	}
-	return &Outbox{store: store, reg: reg, pub: pub, source: source}, nil
+	o := &Outbox{store: store, reg: reg, pub: pub, source: source}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o, nil
 }
 
 // Name is the relay's subscription name.
@@ -108,7 +127,11 @@ func (o *Outbox) Message(ctx context.Context, rec events.Record) (OutboxMessage,
 	if err != nil {
 		return OutboxMessage{}, false, fmt.Errorf("outbox: %w", err)
 	}
-	return OutboxMessage{Key: w.world, Value: value, ID: rec.ID, Type: w.typ}, true, nil
+	msg := OutboxMessage{Key: w.world, Value: value, ID: rec.ID, Type: w.typ}
+	if rec.Type == events.TypeExitSignalEmitted {
+		msg.Topic = o.exitTopic
+	}
+	return msg, true, nil
 }
 
 // Checkpoints wraps cps so that saving a position first flushes the

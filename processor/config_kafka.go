@@ -72,6 +72,10 @@ type KafkaTopics struct {
 	// Events receives the integration events of the outbox relay. Default
 	// "worldval.events".
 	Events string `yaml:"events"`
+	// ExitSignals receives the exit signals of the exit engine
+	// (exit_signal_emitted), which the gateway consumes. Default
+	// "worldval.exit-signals".
+	ExitSignals string `yaml:"exit_signals"`
 }
 
 // KafkaRetryConfig bounds the retries of a command that failed for a
@@ -140,6 +144,7 @@ func (c *KafkaConfig) SetDefaults() {
 	setDefaultString(&t.RiskSnapshots, "worldval.risk-snapshots")
 	setDefaultString(&t.DLQ, "worldval.dlq")
 	setDefaultString(&t.Events, "worldval.events")
+	setDefaultString(&t.ExitSignals, "worldval.exit-signals")
 	if c.Retry.MaxAttempts == 0 {
 		c.Retry.MaxAttempts = 5
 	}
@@ -234,7 +239,7 @@ type topicKey struct{ key, name string }
 func (t *KafkaTopics) list() []topicKey {
 	return []topicKey{
 		{"submissions", t.Submissions}, {"policies", t.Policies}, {"overrides", t.Overrides},
-		{"risk_snapshots", t.RiskSnapshots}, {"dlq", t.DLQ}, {"events", t.Events},
+		{"risk_snapshots", t.RiskSnapshots}, {"dlq", t.DLQ}, {"events", t.Events}, {"exit_signals", t.ExitSignals},
 	}
 }
 

@@ -47,7 +47,7 @@ func TestLoadConfigDefaultsWithoutFile(t *testing.T) {
 			ClientID: "worldval", ConsumerGroup: "worldval", Source: "worldval",
 			Topics: KafkaTopics{
 				Submissions: "worldval.submissions", Policies: "worldval.policies", Overrides: "worldval.overrides",
-				RiskSnapshots: "worldval.risk-snapshots", DLQ: "worldval.dlq", Events: "worldval.events",
+				RiskSnapshots: "worldval.risk-snapshots", DLQ: "worldval.dlq", Events: "worldval.events", ExitSignals: "worldval.exit-signals",
 			},
 			Retry: KafkaRetryConfig{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second},
 		},
@@ -109,7 +109,7 @@ func TestExampleFileLoads(t *testing.T) {
 			ClientID: "worldval", ConsumerGroup: "worldval", Source: "worldval",
 			Topics: KafkaTopics{
 				Submissions: "worldval.submissions", Policies: "worldval.policies", Overrides: "worldval.overrides",
-				RiskSnapshots: "worldval.risk-snapshots", DLQ: "worldval.dlq", Events: "worldval.events",
+				RiskSnapshots: "worldval.risk-snapshots", DLQ: "worldval.dlq", Events: "worldval.events", ExitSignals: "worldval.exit-signals",
 			},
 			Retry: KafkaRetryConfig{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second},
 			TLS:   KafkaTLSConfig{CAFile: "/etc/worldval/kafka-ca.pem"},

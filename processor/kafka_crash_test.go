@@ -114,7 +114,7 @@ func TestKafkaRedeliveryAfterCrashCreatesNoDuplicates(t *testing.T) {
 		Brokers: []string{broker}, ConsumerGroup: prefix + "-group",
 		Topics: KafkaTopics{
 			Submissions: prefix + ".submissions", Policies: prefix + ".policies", Overrides: prefix + ".overrides",
-			RiskSnapshots: prefix + ".risk-snapshots", DLQ: prefix + ".dlq", Events: prefix + ".events",
+			RiskSnapshots: prefix + ".risk-snapshots", DLQ: prefix + ".dlq", Events: prefix + ".events", ExitSignals: prefix + ".exit-signals",
 		},
 	}
 	kc.SetDefaults()

@@ -34,7 +34,7 @@ func newTestKafka(t *testing.T, partitions int32) testKafka {
 		ConsumerGroup: prefix + "-group",
 		Topics: KafkaTopics{
 			Submissions: prefix + ".submissions", Policies: prefix + ".policies", Overrides: prefix + ".overrides",
-			RiskSnapshots: prefix + ".risk-snapshots", DLQ: prefix + ".dlq", Events: prefix + ".events",
+			RiskSnapshots: prefix + ".risk-snapshots", DLQ: prefix + ".dlq", Events: prefix + ".events", ExitSignals: prefix + ".exit-signals",
 		},
 		Retry: KafkaRetryConfig{MaxAttempts: 3, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond},
 	}

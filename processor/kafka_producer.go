@@ -1,6 +1,7 @@
 package processor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -12,7 +13,8 @@ import (
 	"github.com/worldval/worldval/handlers"
 )
 
-// EventProducer publishes integration events to one topic with sarama's
+// EventProducer publishes integration events to its topic (or to the
+// message's own, [handlers.OutboxMessage].Topic) with sarama's
 // asynchronous idempotent producer: Publish queues a record and returns,
 // Flush waits for the broker's acknowledgements. It implements
 // [handlers.OutboxPublisher]. Records of one key go to one partition in the
@@ -62,7 +64,7 @@ func (e *EventProducer) Publish(ctx context.Context, msg handlers.OutboxMessage)
 	e.inflight++
 	e.mu.Unlock()
 	rec := &sarama.ProducerMessage{
-		Topic: e.topic, Key: sarama.StringEncoder(msg.Key), Value: sarama.ByteEncoder(msg.Value),
+		Topic: cmp.Or(msg.Topic, e.topic), Key: sarama.StringEncoder(msg.Key), Value: sarama.ByteEncoder(msg.Value),
 		Headers: []sarama.RecordHeader{
 			{Key: []byte("content-type"), Value: []byte(cloudevents.ContentType)},
 			{Key: []byte("ce_id"), Value: []byte(msg.ID)},

@@ -66,7 +66,7 @@ func newKafkaWiring(cfg KafkaConfig, cmds *api, store eventstore.Store, cps even
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("outbox: %w", err), ingress.close())
 	}
-	relay, err := handlers.NewOutbox(store, reg, producer, cfg.Source)
+	relay, err := handlers.NewOutbox(store, reg, producer, cfg.Source, handlers.WithExitSignalTopic(cfg.Topics.ExitSignals))
 	if err == nil {
 		var r *Runner
 		r, err = NewRunner(store, relay.Checkpoints(cps), relay.Handle, RunnerConfig{
