@@ -97,7 +97,7 @@ func newIngress(cfg KafkaConfig, cmds *api, external map[string]CommandHandler, 
 	if err != nil {
 		return nil, fmt.Errorf("kafka ingress: subscriber: %w", err)
 	}
-	producer, err := producerConfig(cfg, getenv)
+	producer, err := cfg.ProducerConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -119,12 +119,14 @@ func newIngress(cfg KafkaConfig, cmds *api, external map[string]CommandHandler, 
 	return in, nil
 }
 
-// producerConfig is the sarama configuration of worldval's producers: the
-// idempotent producer (acks from all in-sync replicas, one request in
-// flight per broker, retries), so a retried send never writes a record
-// twice or out of order.
-func producerConfig(cfg KafkaConfig, getenv func(string) string) (*sarama.Config, error) {
-	sc, err := cfg.SaramaConfig(getenv)
+// ProducerConfig is the sarama configuration of worldval's producers (the
+// DLQ, the outbox, `worldval publish`): [KafkaConfig.SaramaConfig] plus the
+// idempotent producer — acknowledgements from all in-sync replicas, one
+// request in flight per broker, retries — so a retried send never writes a
+// record twice or out of order, and the hash partitioner, so one key stays
+// in one partition.
+func (c *KafkaConfig) ProducerConfig(getenv func(string) string) (*sarama.Config, error) {
+	sc, err := c.SaramaConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -248,4 +250,9 @@ func (in *Ingress) deadLetter(pos recordPosition, msg *message.Message, cause er
 // returns, and a second close does nothing.
 func (in *Ingress) close() error {
 	return errors.Join(in.sub.Close(), in.dlq.Close())
+}
+
+// producerConfig is [KafkaConfig.ProducerConfig] of cfg.
+func producerConfig(cfg KafkaConfig, getenv func(string) string) (*sarama.Config, error) {
+	return cfg.ProducerConfig(getenv)
 }

@@ -82,7 +82,11 @@ func commands() []command {
 		demoCommand(),
 		benchIngestCommand(),
 		checkInvariantsCommand(),
+		dlqListCommand(),
+		dlqReplayCommand(),
+		benchKafkaCommand(),
 	}
+	cmds = append(cmds, publishCommands()...)
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
 }
