@@ -53,6 +53,8 @@ type Evaluator struct {
 	// failClosed says which worlds are evaluated fail-closed (§6.7); see
 	// failclosed.go.
 	failClosed FailClosedSource
+	// policies keeps parsed policy versions (policy_cache.go).
+	policies *policyCache
 }
 
 // EvaluatorOption configures an [Evaluator].
@@ -74,7 +76,7 @@ func NewEvaluator(repo *aggregates.Repository, opts ...EvaluatorOption) (*Evalua
 	if repo == nil {
 		return nil, errors.New("new evaluator: nil repository")
 	}
-	e := &Evaluator{repo: repo, reg: repo.Registry(), now: time.Now, failClosed: WorldSettingsFailClosed{Repo: repo}}
+	e := &Evaluator{repo: repo, reg: repo.Registry(), now: time.Now, failClosed: WorldSettingsFailClosed{Repo: repo}, policies: newPolicyCache(repo)}
 	for _, o := range opts {
 		o(e)
 	}
@@ -189,7 +191,7 @@ func (e *Evaluator) resolve(ctx context.Context, sub *events.EvaluationRunSubmit
 	if !ok {
 		return policy.Resolved{}, version, fmt.Sprintf("E_POLICY_VERSION_NOT_FOUND: world %s has no policy version %d; the run fails closed", sub.WorldID, version), nil
 	}
-	p, err := policy.Parse(doc)
+	p, err := e.policies.parse(policyID{sub.WorldID, version}, doc)
 	if err != nil {
 		// A stored policy passed the same parser when it was published; if
 		// it no longer does, this build disagrees with history. Fail closed

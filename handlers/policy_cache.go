@@ -65,22 +65,35 @@ func (c *policyCache) at(ctx context.Context, world string, at uint64) (*policy.
 	if version == 0 {
 		return nil, 0, nil
 	}
-	id := policyID{world, version}
-	c.mu.Lock()
-	p, ok := c.docs[id]
-	c.mu.Unlock()
-	if ok {
-		return p, version, nil
-	}
 	doc, ok := state.Document(version)
 	if !ok {
 		return nil, 0, nil
 	}
-	if p, err = policy.Parse(doc); err != nil {
+	p, err := c.parse(policyID{world, version}, doc)
+	if err != nil {
 		return nil, 0, nil
+	}
+	return p, version, nil
+}
+
+// parse returns version id of a world's policy parsed, parsing doc (that
+// version's stored document) only on the first call. A parse error is
+// returned and not kept. The evaluator shares it: reusing the parsed policy
+// also reuses its memoized materializations and ruleset hashes, which cost
+// more than evaluating the rules.
+func (c *policyCache) parse(id policyID, doc []byte) (*policy.Policy, error) {
+	c.mu.Lock()
+	p, ok := c.docs[id]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := policy.Parse(doc)
+	if err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
 	c.docs[id] = p
 	c.mu.Unlock()
-	return p, version, nil
+	return p, nil
 }
