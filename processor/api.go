@@ -94,6 +94,7 @@ func (a *api) routes(ready map[string]ReadinessCheck) []route {
 
 		{pattern: "POST /worlds/{world}/evaluations", scope: ScopeSubmit, readModels: true, handler: a.handle(a.submitEvaluation)},
 		{pattern: "GET /worlds/{world}/runs", scope: ScopeRead, readModels: true, handler: a.handle(a.listRuns)},
+		{pattern: "GET /worlds/{world}/runs/metrics", scope: ScopeRead, readModels: true, handler: a.handle(a.listRunMetrics)},
 		{pattern: "GET /worlds/{world}/strategies/{strategy}/runs", scope: ScopeRead, readModels: true, handler: a.handle(a.listStrategyRuns)},
 		{pattern: "GET /worlds/{world}/strategies/{strategy}/runs/{run}", scope: ScopeRead, readModels: true, handler: a.handle(a.getRun)},
 		{pattern: "GET /worlds/{world}/strategies/{strategy}/runs/{run}/metrics", scope: ScopeRead, readModels: true, handler: a.handle(a.getRunMetrics)},
