@@ -3,6 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,7 +120,7 @@ func TestPolicyDiffBadInput(t *testing.T) {
 		{"no stage", []string{"policy", "diff", "--old", lenient, "--new", badPolicy, "--runs-dir", badDir}, "--stage is required"},
 		{"window flags with a directory", append(base, "--runs-dir", badDir, "--all-runs"), "a runs directory is read whole"},
 		{"bad --since", append(base, "--world", "w", "--since", "yesterday"), `--since "yesterday"`},
-		{"unreachable server", append(base, "--world", "w", "--server", "http://127.0.0.1:1"), "runs of world w: GET /worlds/w/runs"},
+		{"unreachable server", append(base, "--world", "w", "--server", "http://127.0.0.1:1"), "GET /worlds/w/runs/metrics: "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errOut := runCLIWith(t, nil, c.args...)
@@ -186,6 +191,25 @@ func TestPolicyDiffFromServer(t *testing.T) {
 	if rep.TotalStrategies != 5 || rep.StrategiesAffected != 5 || rep.Diffs[0].RunID != "bt-2" {
 		t.Fatalf("report: %+v", rep)
 	}
+	// A service without the run-metrics listing is read through the full
+	// run listing, with the same result.
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/runs/metrics") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"error": {"code": "E_NOT_FOUND", "message": "no such resource"}}`))
+			return
+		}
+		target, _ := neturl.Parse(url)
+		// Rewrite, unlike Director, adds no X-Forwarded-For, which the
+		// loopback-only service would refuse.
+		(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}).ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	code, out, e := runCLIWith(t, nil, "policy", "diff", "--old", lenient, "--new", badPolicy, "--stage", "backtest", "--server", proxy.URL, "--world", "w", "--quiet")
+	if old := rep; code != exitFailure || fmtDiff(decodeDiff(t, out)) != fmtDiff(old) {
+		t.Fatalf("through the run listing: exit %d\n%s\n%s", code, out, e)
+	}
 	code, out, _ = runCLIWith(t, nil, append(args, "--all-runs")...)
 	if rep := decodeDiff(t, out); code != exitFailure || rep.TotalStrategies != 6 || rep.Diffs[0].Key != cases[0].StrategyID+"@bt-1" {
 		t.Fatalf("--all-runs: exit %d, %+v", code, rep)
@@ -198,4 +222,12 @@ func TestPolicyDiffFromServer(t *testing.T) {
 	if rep := decodeDiff(t, out); code != exitFailure || rep.TotalStrategies != 1 || rep.Diffs[0].RuleChanges == nil {
 		t.Fatalf("paper: exit %d, %+v", code, rep)
 	}
+}
+
+// fmtDiff renders what two diffs of the same runs must share (not the
+// timestamp).
+func fmtDiff(r policydiff.Report) string {
+	r.Timestamp = ""
+	b, _ := json.Marshal(r)
+	return fmt.Sprintf("%s", b)
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/worldval/worldval/validation/policydiff"
 )
 
+// ioPerWorker is how many files each worker has in flight.
+const ioPerWorker = 4
+
 // loadRunsDir reads every run file (*.json) of dir, in name order, with at
 // most workers goroutines: each file is decoded as `worldval evaluate --run`
 // decodes it, its metrics are derived from its returns by the evaluation
@@ -42,7 +45,9 @@ func loadRunsDir(ctx context.Context, dir, stage string, workers int, prog *diff
 		wg         sync.WaitGroup
 	)
 	prog.step("read run files", 0, len(files))
-	for range min(workers, len(files)) {
+	// Reading a file mostly waits for the file system: a few goroutines
+	// per worker keep the processors busy while others wait.
+	for range min(ioPerWorker*workers, len(files)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -40,31 +41,47 @@ func loadServerRuns(ctx context.Context, env *environment, cf *clientFlags, f *d
 		return runSource{}, err
 	}
 	src := runSource{name: fmt.Sprintf("%s world %s", c.BaseURL(), f.world)}
-	var listed []storedRun
-	filter := client.RunFilter{Stage: f.stage, Status: client.StatusEvaluated, Limit: listPageSize}
 	prog.step("listed runs", 0, 0)
+	listed, skipped, err := listStoredMetrics(ctx, env, cf, f, win, prog)
+	if errors.Is(err, errNoExport) {
+		listed, skipped, err = listStoredRuns(ctx, c, f, win, prog)
+	}
+	if err != nil {
+		return runSource{}, err
+	}
+	src.skipped = skipped
+	kept := selectStored(listed, f.allRuns, f.maxItems)
+	src.skipped += len(listed) - len(kept)
+	src.runs, err = decodeStored(ctx, kept, f.workers, prog)
+	return src, err
+}
+
+// listStoredRuns pages through the full run listing (GET
+// /worlds/{world}/runs?stage=&status=evaluated), for a service without the
+// run-metrics listing. Runs outside the window are counted as skipped.
+func listStoredRuns(ctx context.Context, c *client.Client, f *diffFlags, win diffWindow, prog *diffProgress) ([]storedRun, int, error) {
+	var listed []storedRun
+	skipped := 0
+	filter := client.RunFilter{Stage: f.stage, Status: client.StatusEvaluated, Limit: listPageSize}
 	for r, err := range c.Runs(ctx, f.world, filter) {
 		if err != nil {
-			return runSource{}, serverRunsError(err)
+			return nil, 0, serverRunsError(err)
 		}
 		at := r.UpdatedAt
 		if at.IsZero() {
 			at = r.CreatedAt
 		}
 		if r.StrategyID == "" || !win.contains(at) {
-			src.skipped++
+			skipped++
 			continue
 		}
 		listed = append(listed, storedRun{strategy: r.StrategyID, run: r.RunID, at: at, metrics: r.Metrics})
 		if len(listed)%listPageSize == 0 {
-			prog.step("listed runs", len(listed)+src.skipped, 0)
+			prog.step("listed runs", len(listed)+skipped, 0)
 		}
 	}
-	prog.step("listed runs", len(listed)+src.skipped, 0)
-	kept := selectStored(listed, f.allRuns, f.maxItems)
-	src.skipped += len(listed) - len(kept)
-	src.runs, err = decodeStored(ctx, kept, f.workers, prog)
-	return src, err
+	prog.step("listed runs", len(listed)+skipped, 0)
+	return listed, skipped, nil
 }
 
 // serverRunsError turns a listing failure into the command's error: the
