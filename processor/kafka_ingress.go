@@ -251,8 +251,3 @@ func (in *Ingress) deadLetter(pos recordPosition, msg *message.Message, cause er
 func (in *Ingress) close() error {
 	return errors.Join(in.sub.Close(), in.dlq.Close())
 }
-
-// producerConfig is [KafkaConfig.ProducerConfig] of cfg.
-func producerConfig(cfg KafkaConfig, getenv func(string) string) (*sarama.Config, error) {
-	return cfg.ProducerConfig(getenv)
-}

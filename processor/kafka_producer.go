@@ -34,7 +34,7 @@ type EventProducer struct {
 // reads sasl.password_env (nil: the process environment). Close it when
 // done.
 func NewEventProducer(cfg KafkaConfig, topic string, getenv func(string) string) (*EventProducer, error) {
-	sc, err := producerConfig(cfg, getenv)
+	sc, err := cfg.ProducerConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
