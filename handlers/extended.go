@@ -24,6 +24,9 @@ type ExtendedConfig struct {
 	// ExtremeSharpeMax, when set, warns every cohort member when a
 	// member's Sharpe exceeds it (O4).
 	ExtremeSharpeMax *float64
+	// TopKMetric is the metric the cohort's top k is ranked by (O3):
+	// "sharpe" (QMTL, the default) or "deflated_sharpe_ratio".
+	TopKMetric string
 	// LiveESMax, when set, gates the mean live ES of the live_monitoring
 	// result (O18).
 	LiveESMax *float64

@@ -298,7 +298,7 @@ func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *coh
 	out := rules.EvaluateSet(env.pol, rules.SetInput{
 		Stage: g.stage, PolicyVersion: strconv.Itoa(env.version), FailClosed: env.failClosed, Candidates: cands,
 	})
-	results := x.postProcess(ms, out)
+	results := x.postProcess(env.pol, ms, out)
 	if !slices.ContainsFunc(results, func(rs rules.Results) bool { return len(rs) > 0 }) {
 		return 0, nil // no layer applies to this stage: nothing to record (§3.8)
 	}
@@ -371,10 +371,24 @@ func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pas
 	return p
 }
 
+// TopKByDSR is the [ExtendedConfig].TopKMetric that ranks a cohort's top k
+// by deflated Sharpe ratio (O3).
+const TopKByDSR = "deflated_sharpe_ratio"
+
 // postProcess returns each member's extended results, parallel to ms, with
-// the risk-hub decisions applied: D7 aggregation, D26 details, the
-// extreme-Sharpe warning (O4) and the live ES gate (O18).
-func (x *ExtendedValidator) postProcess(ms []*member, out rules.SetOutcome) []rules.Results {
+// the risk-hub decisions applied: D7 aggregation, D26 details, the top k by
+// deflated Sharpe when configured (O3), the extreme-Sharpe warning (O4) and
+// the live ES gate (O18).
+func (x *ExtendedValidator) postProcess(pol *policy.Policy, ms []*member, out rules.SetOutcome) []rules.Results {
+	var topK []bool // the re-ranked selection (O3); nil: the rules' own
+	reRank := x.cfg.TopKMetric == TopKByDSR && pol.Cohort != nil && pol.Cohort.TopK != nil
+	if reRank {
+		values, has := make([]float64, len(ms)), make([]bool, len(ms))
+		for i, m := range ms {
+			values[i], has[i] = m.enriched.Flat["deflated_sharpe_ratio"]
+		}
+		topK = extended.TopK(values, has, *pol.Cohort.TopK)
+	}
 	var offenders []string
 	var esSum float64
 	esN := 0
@@ -402,6 +416,13 @@ func (x *ExtendedValidator) postProcess(ms []*member, out rules.SetOutcome) []ru
 			case rules.Portfolio:
 				r = extended.WithoutQMTLPortfolioKeys(r)
 			case rules.Cohort:
+				if reRank {
+					var sel *bool
+					if topK != nil {
+						sel = &topK[i]
+					}
+					r = extended.WithTopK(r, TopKByDSR, sel)
+				}
 				if max := x.cfg.ExtremeSharpeMax; max != nil {
 					r = extended.WithExtremeSharpe(r, *max, offenders)
 				}

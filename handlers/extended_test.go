@@ -307,3 +307,35 @@ func TestExtendedPatchFollowsTheSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// TestExtendedTopKByDSR: with the top k ranked by deflated Sharpe (O3),
+// s2 (DSR 0.9) is the top 1 although s3 has the highest Sharpe.
+func TestExtendedTopKByDSR(t *testing.T) {
+	f := newXFix(t)
+	f.extended(t, ExtendedConfig{TopKMetric: TopKByDSR})
+	f.publish(t, "w", `{"validation_profiles": {"backtest": {"performance": {"sharpe_min": 0.1}}}, "default_profile_by_stage": {"backtest": "backtest"}, "cohort": {"top_k": 1}}`)
+	for s, m := range map[string]string{
+		"s1": `{"returns": {"sharpe": 1.2}, "robustness": {"deflated_sharpe_ratio": 0.3}}`,
+		"s2": `{"returns": {"sharpe": 0.8}, "robustness": {"deflated_sharpe_ratio": 0.9}}`,
+		"s3": `{"returns": {"sharpe": 1.5}, "robustness": {"deflated_sharpe_ratio": 0.5}}`,
+	} {
+		f.evaluated(t, "w", s, "r1", "backtest", m)
+	}
+	f.pump(t)
+	f.snapshot(t, snapshotSpec{world: "w", version: "v1", weights: map[string]float64{"s1": 1}})
+	f.pump(t)
+	cohorts := f.ofType(t, events.TypeCohortEvaluated)
+	c, err := events.DecodeAs[events.CohortEvaluated](f.reg, &cohorts[len(cohorts)-1].Event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Members) != 3 || strings.Join(c.TopKSelected, ",") != "s2" {
+		t.Fatalf("cohort %+v", c)
+	}
+	for s, want := range map[string]rules.Status{"s1": rules.Fail, "s2": rules.Pass, "s3": rules.Fail} {
+		evs := f.extendedOf(t, "w", s, "r1")
+		if r, _ := resultsOf(t, evs[len(evs)-1].Results).Get(rules.Cohort); r.Status != want {
+			t.Errorf("%s cohort %+v, want %s", s, r, want)
+		}
+	}
+}

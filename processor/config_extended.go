@@ -25,6 +25,9 @@ type ExtendedValidationConfig struct {
 	// ExtremeSharpeMax, when set, warns every member of a cohort in which a
 	// member's Sharpe exceeds it (O4; the design suggests 4).
 	ExtremeSharpeMax *float64 `yaml:"extreme_sharpe_max"`
+	// TopKMetric is what the cohort's top k is ranked by (O3): "sharpe"
+	// (QMTL) or "deflated_sharpe_ratio". Default "sharpe".
+	TopKMetric string `yaml:"top_k_metric"`
 }
 
 // SetDefaults fills every empty field with its default.
@@ -39,6 +42,7 @@ func (c *ExtendedValidationConfig) SetDefaults() {
 	if c.ESFactor == 0 {
 		c.ESFactor = p.ESFactor
 	}
+	setDefaultString(&c.TopKMetric, "sharpe")
 }
 
 // Validate reports every invalid field as a [*ConfigError] with paths
@@ -53,6 +57,11 @@ func (c *ExtendedValidationConfig) Validate() error {
 	}
 	if c.ESFactor < 1 {
 		v.add("es_factor", "must be at least 1 (ES is never below VaR), got %g", c.ESFactor)
+	}
+	switch c.TopKMetric {
+	case "sharpe", handlers.TopKByDSR:
+	default:
+		v.add("top_k_metric", "%q is not sharpe or %s", c.TopKMetric, handlers.TopKByDSR)
 	}
 	return v.err()
 }
@@ -203,7 +212,7 @@ func (c *ExitConfig) rules() extended.ExitRules {
 // handler, the live monitor and the exit engine.
 func extendedConfigs(c *Config) (handlers.ExtendedConfig, handlers.LiveConfig, handlers.ExitConfig) {
 	p := c.ExtendedValidation.params()
-	return handlers.ExtendedConfig{Params: p, ExtremeSharpeMax: c.ExtendedValidation.ExtremeSharpeMax, LiveESMax: c.LiveMonitoring.ESMax},
+	return handlers.ExtendedConfig{Params: p, ExtremeSharpeMax: c.ExtendedValidation.ExtremeSharpeMax, TopKMetric: c.ExtendedValidation.TopKMetric, LiveESMax: c.LiveMonitoring.ESMax},
 		handlers.LiveConfig{Interval: c.LiveMonitoring.Interval, ESMax: c.LiveMonitoring.ESMax},
 		handlers.ExitConfig{Rules: c.Exit.rules(), Params: p}
 }

@@ -10,7 +10,7 @@ import (
 // defaults.
 func defaultExtendedValidation() ExtendedValidationConfig {
 	rho := 0.5
-	return ExtendedValidationConfig{DefaultCorrelation: &rho, Z99: 2.33, ESFactor: 1.2}
+	return ExtendedValidationConfig{DefaultCorrelation: &rho, Z99: 2.33, ESFactor: 1.2, TopKMetric: "sharpe"}
 }
 
 // TestExtendedConfigBlocks loads the extended_validation, live_monitoring
@@ -22,6 +22,7 @@ extended_validation:
   default_correlation: 0
   z_99: 2.3263
   extreme_sharpe_max: 4
+  top_k_metric: deflated_sharpe_ratio
 live_monitoring:
   interval: 15m
   es_max: 0.03
@@ -47,7 +48,7 @@ exit:
 		t.Errorf("exit %+v", ex)
 	}
 	ext, live, exit := extendedConfigs(&cfg)
-	if ext.Params.DefaultCorrelation != 0 || ext.Params.Z != 2.3263 || *ext.LiveESMax != 0.03 || live.Interval != 15*time.Minute ||
+	if ext.Params.DefaultCorrelation != 0 || ext.Params.Z != 2.3263 || ext.TopKMetric != "deflated_sharpe_ratio" || *ext.LiveESMax != 0.03 || live.Interval != 15*time.Minute ||
 		len(exit.Rules.StressDD) != 1 || len(exit.Rules.Freeze) != 1 || exit.Params.Z != 2.3263 {
 		t.Errorf("handler configurations %+v %+v %+v", ext, live, exit)
 	}
@@ -57,6 +58,7 @@ func TestExtendedConfigRefusals(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
 		{"extended_validation:\n  default_correlation: 1.5\n", "extended_validation.default_correlation: must be in [-1, 1]"},
 		{"extended_validation:\n  es_factor: 0.9\n", "extended_validation.es_factor: must be at least 1"},
+		{"extended_validation:\n  top_k_metric: dsr\n", "extended_validation.top_k_metric: \"dsr\" is not sharpe or deflated_sharpe_ratio"},
 		{"extended_validation:\n  z_99: .inf\n", "extended_validation.z_99: \".inf\" is not a finite number"},
 		{"extended_validation:\n  z_99: \"2.33\"\n", "extended_validation.z_99: expected a number"},
 		{"live_monitoring:\n  interval: 3600\n", "live_monitoring.interval: expected a duration"},

@@ -1,6 +1,7 @@
 package extended
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/worldval/worldval/validation/policy"
@@ -165,4 +166,86 @@ func Summarize(results rules.Results) Summary {
 		}
 	}
 	return s
+}
+
+// Reason codes of the cohort's top-k check.
+const (
+	reasonTopKExceeded    = "cohort_top_k_exceeded"
+	reasonTopKUnavailable = "top_k_unavailable"
+)
+
+// TopK selects the first k of a cohort by a metric, descending (O3: the
+// cohort may rank by deflated Sharpe instead of Sharpe): values[i] is
+// member i's value and has[i] whether it has one; a member without one
+// ranks last, ties keep cohort order. It returns nil — no selection —
+// when no member has a value or k ≤ 0.
+func TopK(values []float64, has []bool, k int) []bool {
+	some := false
+	for _, h := range has {
+		some = some || h
+	}
+	if !some || k <= 0 {
+		return nil
+	}
+	order := make([]int, len(values))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		i, j := order[a], order[b]
+		switch {
+		case has[i] && has[j]:
+			return values[i] > values[j]
+		default:
+			return has[i] && !has[j]
+		}
+	})
+	out := make([]bool, len(values))
+	for pos, i := range order {
+		out[i] = pos < k
+	}
+	return out
+}
+
+// WithTopK replaces the top-k check of a cohort result with another
+// selection (O3): selected nil means no selection was possible (warn
+// top_k_unavailable), false fails cohort_top_k_exceeded. The other checks'
+// reasons are kept; status, reason_code and reason are recomputed (D7), and
+// details record selected_in_top_k and top_k_metric.
+func WithTopK(r rules.RuleResult, metric string, selected *bool) rules.RuleResult {
+	if r.ReasonCode == rules.ReasonRuleError {
+		return r
+	}
+	var kept []string
+	if r.Status != rules.Pass {
+		for _, c := range strings.Split(r.Reason, ", ") {
+			if c != reasonTopKExceeded && c != reasonTopKUnavailable {
+				kept = append(kept, c)
+			}
+		}
+	}
+	switch {
+	case selected == nil:
+		kept = append(kept, reasonTopKUnavailable)
+	case !*selected:
+		kept = append(kept, reasonTopKExceeded)
+	}
+	var sel any
+	if selected != nil {
+		sel = *selected
+	}
+	r = withDetail(r, "selected_in_top_k", sel)
+	r = withDetail(r, "top_k_metric", metric)
+	if len(kept) == 0 {
+		r.Status, r.ReasonCode, r.Reason = rules.Pass, "cohort_ok", "Cohort criteria satisfied"
+		return r
+	}
+	r.Status = rules.Warn
+	for _, c := range kept {
+		if !isWarnReason(c) {
+			r.Status = rules.Fail
+		}
+	}
+	r.ReasonCode, r.Reason = kept[0], strings.Join(kept, ", ")
+	return Aggregate(r)
 }

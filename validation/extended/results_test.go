@@ -82,3 +82,33 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("no results: %+v", s)
 	}
 }
+
+// TestTopKByDSR: members with DSR 0.2, none, 0.9, 0.5 and k = 2 select the
+// third and the fourth; the first fails the top-k check, keeping its other
+// reasons; a member selected now loses its earlier top-k failure.
+func TestTopKByDSR(t *testing.T) {
+	sel := TopK([]float64{0.2, 0, 0.9, 0.5}, []bool{true, false, true, true}, 2)
+	if len(sel) != 4 || sel[0] || sel[1] || !sel[2] || !sel[3] {
+		t.Fatalf("selection %v", sel)
+	}
+	if TopK([]float64{1}, []bool{false}, 2) != nil || TopK([]float64{1}, []bool{true}, 0) != nil {
+		t.Error("a selection without values or without k")
+	}
+	no, yes := false, true
+	failing := rules.RuleResult{Status: rules.Fail, ReasonCode: "cohort_median_sharpe_below_min", Reason: "cohort_median_sharpe_below_min"}
+	r := WithTopK(failing, "deflated_sharpe_ratio", &no)
+	if r.Status != rules.Fail || r.Reason != "cohort_median_sharpe_below_min, cohort_top_k_exceeded" {
+		t.Errorf("not selected: %+v", r)
+	}
+	was := rules.RuleResult{Status: rules.Fail, ReasonCode: "cohort_top_k_exceeded", Reason: "cohort_top_k_exceeded"}
+	r = WithTopK(was, "deflated_sharpe_ratio", &yes)
+	if r.Status != rules.Pass || r.ReasonCode != "cohort_ok" {
+		t.Errorf("selected now: %+v", r)
+	}
+	if v, _ := r.Details.Get("top_k_metric"); v != "deflated_sharpe_ratio" {
+		t.Errorf("details %v", r.Details)
+	}
+	if r := WithTopK(rules.RuleResult{Status: rules.Pass, ReasonCode: "cohort_ok"}, "deflated_sharpe_ratio", nil); r.Status != rules.Warn || r.ReasonCode != "top_k_unavailable" {
+		t.Errorf("unavailable: %+v", r)
+	}
+}
