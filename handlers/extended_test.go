@@ -339,3 +339,34 @@ func TestExtendedTopKByDSR(t *testing.T) {
 		}
 	}
 }
+
+// TestExtendedCampaignCohort: a run of a campaign is validated with the
+// campaign's runs as its cohort (D15), recorded on the campaign's stream.
+func TestExtendedCampaignCohort(t *testing.T) {
+	f := newXFix(t)
+	f.extended(t, ExtendedConfig{})
+	f.publish(t, "w", extendedPolicy)
+	for _, r := range []struct{ s, campaign string }{{"s1", "c1"}, {"s2", "c1"}, {"s3", ""}} {
+		f.submit(t, events.EvaluationRunSubmitted{WorldID: "w", StrategyID: r.s, RunID: "r1", Stage: "backtest", RiskTier: "unknown", CampaignID: r.campaign,
+			Metrics: json.RawMessage(`{"returns": {"sharpe": 1.0, "max_drawdown": -0.05}}`)})
+	}
+	f.pump(t)
+	var campaign []*events.CohortEvaluated
+	for _, r := range f.ofType(t, events.TypeCohortEvaluated) {
+		c, err := events.DecodeAs[events.CohortEvaluated](f.reg, &r.Event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Stream == "campaign/w/c1" {
+			campaign = append(campaign, c)
+		}
+	}
+	if len(campaign) != 2 || campaign[1].CampaignID != "c1" || len(campaign[1].Members) != 2 {
+		t.Fatalf("campaign cohorts %+v", campaign)
+	}
+	for _, m := range campaign[1].Members {
+		if m.StrategyID == "s3" {
+			t.Fatal("a run outside the campaign is in its cohort")
+		}
+	}
+}

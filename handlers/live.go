@@ -280,7 +280,7 @@ func latestNonLive(views []projections.RunView, strategy string) *projections.Ru
 // liveMetrics is the metrics document of a live run: returns.sharpe = the
 // backtest Sharpe (when known), and under diagnostics the tail of the series
 // the longest window reads (the whole series would not fit an event), its
-// full length and the live aggregates.
+// full length, the live aggregates and the Sharpe convention.
 func liveMetrics(series []float64, windows []int, lr *liveRun) map[string]any {
 	longest := 0
 	for _, w := range windows {
@@ -290,7 +290,9 @@ func liveMetrics(series []float64, windows []int, lr *liveRun) map[string]any {
 	if longest > 0 && longest < len(series) {
 		tail = series[len(series)-longest:]
 	}
-	diag := map[string]any{"live_returns": append([]float64(nil), tail...), "live_returns_len": float64(lr.n)}
+	// The live Sharpe is per period, not annualised (O11): recorded so that
+	// a ratio against a Sharpe of another convention can be refused.
+	diag := map[string]any{"live_returns": append([]float64(nil), tail...), "live_returns_len": float64(lr.n), "sharpe_convention": "per_period"}
 	for _, a := range lr.aggregates {
 		if a.Value != nil {
 			diag[a.Name] = *a.Value
