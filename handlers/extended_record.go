@@ -241,6 +241,7 @@ func (x *ExtendedValidator) recordOne(ctx context.Context, env *passEnv, m *memb
 			return true, nil
 		}
 		e.current = m.enriched.Metrics
+		e.trim()
 		return true, nil
 	case err == nil:
 		x.cache.drop(stream) // the cached run had missed its own history

@@ -72,6 +72,11 @@ type runCache struct {
 	runs map[string]*runEntry
 }
 
+// runCacheSize bounds how many runs the cache holds; past it the cache
+// starts afresh (entries are loaded again on demand), which bounds memory
+// for a process that lives through many runs.
+const runCacheSize = 20000
+
 func newRunCache(repo *aggregates.Repository) *runCache {
 	return &runCache{repo: repo, runs: map[string]*runEntry{}}
 }
@@ -92,6 +97,9 @@ func (c *runCache) get(ctx context.Context, stream string) (*runEntry, error) {
 	e = &runEntry{run: snap.State}
 	if snap.State.Exists() {
 		c.mu.Lock()
+		if len(c.runs) >= runCacheSize {
+			c.runs = map[string]*runEntry{}
+		}
 		c.runs[stream] = e
 		c.mu.Unlock()
 	}
@@ -141,5 +149,15 @@ func (c *runCache) observe(reg *events.Registry, rec *events.Record) error {
 		}
 		e.current = extended.ApplyPatch(e.current, patch)
 	}
+	e.trim()
 	return nil
+}
+
+// trim drops the patches the current metrics already reflect: the folded
+// run keeps every patch of its history, one per pass, which the cache does
+// not need once current holds their result.
+func (e *runEntry) trim() {
+	if e.current != nil {
+		e.run.ExtendedPatches = nil
+	}
 }
