@@ -1,14 +1,12 @@
 package processor
 
 import (
-	"crypto/rand"
 	"net/http"
 	"time"
 
-	"github.com/worldval/worldval/aggregates"
-	"github.com/worldval/worldval/aggregates/errcode"
 	"github.com/worldval/worldval/aggregates/evaluationrun"
 	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/eventstore"
 	"github.com/worldval/worldval/projections"
 )
 
@@ -29,35 +27,25 @@ type annotationDecider func(run *evaluationrun.Run, meta events.Meta) ([]events.
 // its history, the re-review list or the invariant report finds it.
 func (a *api) annotateRun(w http.ResponseWriter, r *http.Request, command, clientKey string, decide annotationDecider) (duplicate bool, err error) {
 	world, strategy, run := runPath(r)
-	stream, err := events.RunStream(world, strategy, run)
-	if err != nil {
-		return false, runNotFound(world, strategy, run) // no run can have such a stream
-	}
-	if clientKey == "" {
-		clientKey = "gen:" + rand.Text()
-	}
 	principal, _ := PrincipalFrom(r.Context())
-	meta := events.Meta{
-		IdempotencyKey: command + ":" + stream + ":" + clientKey,
-		OccurredAt:     a.now().UTC(),
-		Actor:          principal,
-		CorrelationID:  "evaluation_run:" + world + ":" + strategy + ":" + run,
-	}
-	res, err := aggregates.Update(r.Context(), a.repo, stream, func(st *evaluationrun.Run) ([]events.Event, error) {
-		return decide(st, meta)
-	})
-	if errcode.Has(err, errcode.RunNotFound) {
-		return false, runNotFound(world, strategy, run)
-	}
+	res, err := a.annotate(r.Context(), world, strategy, run, command, clientKey, commandMeta{actor: principal}, decide)
 	if err != nil {
 		return false, err
 	}
+	return res.Duplicate, a.answerAnnotation(w, r, res)
+}
+
+// answerAnnotation waits, at most readYourWrites, for the read models that
+// show annotations to apply res, and answers 200 with the run the path
+// names.
+func (a *api) answerAnnotation(w http.ResponseWriter, r *http.Request, res eventstore.AppendResult) error {
+	world, strategy, run := runPath(r)
 	a.models.waitFor(r.Context(), res.Position, a.readYourWrites,
 		projections.RunCurrentName, projections.RunHistoryName, projections.ApprovedOverridesName, projections.InvariantsName)
 	v, err := a.runView(r.Context(), time.Time{}, false, world, strategy, run)
 	if err != nil {
-		return false, err
+		return err
 	}
 	writeJSON(w, http.StatusOK, withLinks(v))
-	return res.Duplicate, nil
+	return nil
 }

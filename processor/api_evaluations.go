@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/worldval/worldval/aggregates"
 	"github.com/worldval/worldval/aggregates/errcode"
 	"github.com/worldval/worldval/aggregates/evaluationrun"
 	"github.com/worldval/worldval/events"
@@ -60,55 +59,12 @@ func (a *api) submitEvaluation(w http.ResponseWriter, r *http.Request) (err erro
 	if err != nil {
 		return err
 	}
-	sub, err := parseSubmission(r.PathValue("world"), body, r.Header.Get("Idempotency-Key"))
-	if err != nil {
-		return err
-	}
-	now := a.now().UTC()
-	req := sub.req
-	if n := len(req.Metrics) + len(req.Params); n > events.MaxPayloadSize {
-		return fmt.Errorf("submission with %d bytes of metrics and parameters: %w", n, events.ErrPayloadTooLarge)
-	}
-	if req.RunID == "" {
-		req.RunID = a.generateRunID(req.WorldID, req.StrategyID, sub.key)
-	}
-	stream, err := events.RunStream(req.WorldID, req.StrategyID, req.RunID)
-	if err == nil {
-		err = events.ValidateStreamName(stream)
-	}
-	if err != nil {
-		return errcode.Wrap(errcode.Validation, err, "world_id, strategy_id and run_id together are too long for a run's stream name").
-			WithDetail("problems", []problem{{Path: "run_id", Message: "with world_id and strategy_id, too long for one stream name"}})
-	}
 	principal, _ := PrincipalFrom(r.Context())
-	req.SubmittedBy = principal
-	key, err := submissionKey(stream, sub.key, req)
+	out, err := a.submitRun(r.Context(), r.PathValue("world"), body, r.Header.Get("Idempotency-Key"), commandMeta{actor: principal})
 	if err != nil {
 		return err
 	}
-	cmd := evaluationrun.Submit{
-		Meta: events.Meta{
-			IdempotencyKey: key,
-			OccurredAt:     now,
-			Actor:          principal,
-			CorrelationID:  "evaluation_run:" + req.WorldID + ":" + req.StrategyID + ":" + req.RunID,
-		},
-		Request: req,
-	}
-	latestCard := ""
-	if req.ModelCardVersion == "" {
-		if latestCard, err = a.latestModelCardVersion(r.Context(), req.StrategyID); err != nil {
-			return err
-		}
-	}
-	var before evaluationrun.Status
-	res, err := aggregates.Update(r.Context(), a.repo, stream, func(run *evaluationrun.Run) ([]events.Event, error) {
-		before = run.Status
-		return run.Submit(a.reg, withModelCard(cmd, run, latestCard))
-	})
-	if err != nil {
-		return err
-	}
+	req, before, res := out.req, out.before, out.res
 	duplicate = res.Duplicate
 
 	status := string(before)

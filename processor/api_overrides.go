@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/worldval/worldval/aggregates/evaluationrun"
-	"github.com/worldval/worldval/events"
 )
 
 // Command types of the annotation routes in
@@ -76,24 +75,12 @@ func (a *api) recordOverride(w http.ResponseWriter, r *http.Request) (err error)
 	if err != nil {
 		return err
 	}
-	o, err := parseOverride(body)
+	world, strategy, run := runPath(r)
+	principal, _ := PrincipalFrom(r.Context())
+	res, err := a.recordOverrideOf(r.Context(), world, strategy, run, body, r.Header.Get("Idempotency-Key"), commandMeta{actor: principal})
 	if err != nil {
 		return err
 	}
-	var ps problems
-	clientKey := checkKey(&ps, "", r.Header.Get("Idempotency-Key"))
-	if err := ps.err("the request is invalid"); err != nil {
-		return err
-	}
-	settings, err := a.worldSettings(r.Context(), r.PathValue("world"))
-	if err != nil {
-		return err
-	}
-	critical := settings.highTierCritical()
-	duplicate, err = a.annotateRun(w, r, commandRecordOverride, clientKey, func(run *evaluationrun.Run, meta events.Meta) ([]events.Event, error) {
-		return run.RecordOverride(a.reg, evaluationrun.RecordOverride{
-			Meta: meta, Status: o.status, Reason: o.reason, Actor: o.actor, Timestamp: o.timestamp, HighTierCritical: critical,
-		})
-	})
-	return err
+	duplicate = res.Duplicate
+	return a.answerAnnotation(w, r, res)
 }

@@ -3,17 +3,13 @@ package processor
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 
-	"github.com/worldval/worldval/aggregates"
 	"github.com/worldval/worldval/aggregates/errcode"
-	"github.com/worldval/worldval/aggregates/worldpolicy"
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/projections"
 	"github.com/worldval/worldval/validation/policy"
@@ -77,55 +73,16 @@ func (a *api) publishPolicy(w http.ResponseWriter, r *http.Request) (err error) 
 	if err != nil {
 		return err
 	}
-	if mediaType == "application/json" {
-		if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
-			return &policy.Error{Problems: []policy.Problem{{Code: policy.CodeInvalid, Message: "the body is not valid JSON (Content-Type is application/json): " + err.Error()}}}
-		}
-	}
-	p, err := policy.Parse(body)
-	if err != nil {
-		return err
-	}
-	if err := a.requireFailClosedPolicy(r.Context(), world, p); err != nil {
-		return err
-	}
-	doc, err := p.MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("publish policy: render the parsed policy: %w", err)
-	}
-	stream, err := events.PolicyStream(world)
-	if err != nil {
-		return errcode.Wrap(errcode.Validation, err, "world_id cannot name a policy stream")
-	}
-	if clientKey == "" {
-		clientKey = "gen:" + rand.Text()
-	}
 	principal, _ := PrincipalFrom(r.Context())
-	cmd := worldpolicy.Publish{
-		Meta:        events.Meta{IdempotencyKey: commandPublishPolicy + ":" + stream + ":" + clientKey, OccurredAt: a.now().UTC(), Actor: principal},
-		WorldID:     world,
-		Policy:      doc,
-		RulesetHash: rulesetHashes(p),
-		PublishedBy: principal,
-	}
-	var version, defaultVersion int
-	res, err := aggregates.Update(r.Context(), a.repo, stream, func(pol *worldpolicy.Policy) ([]events.Event, error) {
-		version, defaultVersion = pol.Latest()+1, pol.DefaultVersion()
-		if defaultVersion == 0 {
-			defaultVersion = version
-		}
-		return pol.Publish(a.reg, cmd)
-	})
+	out, err := a.publishPolicyDoc(r.Context(), world, body, mediaType, clientKey, commandMeta{actor: principal})
 	if err != nil {
 		return err
 	}
+	res, p, cmd, version, defaultVersion := out.res, out.policy, out.cmd, out.version, out.defaultVersion
 	duplicate = res.Duplicate
 	code := http.StatusCreated
 	if duplicate {
 		code = http.StatusOK
-		if version, err = a.publishedVersion(r.Context(), stream, cmd.Meta.IdempotencyKey, doc); err != nil {
-			return err
-		}
 	}
 	a.models.waitFor(r.Context(), res.Position, a.readYourWrites, projections.PoliciesName)
 	if wp, err := a.models.policies.World(r.Context(), world); err == nil {
@@ -266,57 +223,12 @@ func (a *api) setDefaultPolicy(w http.ResponseWriter, r *http.Request) (err erro
 	if err != nil {
 		return err
 	}
-	members, err := decodeObject(body)
-	if err != nil {
-		return err
-	}
-	var ps problems
-	checkID(&ps, "world_id", world)
-	version := 0
-	for _, m := range members {
-		switch m.name {
-		case "version":
-			if v, ok := intValue(&ps, m.name, m.value); ok {
-				if v < 1 {
-					ps.add(m.name, "must be a policy version (an integer from 1), got %d", v)
-				}
-				version = v
-			}
-		default:
-			ps.add(m.name, "unknown field")
-		}
-	}
-	if !hasMember(members, "version") {
-		ps.add("version", "is required")
-	}
-	clientKey := checkKey(&ps, "", r.Header.Get("Idempotency-Key"))
-	if err := ps.err("the request is invalid"); err != nil {
-		return err
-	}
-	stream, err := events.PolicyStream(world)
-	if err != nil {
-		return errcode.Wrap(errcode.Validation, err, "world_id cannot name a policy stream")
-	}
-	if clientKey == "" {
-		clientKey = "gen:" + rand.Text()
-	}
 	principal, _ := PrincipalFrom(r.Context())
-	cmd := worldpolicy.SetDefault{
-		Meta:    events.Meta{IdempotencyKey: commandSetDefaultPolicy + ":" + stream + ":" + clientKey, OccurredAt: a.now().UTC(), Actor: principal},
-		Version: version,
-	}
-	previous := 0
-	res, err := aggregates.Update(r.Context(), a.repo, stream, func(pol *worldpolicy.Policy) ([]events.Event, error) {
-		previous = pol.DefaultVersion()
-		return pol.SetDefault(a.reg, cmd)
-	})
+	out, err := a.setDefault(r.Context(), world, body, r.Header.Get("Idempotency-Key"), commandMeta{actor: principal})
 	if err != nil {
-		if errcode.Has(err, errcode.PolicyVersionNotFound) {
-			return errcode.New(errcode.PolicyVersionNotFound, "world %s has no policy version %d", world, version).
-				WithDetail("world_id", world).WithDetail("version", version)
-		}
 		return err
 	}
+	res, version, previous := out.res, out.version, out.previous
 	duplicate = res.Duplicate
 	a.models.waitFor(r.Context(), res.Position, a.readYourWrites, projections.PoliciesName)
 	writeJSON(w, http.StatusOK, defaultResponse{WorldID: world, DefaultVersion: version, PreviousVersion: previous})

@@ -43,7 +43,8 @@ type submitOutcome struct {
 // JSON body of POST /worlds/{world}/evaluations and key the idempotency key
 // (the Idempotency-Key header over HTTP, the CloudEvents id over Kafka). It
 // validates the body strictly (see [parseSubmission]), names the run (see
-// [api.generateRunID]) and appends EvaluationRunSubmitted through the
+// [api.generateRunID]), records the strategy's latest model card when the
+// body names none, and appends EvaluationRunSubmitted through the
 // evaluation-run aggregate. The same body and key give the same command, and
 // so the same event id, over either transport.
 func (a *api) submitRun(ctx context.Context, world string, body []byte, key string, meta commandMeta) (submitOutcome, error) {
@@ -85,10 +86,16 @@ func (a *api) submitRun(ctx context.Context, world string, body []byte, key stri
 		},
 		Request: req,
 	}
+	latestCard := ""
+	if req.ModelCardVersion == "" {
+		if latestCard, err = a.latestModelCardVersion(ctx, req.StrategyID); err != nil {
+			return submitOutcome{}, err
+		}
+	}
 	out := submitOutcome{req: req}
 	out.res, err = aggregates.Update(ctx, a.repo, stream, func(run *evaluationrun.Run) ([]events.Event, error) {
 		out.before = run.Status
-		return run.Submit(a.reg, cmd)
+		return run.Submit(a.reg, withModelCard(cmd, run, latestCard))
 	})
 	if err != nil {
 		return submitOutcome{}, err
@@ -112,7 +119,8 @@ type publishOutcome struct {
 // publishPolicyDoc is the publication command as both ingresses run it: doc is
 // the policy document (YAML or JSON, as mediaType says), key the idempotency
 // key ("" publishes a new version on every call). It parses the document
-// (every problem is an E_POLICY_INVALID), stores it in its normalized JSON
+// (every problem is an E_POLICY_INVALID), enforces Invariant 2 for
+// high-tier critical worlds (see requireFailClosedPolicy), stores it in its normalized JSON
 // form with the ruleset hash of each profile, and appends PolicyPublished
 // through the world-policy aggregate. A retried key appends nothing and
 // reports the version it published; the same key with another document is
@@ -131,6 +139,9 @@ func (a *api) publishPolicyDoc(ctx context.Context, world string, doc []byte, me
 	}
 	p, err := policy.Parse(doc)
 	if err != nil {
+		return publishOutcome{}, err
+	}
+	if err := a.requireFailClosedPolicy(ctx, world, p); err != nil {
 		return publishOutcome{}, err
 	}
 	normalized, err := p.MarshalJSON()
@@ -240,4 +251,64 @@ func (a *api) setDefault(ctx context.Context, world string, body []byte, key str
 		return defaultOutcome{}, err
 	}
 	return out, nil
+}
+
+// annotate runs one annotation command (an override, an ex-post failure)
+// against the run (world, strategy, run), as both ingresses do. The
+// command's idempotency key is scoped to the run's stream: key when given (a
+// retry then appends nothing), else a fresh random one. An unknown run is
+// E_RUN_NOT_FOUND; whatever decide refuses keeps its code, and nothing is
+// appended.
+func (a *api) annotate(ctx context.Context, world, strategy, run, command, key string, meta commandMeta, decide annotationDecider) (eventstore.AppendResult, error) {
+	stream, err := events.RunStream(world, strategy, run)
+	if err != nil {
+		return eventstore.AppendResult{}, runNotFound(world, strategy, run) // no run can have such a stream
+	}
+	if key == "" {
+		key = "gen:" + rand.Text()
+	}
+	correlation := meta.correlationID
+	if correlation == "" {
+		correlation = "evaluation_run:" + world + ":" + strategy + ":" + run
+	}
+	em := events.Meta{
+		IdempotencyKey: command + ":" + stream + ":" + key,
+		OccurredAt:     a.now().UTC(),
+		Actor:          meta.actor,
+		CorrelationID:  correlation,
+		CausationID:    meta.causationID,
+	}
+	res, err := aggregates.Update(ctx, a.repo, stream, func(st *evaluationrun.Run) ([]events.Event, error) {
+		return decide(st, em)
+	})
+	if errcode.Has(err, errcode.RunNotFound) {
+		return eventstore.AppendResult{}, runNotFound(world, strategy, run)
+	}
+	return res, err
+}
+
+// recordOverrideOf is the override command as both ingresses run it: body
+// is the body of POST …/runs/{run}/override (see parseOverride), key the
+// idempotency key. Approvals are recorded with the re-review due date of the
+// world's tier.
+func (a *api) recordOverrideOf(ctx context.Context, world, strategy, run string, body []byte, key string, meta commandMeta) (eventstore.AppendResult, error) {
+	o, err := parseOverride(body)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	var ps problems
+	key = checkKey(&ps, "", key)
+	if err := ps.err("the request is invalid"); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	settings, err := a.worldSettings(ctx, world)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	critical := settings.highTierCritical()
+	return a.annotate(ctx, world, strategy, run, commandRecordOverride, key, meta, func(r *evaluationrun.Run, em events.Meta) ([]events.Event, error) {
+		return r.RecordOverride(a.reg, evaluationrun.RecordOverride{
+			Meta: em, Status: o.status, Reason: o.reason, Actor: o.actor, Timestamp: o.timestamp, HighTierCritical: critical,
+		})
+	})
 }

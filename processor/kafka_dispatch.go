@@ -44,6 +44,16 @@ func (in *Ingress) dispatch(ctx context.Context, cmd KafkaCommand) (duplicate bo
 		out, err := in.cmds.setDefault(ctx, cmd.WorldID, cmd.Body, cmd.Event.ID, meta)
 		return out.res.Duplicate, commandSetDefaultPolicy, err
 	}
+	// Overrides are the processor's own command unless a handler takes
+	// them over.
+	if cmd.Event.Type == cloudevents.TypeRecordOverride && in.external[cmd.Event.Type] == nil {
+		strategy, run, body, err := runOf(cmd.Body)
+		if err != nil {
+			return false, commandRecordOverride, err
+		}
+		res, err := in.cmds.recordOverrideOf(ctx, cmd.WorldID, strategy, run, body, cmd.Event.ID, meta)
+		return res.Duplicate, commandRecordOverride, err
+	}
 	h := in.external[cmd.Event.Type]
 	if h == nil {
 		return false, "", errcode.New(errcode.NotImplemented, "this build has no handler for %s commands yet; the record stays in the DLQ for replay", cmd.Event.Type).
@@ -61,4 +71,35 @@ func carries(types []string, typ string) bool {
 		}
 	}
 	return false
+}
+
+// runOf splits an annotation's data into the run it names (strategy_id and
+// run_id, both required) and the HTTP body of the annotation.
+func runOf(data []byte) (strategy, run string, body []byte, err error) {
+	members, err := decodeObject(data)
+	if err != nil {
+		return "", "", nil, err
+	}
+	var ps problems
+	rest := make([]jsonMember, 0, len(members))
+	for _, m := range members {
+		switch m.name {
+		case "strategy_id":
+			strategy, _ = stringValue(&ps, m.name, m.value)
+		case "run_id":
+			run, _ = stringValue(&ps, m.name, m.value)
+		default:
+			rest = append(rest, m)
+		}
+	}
+	if strategy == "" && !ps.concern("strategy_id") {
+		ps.add("strategy_id", "is required: it names the run")
+	}
+	if run == "" && !ps.concern("run_id") {
+		ps.add("run_id", "is required: it names the run")
+	}
+	if err := ps.err("the command is invalid"); err != nil {
+		return "", "", nil, err
+	}
+	return strategy, run, encodeObject(rest), nil
 }

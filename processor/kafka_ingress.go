@@ -51,10 +51,10 @@ type Ingress struct {
 }
 
 // newIngress builds the ingress of cfg over the API's command code. external
-// maps the command types the processor does not apply itself
-// ([cloudevents.TypeRecordOverride], [cloudevents.TypeRiskSnapshotUpdated])
-// to their handlers; a type without one is dead-lettered as
-// E_NOT_IMPLEMENTED. getenv reads sasl.password_env (nil: the process
+// maps command types to handlers that apply them instead:
+// [cloudevents.TypeRiskSnapshotUpdated], which the processor does not apply
+// itself (without a handler it is dead-lettered as E_NOT_IMPLEMENTED), and
+// [cloudevents.TypeRecordOverride]. getenv reads sasl.password_env (nil: the process
 // environment). The DLQ producer connects at once, so the brokers must be
 // reachable.
 func newIngress(cfg KafkaConfig, cmds *api, external map[string]CommandHandler, log *slog.Logger, m *Metrics, getenv func(string) string) (*Ingress, error) {

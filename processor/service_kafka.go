@@ -30,8 +30,9 @@ type kafkaOptions struct {
 }
 
 // WithKafkaCommandHandler hands the ingress's commands of commandType
-// ([cloudevents.TypeRecordOverride] or [cloudevents.TypeRiskSnapshotUpdated])
-// to h. Without one, such commands are dead-lettered as E_NOT_IMPLEMENTED.
+// ([cloudevents.TypeRiskSnapshotUpdated], or [cloudevents.TypeRecordOverride]
+// to replace the processor's own override command) to h. Without a handler,
+// risk snapshots are dead-lettered as E_NOT_IMPLEMENTED.
 func WithKafkaCommandHandler(commandType string, h CommandHandler) Option {
 	return func(o *options) {
 		if o.kafka.handlers == nil {
