@@ -163,6 +163,7 @@ func (x *ExtendedValidator) Handle(ctx context.Context, rec events.Record) error
 	if err := x.index.observe(ctx, &rec); err != nil {
 		return fmt.Errorf("extended validation: %w", err)
 	}
+	x.policies.observe(&rec)
 	scope := triggerScope(rec.Type)
 	if scope == 0 {
 		return nil

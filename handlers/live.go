@@ -133,6 +133,7 @@ func (l *LiveMonitor) Handle(ctx context.Context, rec events.Record) error {
 	if err := l.book.Observe(ctx, rec); err != nil {
 		return fmt.Errorf("live monitoring: %w", err)
 	}
+	l.policies.observe(&rec)
 	if rec.Type != events.TypeRiskSnapshotRecorded {
 		return nil
 	}

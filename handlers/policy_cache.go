@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/worldval/worldval/aggregates"
@@ -15,12 +16,16 @@ import (
 )
 
 // policyCache finds a world's default policy for the extended-layer
-// handlers and keeps each parsed version (a published version never
-// changes). It is safe for concurrent use.
+// handlers. It keeps each world's policy stream once read — its owner
+// reports every event of a world-policy stream it handles ([policyCache.observe]),
+// which makes the next look-up read the stream again — and each parsed
+// version (a published version never changes). It is safe for concurrent
+// use.
 type policyCache struct {
-	repo *aggregates.Repository
-	mu   sync.Mutex
-	docs map[policyID]*policy.Policy
+	repo    *aggregates.Repository
+	mu      sync.Mutex
+	docs    map[policyID]*policy.Policy
+	streams map[string][]events.Record // world → its policy stream as last read
 }
 
 // policyID names one version of a world's policy.
@@ -30,7 +35,42 @@ type policyID struct {
 }
 
 func newPolicyCache(repo *aggregates.Repository) *policyCache {
-	return &policyCache{repo: repo, docs: map[policyID]*policy.Policy{}}
+	return &policyCache{repo: repo, docs: map[policyID]*policy.Policy{}, streams: map[string][]events.Record{}}
+}
+
+// observe forgets the policy stream of the world of a world-policy event,
+// so that the next look-up sees it.
+func (c *policyCache) observe(rec *events.Record) {
+	if !strings.HasPrefix(rec.Stream, events.CategoryWorldPolicy+"/") {
+		return
+	}
+	if _, ids, err := events.ParseStream(rec.Stream); err == nil && len(ids) == 1 {
+		c.mu.Lock()
+		delete(c.streams, ids[0])
+		c.mu.Unlock()
+	}
+}
+
+// records returns a world's policy stream, from the cache when it holds
+// it; a world without one has none.
+func (c *policyCache) records(ctx context.Context, world, stream string) ([]events.Record, error) {
+	c.mu.Lock()
+	recs, ok := c.streams[world]
+	c.mu.Unlock()
+	if ok {
+		return recs, nil
+	}
+	recs, err := c.repo.Store().ReadStream(ctx, stream, 1, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		recs, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	c.mu.Lock()
+	c.streams[world] = recs
+	c.mu.Unlock()
+	return recs, nil
 }
 
 // latest returns the world's default policy now; see [policyCache.at].
@@ -46,12 +86,9 @@ func (c *policyCache) at(ctx context.Context, world string, at uint64) (*policy.
 	if err != nil {
 		return nil, 0, nil
 	}
-	recs, err := c.repo.Store().ReadStream(ctx, stream, 1, 0)
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		return nil, 0, nil
-	}
+	recs, err := c.records(ctx, world, stream)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %s: %w", stream, err)
+		return nil, 0, err
 	}
 	n := 0
 	for n < len(recs) && recs[n].GlobalPosition <= at {
