@@ -106,7 +106,7 @@ func TestKafkaRedeliveryAfterCrashCreatesNoDuplicates(t *testing.T) {
 	const worlds = 16
 	n := 2000
 	if raceDetector {
-		n = 600
+		n = 400
 	}
 	broker, restart := privateBroker(t)
 	prefix := kafkatest.Name("crash")
@@ -183,10 +183,10 @@ func TestKafkaRedeliveryAfterCrashCreatesNoDuplicates(t *testing.T) {
 
 	// First child: kill it with SIGKILL once a quarter of the runs are out.
 	first := child()
-	got := waitForRecords(t, broker, kc.Topics.Events, 180*time.Second, func(ms []*sarama.ConsumerMessage) bool { return len(ms) >= worlds+n/4 })
+	got := waitForRecords(t, broker, kc.Topics.Events, 10*time.Minute, func(ms []*sarama.ConsumerMessage) bool { return len(ms) >= worlds+n/4 })
 	if len(got) < worlds+n/4 {
 		_ = first.Process.Kill()
-		t.Fatalf("the first child announced %d events within 180s\n%s", len(got), childLog())
+		t.Fatalf("the first child announced %d events, then stalled\n%s", len(got), childLog())
 	}
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestKafkaRedeliveryAfterCrashCreatesNoDuplicates(t *testing.T) {
 	second := child()
 	var ids map[string]string
 	var records int
-	all := waitForRecords(t, broker, kc.Topics.Events, 300*time.Second, func(ms []*sarama.ConsumerMessage) bool {
+	all := waitForRecords(t, broker, kc.Topics.Events, 20*time.Minute, func(ms []*sarama.ConsumerMessage) bool {
 		m := ms[len(ms)-1]
 		if v, _ := kafkatest.Header(m, "ce_type"); v != cloudevents.TypeEvaluationRunCreated {
 			return false
@@ -208,7 +208,7 @@ func TestKafkaRedeliveryAfterCrashCreatesNoDuplicates(t *testing.T) {
 	})
 	if len(ids) < n {
 		_ = second.Process.Kill()
-		t.Fatalf("%d of %d runs announced within 300s after the restart\n%s", len(ids), n, childLog())
+		t.Fatalf("%d of %d runs announced after the restart, then stalled\n%s", len(ids), n, childLog())
 	}
 	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -103,14 +103,15 @@ func submissionData(world string, i int) map[string]any {
 	}
 }
 
-// waitForRecords consumes topic until count(records) reaches want or the
-// timeout passes, and returns what it read.
+// waitForRecords consumes topic until done says so, or until no record has
+// arrived for a minute, or the timeout passes; it returns what it read. A
+// stall, not a slow machine, ends the wait early.
 func waitForRecords(t *testing.T, broker, topic string, timeout time.Duration, done func([]*sarama.ConsumerMessage) bool) []*sarama.ConsumerMessage {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var seen []*sarama.ConsumerMessage
-	return kafkatest.Consume(ctx, t, broker, topic, func(m *sarama.ConsumerMessage) bool {
+	return kafkatest.Follow(ctx, t, broker, topic, time.Minute, func(m *sarama.ConsumerMessage) bool {
 		seen = append(seen, m)
 		return !done(seen)
 	})

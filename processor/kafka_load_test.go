@@ -16,8 +16,9 @@ import (
 )
 
 // loadSize is how many submissions the Kafka load tests publish: 10,000
-// (the figure), or 2,000 under the race detector, which slows the
-// service several times over; WORLDVAL_TEST_KAFKA_MESSAGES overrides both.
+// (the figure), or 1,000 under the race detector, which slows the
+// evaluator about five times over; WORLDVAL_TEST_KAFKA_MESSAGES overrides
+// both.
 func loadSize(t *testing.T) int {
 	t.Helper()
 	if s := os.Getenv("WORLDVAL_TEST_KAFKA_MESSAGES"); s != "" {
@@ -28,7 +29,7 @@ func loadSize(t *testing.T) int {
 		return n
 	}
 	if raceDetector {
-		return 2000
+		return 1000
 	}
 	return 10000
 }
@@ -97,8 +98,8 @@ func TestKafkaSubmissionsEvaluatedExactlyOnce(t *testing.T) {
 	}
 	start := time.Now()
 	kafkatest.Produce(t, k.broker, recs)
-	ids := map[string]bool{} // CloudEvents ids of evaluation_run_created
-	timeout := 120*time.Second + time.Duration(n)*5*time.Millisecond
+	ids := map[string]bool{}    // CloudEvents ids of evaluation_run_created
+	timeout := 20 * time.Minute // an upper bound; a stall of a minute ends the wait
 	got := waitForRecords(t, k.broker, k.cfg.Topics.Events, timeout, func(ms []*sarama.ConsumerMessage) bool {
 		m := ms[len(ms)-1]
 		if v, _ := kafkatest.Header(m, "ce_type"); v == cloudevents.TypeEvaluationRunCreated {
@@ -109,7 +110,7 @@ func TestKafkaSubmissionsEvaluatedExactlyOnce(t *testing.T) {
 	elapsed := time.Since(start)
 	t.Logf("%d submissions published and announced as evaluated in %v (%.0f/s end to end, race detector %v)", n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), raceDetector)
 	if len(ids) != n {
-		t.Fatalf("%d of %d runs announced within %v", len(ids), n, timeout)
+		t.Fatalf("%d of %d runs announced (no progress for a minute, or %v passed)", len(ids), n, timeout)
 	}
 	stop()
 

@@ -178,6 +178,14 @@ func ProduceErr(addr string, recs []Record) error {
 // errors; a ctx that ends is the caller's to judge from what was read.
 func Consume(ctx context.Context, t testing.TB, addr, topic string, keep func(*sarama.ConsumerMessage) bool) []*sarama.ConsumerMessage {
 	t.Helper()
+	return Follow(ctx, t, addr, topic, 0, keep)
+}
+
+// Follow is [Consume] that also stops when no record arrives for idle (0:
+// never), so that a test waits as long as its records keep coming — on a
+// slow or busy machine too — but not for ever once they stop.
+func Follow(ctx context.Context, t testing.TB, addr, topic string, idle time.Duration, keep func(*sarama.ConsumerMessage) bool) []*sarama.ConsumerMessage {
+	t.Helper()
 	consumer, err := sarama.NewConsumer([]string{addr}, Config())
 	if err != nil {
 		t.Fatalf("kafka consumer: %v", err)
@@ -220,6 +228,13 @@ func Consume(ctx context.Context, t testing.TB, addr, topic string, keep func(*s
 		}()
 	}
 	var got []*sarama.ConsumerMessage
+	var stalled <-chan time.Time
+	var timer *time.Timer
+	if idle > 0 {
+		timer = time.NewTimer(idle)
+		defer timer.Stop()
+		stalled = timer.C
+	}
 	for running := true; running; {
 		select {
 		case m := <-out:
@@ -227,6 +242,11 @@ func Consume(ctx context.Context, t testing.TB, addr, topic string, keep func(*s
 			if !keep(m) {
 				running = false
 			}
+			if timer != nil {
+				timer.Reset(idle)
+			}
+		case <-stalled:
+			running = false
 		case <-ctx.Done():
 			running = false
 		}
