@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -9,23 +10,22 @@ import (
 	"sync"
 
 	"github.com/worldval/worldval/aggregates"
-	"github.com/worldval/worldval/aggregates/worldpolicy"
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore"
 	"github.com/worldval/worldval/validation/policy"
 )
 
 // policyCache finds a world's default policy for the extended-layer
-// handlers. It keeps each world's policy stream once read — its owner
-// reports every event of a world-policy stream it handles ([policyCache.observe]),
-// which makes the next look-up read the stream again — and each parsed
-// version (a published version never changes). It is safe for concurrent
-// use.
+// handlers. It reads a world's policy stream once and keeps what it says —
+// each published document and each change of the default, with its global
+// position — until its owner reports an event of that stream
+// ([policyCache.observe]); parsed versions are kept for good (a published
+// version never changes). It is safe for concurrent use.
 type policyCache struct {
-	repo    *aggregates.Repository
-	mu      sync.Mutex
-	docs    map[policyID]*policy.Policy
-	streams map[string][]events.Record // world → its policy stream as last read
+	repo   *aggregates.Repository
+	mu     sync.Mutex
+	docs   map[policyID]*policy.Policy
+	worlds map[string]*worldPolicies
 }
 
 // policyID names one version of a world's policy.
@@ -34,43 +34,35 @@ type policyID struct {
 	version int
 }
 
-func newPolicyCache(repo *aggregates.Repository) *policyCache {
-	return &policyCache{repo: repo, docs: map[policyID]*policy.Policy{}, streams: map[string][]events.Record{}}
+// worldPolicies is what a world's policy stream says.
+type worldPolicies struct {
+	documents map[int]json.RawMessage
+	// defaults are the changes of the default version, in stream order.
+	defaults []defaultChange
 }
 
-// observe forgets the policy stream of the world of a world-policy event,
-// so that the next look-up sees it.
+// defaultChange is one DefaultPolicySet: from position on, version is the
+// default.
+type defaultChange struct {
+	position uint64
+	version  int
+}
+
+func newPolicyCache(repo *aggregates.Repository) *policyCache {
+	return &policyCache{repo: repo, docs: map[policyID]*policy.Policy{}, worlds: map[string]*worldPolicies{}}
+}
+
+// observe forgets the policies of the world of a world-policy event, so
+// that the next look-up reads its stream again.
 func (c *policyCache) observe(rec *events.Record) {
 	if !strings.HasPrefix(rec.Stream, events.CategoryWorldPolicy+"/") {
 		return
 	}
 	if _, ids, err := events.ParseStream(rec.Stream); err == nil && len(ids) == 1 {
 		c.mu.Lock()
-		delete(c.streams, ids[0])
+		delete(c.worlds, ids[0])
 		c.mu.Unlock()
 	}
-}
-
-// records returns a world's policy stream, from the cache when it holds
-// it; a world without one has none.
-func (c *policyCache) records(ctx context.Context, world, stream string) ([]events.Record, error) {
-	c.mu.Lock()
-	recs, ok := c.streams[world]
-	c.mu.Unlock()
-	if ok {
-		return recs, nil
-	}
-	recs, err := c.repo.Store().ReadStream(ctx, stream, 1, 0)
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		recs, err = nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", stream, err)
-	}
-	c.mu.Lock()
-	c.streams[world] = recs
-	c.mu.Unlock()
-	return recs, nil
 }
 
 // latest returns the world's default policy now; see [policyCache.at].
@@ -82,27 +74,21 @@ func (c *policyCache) latest(ctx context.Context, world string) (*policy.Policy,
 // and its version; nil when the world had none then (or its stored
 // document no longer parses, which the evaluator reports on every run).
 func (c *policyCache) at(ctx context.Context, world string, at uint64) (*policy.Policy, int, error) {
-	stream, err := events.PolicyStream(world)
-	if err != nil {
-		return nil, 0, nil
-	}
-	recs, err := c.records(ctx, world, stream)
-	if err != nil {
+	w, err := c.world(ctx, world)
+	if err != nil || w == nil {
 		return nil, 0, err
 	}
-	n := 0
-	for n < len(recs) && recs[n].GlobalPosition <= at {
-		n++
+	version := 0
+	for _, d := range w.defaults {
+		if d.position > at {
+			break
+		}
+		version = d.version
 	}
-	state, err := aggregates.Fold[worldpolicy.Policy](c.repo.Registry(), recs[:n])
-	if err != nil {
-		return nil, 0, err
-	}
-	version := state.DefaultVersion()
 	if version == 0 {
 		return nil, 0, nil
 	}
-	doc, ok := state.Document(version)
+	doc, ok := w.documents[version]
 	if !ok {
 		return nil, 0, nil
 	}
@@ -133,4 +119,41 @@ func (c *policyCache) parse(id policyID, doc []byte) (*policy.Policy, error) {
 	c.docs[id] = p
 	c.mu.Unlock()
 	return p, nil
+}
+
+// world returns what a world's policy stream says, reading it when the
+// cache does not hold it; nil for a world without policies.
+func (c *policyCache) world(ctx context.Context, world string) (*worldPolicies, error) {
+	c.mu.Lock()
+	w, ok := c.worlds[world]
+	c.mu.Unlock()
+	if ok {
+		return w, nil
+	}
+	stream, err := events.PolicyStream(world)
+	if err != nil {
+		return nil, nil
+	}
+	recs, err := c.repo.Store().ReadStream(ctx, stream, 1, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		recs, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	w = &worldPolicies{documents: map[int]json.RawMessage{}}
+	for i := range recs {
+		switch payload, err := c.repo.Registry().Decode(&recs[i].Event); p := payload.(type) {
+		case nil:
+			return nil, fmt.Errorf("read %s: %w", stream, err)
+		case *events.PolicyPublished:
+			w.documents[p.PolicyVersion] = p.Policy
+		case *events.DefaultPolicySet:
+			w.defaults = append(w.defaults, defaultChange{position: recs[i].GlobalPosition, version: p.PolicyVersion})
+		}
+	}
+	c.mu.Lock()
+	c.worlds[world] = w
+	c.mu.Unlock()
+	return w, nil
 }
