@@ -17,7 +17,9 @@ func DefaultWindows() []int { return []int{30, 60, 90} }
 
 // LiveAggregate is one named live metric; Value is nil when undefined.
 type LiveAggregate struct {
-	Name  string
+	// Name is the metric name, such as live_sharpe_p30.
+	Name string
+	// Value is the metric, nil when undefined.
 	Value *float64
 }
 

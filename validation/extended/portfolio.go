@@ -27,8 +27,10 @@ func DefaultParams() Params { return Params{Z: 2.33, ESFactor: 1.2, DefaultCorre
 // Risk is a portfolio's 99 % value at risk and expected shortfall, losses in
 // return units (≥ 0, per period like the covariance they come from).
 type Risk struct {
+	// VaR99 is the 99 % value at risk.
 	VaR99 float64
-	ES99  float64
+	// ES99 is the 99 % expected shortfall.
+	ES99 float64
 }
 
 // Hub is the portfolio of one risk snapshot: its weights over the strategies
