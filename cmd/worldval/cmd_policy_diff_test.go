@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -229,5 +228,5 @@ func TestPolicyDiffFromServer(t *testing.T) {
 func fmtDiff(r policydiff.Report) string {
 	r.Timestamp = ""
 	b, _ := json.Marshal(r)
-	return fmt.Sprintf("%s", b)
+	return string(b)
 }
