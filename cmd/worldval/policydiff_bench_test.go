@@ -20,7 +20,8 @@ import (
 )
 
 // benchDiffRuns is the number of runs of the policy diff benchmarks:
-// WORLDVAL_BENCH_DIFF_RUNS, else 10,000 (BENCHMARKS.md records 100,000).
+// WORLDVAL_BENCH_DIFF_RUNS, else 5,000, which keeps `make bench` short
+// (BENCHMARKS.md records 100,000).
 func benchDiffRuns(b *testing.B) int {
 	if s := os.Getenv("WORLDVAL_BENCH_DIFF_RUNS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -29,7 +30,7 @@ func benchDiffRuns(b *testing.B) int {
 		}
 		return n
 	}
-	return 10_000
+	return 5_000
 }
 
 // benchDiffPolicies writes the regression policy (old) and a copy with a
