@@ -29,21 +29,22 @@ func benchKafkaCommand() command {
 	return command{
 		name:     "bench kafka",
 		synopsis: "Measure consume-to-verdict throughput and latency of submissions through a real Kafka broker.",
-		usage:    "--brokers HOST:PORT [--messages N] [--worlds W] [--partitions P] [--data-dir DIR]",
+		usage:    "--brokers HOST:PORT [--messages N] [--rate R] [--worlds W] [--partitions P] [--data-dir DIR]",
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
 			kf := declareKafkaFlags(fs)
 			var b kafkaBench
 			fs.IntVar(&b.messages, "messages", 10000, "`number` of submissions to publish")
 			fs.IntVar(&b.worlds, "worlds", 64, "`number` of worlds (record keys) the submissions spread over")
 			fs.IntVar(&b.partitions, "partitions", 8, "`number` of partitions of the benchmark's topics")
+			fs.Float64Var(&b.rate, "rate", 0, "publish at this many submissions per `second` (open loop; 0: all at once, which measures throughput, and latency as the time in the backlog)")
 			fs.StringVar(&b.dataDir, "data-dir", "", "`directory` for the event store (default: a temporary one, removed after)")
 			fs.DurationVar(&b.timeout, "timeout", 30*time.Minute, "give up after this `duration`")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
 				}
-				if b.messages < 1 || b.worlds < 1 || b.partitions < 1 {
-					return usagef("--messages, --worlds and --partitions must be positive")
+				if b.messages < 1 || b.worlds < 1 || b.partitions < 1 || b.rate < 0 {
+					return usagef("--messages, --worlds and --partitions must be positive, --rate not negative")
 				}
 				cfg, err := kf.load(env.getenv)
 				if err != nil {
@@ -63,6 +64,7 @@ type kafkaBench struct {
 	cfg                          processor.KafkaConfig
 	env                          *environment
 	messages, worlds, partitions int
+	rate                         float64
 	dataDir                      string
 	timeout                      time.Duration
 }
@@ -184,8 +186,21 @@ func (b *kafkaBench) produce(ctx context.Context, watch *kafkaVerdicts) (map[str
 	}
 	fmt.Fprintf(b.env.stderr, "bench kafka: %d policies recorded; publishing submissions\n", b.worlds)
 	sent := make(map[string]time.Time, b.messages)
-	const batch = 500
+	batch, began := 500, time.Now()
+	if b.rate > 0 {
+		batch = max(1, int(b.rate/50)) // 50 sends a second
+	}
 	for start := 0; start < b.messages; start += batch {
+		if b.rate > 0 {
+			due := began.Add(time.Duration(float64(start) / b.rate * float64(time.Second)))
+			if d := time.Until(due); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+		}
 		var msgs []*sarama.ProducerMessage
 		at := time.Now()
 		for i := start; i < min(start+batch, b.messages); i++ {
@@ -263,7 +278,11 @@ func (b *kafkaBench) report(sent map[string]time.Time, w *kafkaVerdicts) {
 	}
 	elapsed := last.Sub(first)
 	out := b.env.stdout
-	fmt.Fprintf(out, "bench kafka: %d submissions over %d worlds and %d partitions\n", b.messages, b.worlds, b.partitions)
+	mode := "all at once"
+	if b.rate > 0 {
+		mode = fmt.Sprintf("at %.0f/s", b.rate)
+	}
+	fmt.Fprintf(out, "bench kafka: %d submissions over %d worlds and %d partitions, published %s\n", b.messages, b.worlds, b.partitions, mode)
 	fmt.Fprintf(out, "  publish → verdict:  %.0f submissions/s (%d verdicts in %v)\n", float64(len(w.verdicts))/elapsed.Seconds(), len(w.verdicts), elapsed.Round(time.Millisecond))
 	fmt.Fprintf(out, "  ingest (appended):  %.0f submissions/s\n", float64(w.submitted)/w.lastSubmit.Sub(w.firstSubmit).Seconds())
 	fmt.Fprintf(out, "  latency publish → verdict: p50 %v  p90 %v  p99 %v  max %v\n", q(0.5), q(0.9), q(0.99), q(1))
