@@ -87,8 +87,16 @@ func TestKafkaCommandsAreTheHTTPCommands(t *testing.T) {
 		}),
 	})
 	got := waitForRecords(t, k.broker, k.cfg.Topics.Events, 60*time.Second, func(ms []*sarama.ConsumerMessage) bool {
-		v, _ := kafkatest.Header(ms[len(ms)-1], "ce_type")
-		return v == cloudevents.TypeEvaluationRunUpdated
+		m := ms[len(ms)-1]
+		if v, _ := kafkatest.Header(m, "ce_type"); v != cloudevents.TypeEvaluationRunUpdated {
+			return false
+		}
+		var ev struct {
+			Data struct {
+				ChangeType string `json:"change_type"`
+			} `json:"data"`
+		}
+		return json.Unmarshal(m.Value, &ev) == nil && ev.Data.ChangeType == cloudevents.ChangeOverride
 	})
 	types := map[string]int{}
 	for _, m := range got {
