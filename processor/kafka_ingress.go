@@ -54,9 +54,9 @@ type Ingress struct {
 // maps command types to handlers that apply them instead:
 // [cloudevents.TypeRiskSnapshotUpdated], which the processor does not apply
 // itself (without a handler it is dead-lettered as E_NOT_IMPLEMENTED), and
-// [cloudevents.TypeRecordOverride]. getenv reads sasl.password_env (nil: the process
-// environment). The DLQ producer connects at once, so the brokers must be
-// reachable.
+// [cloudevents.TypeRecordOverride]. getenv reads sasl.password_env (nil:
+// the process environment). The DLQ producer connects at once, so the
+// brokers must be reachable.
 func newIngress(cfg KafkaConfig, cmds *api, external map[string]CommandHandler, log *slog.Logger, m *Metrics, getenv func(string) string) (*Ingress, error) {
 	switch {
 	case !cfg.Enabled():
@@ -117,31 +117,6 @@ func newIngress(cfg KafkaConfig, cmds *api, external map[string]CommandHandler, 
 		router.AddConsumerHandler("ingress "+topic, topic, sub, in.handler(topic))
 	}
 	return in, nil
-}
-
-// ProducerConfig is the sarama configuration of worldval's producers (the
-// DLQ, the outbox, `worldval publish`): [KafkaConfig.SaramaConfig] plus the
-// idempotent producer — acknowledgements from all in-sync replicas, one
-// request in flight per broker, retries — so a retried send never writes a
-// record twice or out of order, and the hash partitioner, so one key stays
-// in one partition.
-func (c *KafkaConfig) ProducerConfig(getenv func(string) string) (*sarama.Config, error) {
-	sc, err := c.SaramaConfig(getenv)
-	if err != nil {
-		return nil, err
-	}
-	sc.Producer.Idempotent = true
-	sc.Producer.RequiredAcks = sarama.WaitForAll
-	sc.Producer.Retry.Max = 10
-	sc.Producer.Retry.Backoff = 250 * time.Millisecond
-	sc.Producer.Return.Successes = true
-	sc.Producer.Return.Errors = true
-	sc.Producer.Partitioner = sarama.NewHashPartitioner
-	sc.Net.MaxOpenRequests = 1
-	if err := sc.Validate(); err != nil {
-		return nil, fmt.Errorf("kafka producer configuration: %w", err)
-	}
-	return sc, nil
 }
 
 // Run consumes until ctx is done, then stops taking records, lets the

@@ -59,6 +59,31 @@ func (c *KafkaConfig) SaramaConfig(getenv func(string) string) (*sarama.Config, 
 	return sc, nil
 }
 
+// ProducerConfig is the sarama configuration of worldval's producers (the
+// DLQ, the outbox, `worldval publish`): [KafkaConfig.SaramaConfig] plus the
+// idempotent producer — acknowledgements from all in-sync replicas, one
+// request in flight per broker, retries — so a retried send never writes a
+// record twice or out of order, and the hash partitioner, so one key stays
+// in one partition.
+func (c *KafkaConfig) ProducerConfig(getenv func(string) string) (*sarama.Config, error) {
+	sc, err := c.SaramaConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	sc.Producer.Idempotent = true
+	sc.Producer.RequiredAcks = sarama.WaitForAll
+	sc.Producer.Retry.Max = 10
+	sc.Producer.Retry.Backoff = 250 * time.Millisecond
+	sc.Producer.Return.Successes = true
+	sc.Producer.Return.Errors = true
+	sc.Producer.Partitioner = sarama.NewHashPartitioner
+	sc.Net.MaxOpenRequests = 1
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("kafka producer configuration: %w", err)
+	}
+	return sc, nil
+}
+
 // tlsConfig builds the TLS configuration, reading the CA and client
 // certificate files.
 func (c *KafkaTLSConfig) tlsConfig() (*tls.Config, error) {
