@@ -107,7 +107,13 @@ func TestSubmitWithEvaluatorReachesVerdict(t *testing.T) {
 			t.Errorf("metrics answer lacks %q (validation-core §13.2)", key)
 		}
 	}
+	// The evaluator counts the verdict after its append returns, which may be
+	// after the read model has shown it: give the counter a moment.
 	lines := scrape(t, h.svc.metrics)
+	for deadline := time.Now().Add(5 * time.Second); !hasPrefix(lines, "worldval_evaluation_duration_seconds_count 1") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		lines = scrape(t, h.svc.metrics)
+	}
 	if !hasPrefix(lines, "worldval_evaluation_duration_seconds_count 1") {
 		t.Errorf("the verdict was not timed")
 	}
