@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -119,11 +120,8 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8RuneStart(s[n]) {
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n] + fmt.Sprintf("… (%d bytes in all)", len(s))
 }
-
-// utf8RuneStart reports whether b can start a UTF-8 encoded rune.
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

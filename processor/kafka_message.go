@@ -39,10 +39,11 @@ type recordPosition struct {
 // positionOf returns the position of msg, consumed from topic, from the
 // values watermill-kafka puts in the message's context.
 func positionOf(topic string, msg *message.Message) recordPosition {
-	return positionFromContext(topic, msg.Context())
+	return positionFromContext(msg.Context(), topic)
 }
 
-func positionFromContext(topic string, ctx context.Context) recordPosition {
+// positionFromContext reads the position watermill-kafka put in ctx.
+func positionFromContext(ctx context.Context, topic string) recordPosition {
 	p := recordPosition{topic: topic, partition: -1, offset: -1}
 	if v, ok := kafka.MessagePartitionFromCtx(ctx); ok {
 		p.partition = v
