@@ -1,19 +1,14 @@
 package processor
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/worldval/worldval/aggregates/errcode"
 	"github.com/worldval/worldval/projections"
 )
-
-// runMetricsPageResponse is one page of GET /worlds/{world}/runs/metrics.
-type runMetricsPageResponse struct {
-	WorldID string `json:"world_id"`
-	Stage   string `json:"stage"`
-	projections.MetricsPage
-}
 
 // listRunMetrics answers GET /worlds/{world}/runs/metrics?stage=S&limit=&cursor=:
 // the evaluated runs of the world at stage S in submission order, each with
@@ -44,10 +39,43 @@ func (a *api) listRunMetrics(w http.ResponseWriter, r *http.Request) error {
 		return errcode.New(errcode.Internal, "the run-metrics read model is not a run-metrics projection")
 	}
 	world := r.PathValue("world")
-	page, err := rm.List(r.Context(), world, stage, q.Get("cursor"), limit)
+	page, err := rm.ListRaw(r.Context(), world, stage, q.Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, runMetricsPageResponse{WorldID: world, Stage: stage, MetricsPage: page})
+	// The runs are stored encoded: the page is written around them, not
+	// re-encoded ({"world_id", "stage", "runs": [...], "next_cursor"}).
+	var b bytes.Buffer
+	b.Grow(64 + len(page.NextCursor) + len(page.Runs)*1024)
+	b.WriteString(`{"world_id":`)
+	b.Write(jsonString(world))
+	b.WriteString(`,"stage":`)
+	b.Write(jsonString(stage))
+	b.WriteString(`,"runs":[`)
+	for i, run := range page.Runs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(run)
+	}
+	b.WriteByte(']')
+	if page.NextCursor != "" {
+		b.WriteString(`,"next_cursor":`)
+		b.Write(jsonString(page.NextCursor))
+	}
+	b.WriteString("}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b.Bytes()) // the status line is out; a failed body write has no one to tell
 	return nil
+}
+
+// jsonString encodes s as a JSON string (without HTML escaping, as
+// writeJSON writes).
+func jsonString(s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }

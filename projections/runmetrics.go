@@ -86,6 +86,14 @@ func (p *RunMetrics) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 		return err
 	}
 	trimForMetrics(&st.View)
+	if v := &st.View; v.Status == StatusEvaluated {
+		// The listing's entry, encoded once here rather than at every read.
+		line, err := json.Marshal(StoredMetrics{StrategyID: v.StrategyID, RunID: v.RunID, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, Metrics: v.Metrics})
+		if err != nil {
+			return fmt.Errorf("run metrics of %s: %w", rec.Stream, err)
+		}
+		t.put(p.lineKey(rec.Stream), json.RawMessage(line))
+	}
 	after := p.membership(st, rec.Stream)
 	if before != after {
 		if before[0] != "" {
@@ -121,6 +129,16 @@ func (p *RunMetrics) index(world, stage string) string {
 	return key(p.name, "world", esc(world), "stage", esc(stage))
 }
 
+func (p *RunMetrics) lineKey(stream string) string { return key(p.name, "line", stream) }
+
+// RawMetricsPage is one page of [RunMetrics.ListRaw].
+type RawMetricsPage struct {
+	// Runs are the JSON encodings of [StoredMetrics], in submission order.
+	Runs []json.RawMessage
+	// NextCursor continues the listing; empty on the last page.
+	NextCursor string
+}
+
 // List returns one page of the evaluated runs of world at stage (compared
 // after trimming and lower-casing, as stages are recorded), in submission
 // order. limit 0 means [DefaultMetricsListLimit]; cursor continues a
@@ -128,9 +146,26 @@ func (p *RunMetrics) index(world, stage string) string {
 // concurrent appends, as [RunCurrent.List] is. An unknown world or stage is
 // an empty page.
 func (p *RunMetrics) List(ctx context.Context, world, stage, cursor string, limit int) (MetricsPage, error) {
+	raw, err := p.ListRaw(ctx, world, stage, cursor, limit)
+	if err != nil {
+		return MetricsPage{}, err
+	}
+	page := MetricsPage{Runs: make([]StoredMetrics, len(raw.Runs)), NextCursor: raw.NextCursor}
+	for i, r := range raw.Runs {
+		if err := json.Unmarshal(r, &page.Runs[i]); err != nil {
+			return MetricsPage{}, fmt.Errorf("run metrics of %q: decode: %w", world, err)
+		}
+	}
+	return page, nil
+}
+
+// ListRaw is [RunMetrics.List] with each run as the JSON the projection
+// stores, so that a server can write a page without decoding or encoding
+// the runs. The slices are shared with the store and must not be modified.
+func (p *RunMetrics) ListRaw(ctx context.Context, world, stage, cursor string, limit int) (RawMetricsPage, error) {
 	switch {
 	case limit < 0:
-		return MetricsPage{}, fmt.Errorf("%w: negative limit %d", ErrInvalidQuery, limit)
+		return RawMetricsPage{}, fmt.Errorf("%w: negative limit %d", ErrInvalidQuery, limit)
 	case limit == 0:
 		limit = DefaultMetricsListLimit
 	case limit > MaxMetricsListLimit:
@@ -138,18 +173,18 @@ func (p *RunMetrics) List(ctx context.Context, world, stage, cursor string, limi
 	}
 	resume, err := decodeCursor(cursor)
 	if err != nil {
-		return MetricsPage{}, err
+		return RawMetricsPage{}, err
 	}
 	from := ""
 	if resume != "" {
 		from = after(resume)
 	}
 	set := p.index(world, strings.ToLower(strings.TrimSpace(stage)))
-	page := MetricsPage{Runs: make([]StoredMetrics, 0, min(limit, 1024))}
 	members, err := p.store.Range(ctx, set, from, limit+1)
 	if err != nil {
-		return MetricsPage{}, fmt.Errorf("run metrics of %q: %w", world, err)
+		return RawMetricsPage{}, fmt.Errorf("run metrics of %q: %w", world, err)
 	}
+	page := RawMetricsPage{Runs: make([]json.RawMessage, 0, min(limit, len(members)))}
 	for i, m := range members {
 		if i == limit {
 			page.NextCursor = encodeCursor(members[i-1])
@@ -157,21 +192,16 @@ func (p *RunMetrics) List(ctx context.Context, world, stage, cursor string, limi
 		}
 		_, stream, err := splitPositionMember(m)
 		if err != nil {
-			return MetricsPage{}, fmt.Errorf("run metrics of %q: %w", world, err)
+			return RawMetricsPage{}, fmt.Errorf("run metrics of %q: %w", world, err)
 		}
-		raw, err := p.store.Get(ctx, key(p.name, "run", stream))
+		line, err := p.store.Get(ctx, p.lineKey(stream))
 		if errors.Is(err, ErrNotFound) {
 			continue // removed between the range and the read
 		}
 		if err != nil {
-			return MetricsPage{}, fmt.Errorf("run metrics of %s: %w", stream, err)
+			return RawMetricsPage{}, fmt.Errorf("run metrics of %s: %w", stream, err)
 		}
-		var st runState
-		if err := json.Unmarshal(raw, &st); err != nil {
-			return MetricsPage{}, fmt.Errorf("run metrics of %s: decode: %w", stream, err)
-		}
-		v := &st.View
-		page.Runs = append(page.Runs, StoredMetrics{StrategyID: v.StrategyID, RunID: v.RunID, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, Metrics: v.Metrics})
+		page.Runs = append(page.Runs, line)
 	}
 	return page, nil
 }

@@ -25,11 +25,11 @@ var errNoExport = errors.New("the service has no run-metrics listing")
 // exportPage is one page of the run-metrics listing as the diff reads it.
 type exportPage struct {
 	Runs []struct {
-		StrategyID string          `json:"strategy_id"`
-		RunID      string          `json:"run_id"`
-		CreatedAt  string          `json:"created_at"`
-		UpdatedAt  string          `json:"updated_at"`
-		Metrics    json.RawMessage `json:"metrics"`
+		StrategyID string         `json:"strategy_id"`
+		RunID      string         `json:"run_id"`
+		CreatedAt  string         `json:"created_at"`
+		UpdatedAt  string         `json:"updated_at"`
+		Metrics    map[string]any `json:"metrics"`
 	} `json:"runs"`
 	NextCursor string `json:"next_cursor"`
 }
@@ -97,7 +97,8 @@ func listStoredMetrics(ctx context.Context, env *environment, cf *clientFlags, f
 	return out, skipped, nil
 }
 
-// decodeExportPage decodes one page and keeps the runs in the window.
+// decodeExportPage decodes one page, metrics documents included (one pass
+// over the bytes), and keeps the runs in the window.
 func decodeExportPage(body []byte, win diffWindow) ([]storedRun, int, error) {
 	var p exportPage
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -114,7 +115,7 @@ func decodeExportPage(body []byte, win diffWindow) ([]storedRun, int, error) {
 			skipped++
 			continue
 		}
-		out = append(out, storedRun{strategy: r.StrategyID, run: r.RunID, at: at, metrics: r.Metrics})
+		out = append(out, storedRun{strategy: r.StrategyID, run: r.RunID, at: at, doc: r.Metrics})
 	}
 	return out, skipped, nil
 }

@@ -22,7 +22,10 @@ const listPageSize = 500
 type storedRun struct {
 	strategy, run string
 	at            time.Time // updated_at, else created_at
-	metrics       json.RawMessage
+	// doc is the metrics document when the listing decoded it, else
+	// metrics holds its JSON.
+	doc     map[string]any
+	metrics json.RawMessage
 }
 
 // loadServerRuns pages through the evaluated runs of --world at --stage and
@@ -128,9 +131,10 @@ func selectStored(listed []storedRun, all bool, max int) []storedRun {
 	return kept
 }
 
-// decodeStored decodes and flattens the recorded metrics of runs with at
-// most workers goroutines. A document that does not decode is reported
-// with its run; it can only come from a service that is not worldval.
+// decodeStored flattens the recorded metrics of runs, decoding those the
+// listing left encoded, with at most workers goroutines. A document that
+// does not decode is reported with its run; it can only come from a service
+// that is not worldval.
 func decodeStored(ctx context.Context, runs []storedRun, workers int, prog *diffProgress) ([]policydiff.Run, error) {
 	out := make([]policydiff.Run, len(runs))
 	errs := make([]error, len(runs))
@@ -146,12 +150,14 @@ func decodeStored(ctx context.Context, runs []storedRun, workers int, prog *diff
 					return
 				}
 				r := &runs[i]
-				var doc map[string]any
-				if err := json.Unmarshal(r.metrics, &doc); err != nil {
-					errs[i] = fmt.Errorf("run %s/%s: metrics: %w", r.strategy, r.run, err)
+				doc := r.doc
+				if doc == nil {
+					if err := json.Unmarshal(r.metrics, &doc); err != nil {
+						errs[i] = fmt.Errorf("run %s/%s: metrics: %w", r.strategy, r.run, err)
+					}
 				}
 				out[i] = policydiff.Run{StrategyID: r.strategy, RunID: r.run, Flat: metrics.Flatten(doc)}
-				r.metrics = nil
+				r.doc, r.metrics = nil, nil
 				done.Add(1)
 			}
 		})
