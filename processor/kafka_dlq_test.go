@@ -84,9 +84,16 @@ func TestKafkaMalformedRecordsAreDeadLettered(t *testing.T) {
 	}
 	kafkatest.Produce(t, k.broker, recs)
 
-	dead := waitForRecords(t, k.broker, k.cfg.Topics.DLQ, 10*time.Minute, func(ms []*sarama.ConsumerMessage) bool { return len(ms) >= bad })
-	if len(dead) != bad {
-		t.Fatalf("%d of %d malformed records dead-lettered, then no more for a minute", len(dead), bad)
+	distinct := func(ms []*sarama.ConsumerMessage) int {
+		keys := map[string]bool{}
+		for _, m := range ms {
+			keys[string(m.Key)] = true
+		}
+		return len(keys)
+	}
+	dead := waitForRecords(t, k.broker, k.cfg.Topics.DLQ, 10*time.Minute, func(ms []*sarama.ConsumerMessage) bool { return distinct(ms) >= bad })
+	if distinct(dead) != bad {
+		t.Fatalf("%d of %d malformed records dead-lettered, then no more for a minute", distinct(dead), bad)
 	}
 	deadline := time.Now().Add(120 * time.Second)
 	for {
@@ -104,19 +111,25 @@ func TestKafkaMalformedRecordsAreDeadLettered(t *testing.T) {
 	}
 	stop()
 
-	seen := map[string]bool{}
+	// Dead-lettering is at least once, like the consumption it follows: a
+	// record whose offset was not yet committed when the group rebalanced is
+	// read and dead-lettered again. A repeat must name the same source
+	// record (topic, partition, offset), which is what a DLQ reader
+	// de-duplicates on; every malformed record must be there.
+	seen := map[string]string{}
 	for _, m := range dead {
 		key := string(m.Key)
 		orig, ok := want[key]
+		source := mustHeader(t, m, DLQHeaderSourcePartition) + "/" + mustHeader(t, m, DLQHeaderSourceOffset)
 		switch {
 		case !ok:
 			t.Fatalf("dead letter with key %q is no malformed record (a valid one?): %s", key, m.Value)
-		case seen[key]:
-			t.Fatalf("%s dead-lettered twice", key)
+		case seen[key] != "" && seen[key] != source:
+			t.Fatalf("%s dead-lettered twice from different source records (%s, %s)", key, seen[key], source)
 		case string(m.Value) != string(orig.Value):
 			t.Fatalf("%s: dead letter value %q, original %q", key, m.Value, orig.Value)
 		}
-		seen[key] = true
+		seen[key] = source
 		if got := mustHeader(t, m, DLQHeaderErrorCode); got != string(codes[key]) {
 			t.Errorf("%s: code %s, want %s (%s)", key, got, codes[key], mustHeader(t, m, DLQHeaderErrorMessage))
 		}
