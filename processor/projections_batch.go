@@ -47,8 +47,8 @@ func (lp *liveProjection) subscribeBatched(ctx context.Context, store eventstore
 }
 
 // applyBatches folds what arrives on in, as batches of whatever is waiting,
-// until in is closed or a batch fails. After each batch it advances the
-// projection's signal, tells the applied hook about each event, and marks the
+// until in is closed or a batch fails. After each batch it tells the applied
+// hook about each event, advances the projection's signal, and marks the
 // projection caught up once it reaches its target.
 func (lp *liveProjection) applyBatches(ctx context.Context, in <-chan events.Record, markCaughtUp func()) error {
 	batch := make([]events.Record, 0, maxApplyBatch)
@@ -69,13 +69,15 @@ func (lp *liveProjection) applyBatches(ctx context.Context, in <-chan events.Rec
 		if err := lp.p.ApplyBatch(ctx, batch); err != nil {
 			return err
 		}
-		last := batch[len(batch)-1].GlobalPosition
-		lp.signal.advance(last)
+		// The hook hears each event before the signal moves, so whoever
+		// waits on the signal also sees what the hook did.
 		if lp.applied != nil {
 			for i := range batch {
 				lp.applied(lp.p.Name(), &batch[i])
 			}
 		}
+		last := batch[len(batch)-1].GlobalPosition
+		lp.signal.advance(last)
 		if !lp.isCaughtUp() && last >= lp.target {
 			markCaughtUp()
 		}
