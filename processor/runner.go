@@ -23,7 +23,10 @@ type Runner struct {
 	store   eventstore.Store
 	cps     eventstore.Checkpoints
 	handler eventstore.Handler
-	cfg     RunnerConfig
+	// batch, when set instead of handler, takes the events waiting at one
+	// moment together (see [NewBatchRunner]).
+	batch BatchHandler
+	cfg   RunnerConfig
 }
 
 // NewRunner returns a runner of h over store, keeping its checkpoint in cps.
@@ -45,12 +48,30 @@ func NewRunner(store eventstore.Store, cps eventstore.Checkpoints, h eventstore.
 	return &Runner{store: store, cps: cps, handler: h, cfg: cfg}, nil
 }
 
+// NewBatchRunner returns a runner that hands h the events waiting at one
+// moment as one batch, in global order (at most 256 at a time; a single
+// event when the store is quiet). A batch is handled as a unit: the
+// checkpoint moves past it only when h returns nil, and after a failure or a
+// crash the whole batch is delivered again, so h must be idempotent for
+// every event of it.
+func NewBatchRunner(store eventstore.Store, cps eventstore.Checkpoints, h BatchHandler, cfg RunnerConfig) (*Runner, error) {
+	if h == nil {
+		return nil, errors.New("new runner: nil batch handler")
+	}
+	r, err := NewRunner(store, cps, func(context.Context, events.Record) error { return nil }, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.handler, r.batch = nil, h
+	return r, nil
+}
+
 // Name returns the runner's name, under which its checkpoint is stored.
 func (r *Runner) Name() string { return r.cfg.Name }
 
-// HandlerError reports the event a runner's handler failed on. The
-// checkpoint stays before Position, so a restarted runner delivers that event
-// again.
+// HandlerError reports the event a runner's handler failed on (for a batch
+// runner, the first event of the batch that failed). The checkpoint stays
+// before Position, so a restarted runner delivers that event again.
 type HandlerError struct {
 	// Runner is the runner's name.
 	Runner string
@@ -99,12 +120,22 @@ func (r *Runner) Run(ctx context.Context) error {
 		}()
 	}
 
-	err = r.store.Subscribe(subCtx, start, func(ctx context.Context, rec events.Record) error {
-		if err := r.handler(ctx, rec); err != nil {
-			return &HandlerError{Runner: r.cfg.Name, Position: rec.GlobalPosition, EventID: rec.ID, Type: rec.Type, Err: err}
-		}
-		return cp.handledUpTo(ctx, rec.GlobalPosition)
-	})
+	if r.batch != nil {
+		err = subscribeInBatches(subCtx, r.store, start, maxApplyBatch, func(ctx context.Context, recs []events.Record) error {
+			if err := r.batch(ctx, recs); err != nil {
+				first := &recs[0]
+				return &HandlerError{Runner: r.cfg.Name, Position: first.GlobalPosition, EventID: first.ID, Type: first.Type, Err: err}
+			}
+			return cp.handledUpTo(ctx, recs[len(recs)-1].GlobalPosition, len(recs))
+		})
+	} else {
+		err = r.store.Subscribe(subCtx, start, func(ctx context.Context, rec events.Record) error {
+			if err := r.handler(ctx, rec); err != nil {
+				return &HandlerError{Runner: r.cfg.Name, Position: rec.GlobalPosition, EventID: rec.ID, Type: rec.Type, Err: err}
+			}
+			return cp.handledUpTo(ctx, rec.GlobalPosition, 1)
+		})
+	}
 	stopSub(nil)
 	wg.Wait()
 

@@ -33,13 +33,13 @@ func newRunnerCheckpoint(cps eventstore.Checkpoints, cfg RunnerConfig, start uin
 	}
 }
 
-// handledUpTo records that every event up to pos was handled and saves when
-// the count or the interval says so.
-func (c *runnerCheckpoint) handledUpTo(ctx context.Context, pos uint64) error {
+// handledUpTo records that every event up to pos was handled, n of them
+// since the last call, and saves when the count or the interval says so.
+func (c *runnerCheckpoint) handledUpTo(ctx context.Context, pos uint64, n int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.handled = pos
-	c.unsaved++
+	c.unsaved += n
 	if c.unsaved >= c.every || (c.interval > 0 && time.Since(c.lastSave) >= c.interval) {
 		return c.saveLocked(ctx)
 	}

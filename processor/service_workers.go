@@ -24,6 +24,18 @@ type Worker interface {
 	Handle(ctx context.Context, rec events.Record) error
 }
 
+// BatchWorker is a [Worker] that can take the events waiting at one moment
+// together, and share work between them (one pass over a cohort for many
+// runs, evaluations in parallel). The service runs it with
+// [NewBatchRunner]; HandleBatch must be idempotent for every event of a
+// batch, since a failed or interrupted batch is delivered again as a whole.
+// Handle stays the one-event form, for tests and tools.
+type BatchWorker interface {
+	Worker
+	// HandleBatch processes recs, in global order, as one unit.
+	HandleBatch(ctx context.Context, recs []events.Record) error
+}
+
 // How often a worker's runner saves its checkpoint. Workers are idempotent,
 // so a checkpoint behind the truth costs only re-delivery after a crash;
 // saving after every event would cost a durable write per event, and the
@@ -51,9 +63,16 @@ func newWorkerRunners(store eventstore.Store, cps eventstore.Checkpoints, worker
 			return nil, fmt.Errorf("workers: two workers named %q would share a checkpoint", w.Name())
 		}
 		seen[w.Name()] = true
-		r, err := NewRunner(store, cps, w.Handle, RunnerConfig{
+		cfg := RunnerConfig{
 			Name: w.Name(), CheckpointEvery: workerCheckpointEvery, CheckpointInterval: workerCheckpointInterval,
-		})
+		}
+		var r *Runner
+		var err error
+		if bw, ok := w.(BatchWorker); ok {
+			r, err = NewBatchRunner(store, cps, bw.HandleBatch, cfg)
+		} else {
+			r, err = NewRunner(store, cps, w.Handle, cfg)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("workers: %w", err)
 		}
