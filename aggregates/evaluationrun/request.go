@@ -45,5 +45,5 @@ func RequestHash(req events.EvaluationRunSubmitted) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("request hash: %w", err)
 	}
-	return canon.Hash(b)
+	return canon.Sum(b), nil
 }

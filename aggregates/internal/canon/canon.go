@@ -52,8 +52,15 @@ func Hash(doc []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return Sum(c), nil
+}
+
+// Sum returns "sha256:" followed by the hex SHA-256 of c, which is already
+// in canonical form (as [JSON] and [Marshal] return it): the same as [Hash]
+// of c, without canonicalizing it again.
+func Sum(c []byte) string {
 	sum := sha256.Sum256(c)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 func write(buf *bytes.Buffer, v any) error {
@@ -106,8 +113,25 @@ func write(buf *bytes.Buffer, v any) error {
 }
 
 func writeString(buf *bytes.Buffer, s string) {
+	if plainASCII(s) {
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
 	buf.Truncate(buf.Len() - 1)
+}
+
+// plainASCII reports whether s is printable ASCII without a quote or a
+// backslash: the strings encoding/json writes unchanged between quotes.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
