@@ -28,7 +28,7 @@ type EvaluationRunSubmitted struct {
 	Metrics json.RawMessage `json:"metrics,omitempty"`
 	// Returns is the per-period return series, if one was submitted; null
 	// entries are kept as submitted.
-	Returns []*float64 `json:"returns,omitempty"`
+	Returns ReturnSeries `json:"returns,omitempty"`
 	// Params are the derivation parameters (periods per year, …) as submitted.
 	Params json.RawMessage `json:"params,omitempty"`
 	// PolicyVersion is the version the submission asked for; 0 means the
