@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -126,15 +127,23 @@ func run(ctx context.Context, args []string, env *environment) int {
 			fs.PrintDefaults()
 		}
 	}
-	if err := fs.Parse(rest); err != nil {
+	// The flag package prints the usage itself, on --help and after a
+	// problem: keep it, then send it to stdout for help, and for a problem
+	// only its first line (what was wrong) to stderr, with where to look.
+	var parseOut bytes.Buffer
+	fs.SetOutput(&parseOut)
+	err := fs.Parse(rest)
+	fs.SetOutput(env.stderr)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(env.stdout)
-			fs.Usage()
+			_, _ = env.stdout.Write(parseOut.Bytes())
 			return exitOK
 		}
-		return exitUsage // the flag package already printed the problem and usage
+		problem, _, _ := strings.Cut(parseOut.String(), "\n")
+		fmt.Fprintf(env.stderr, "worldval %s: %s (see 'worldval %s --help')\n", cmd.name, problem, cmd.name)
+		return exitUsage
 	}
-	err := exec(ctx, fs.Args())
+	err = exec(ctx, fs.Args())
 	var ue usageError
 	var fe failureError
 	switch {

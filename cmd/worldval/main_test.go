@@ -34,9 +34,9 @@ func TestHelpListsEveryCommand(t *testing.T) {
 		if !strings.Contains(out, c.name) {
 			t.Errorf("help does not list %q:\n%s", c.name, out)
 		}
-		code, usage, _ := runCLI(t, append(strings.Fields(c.name), "--help")...)
-		if code != exitOK || !strings.Contains(usage, "Usage: worldval "+c.name) {
-			t.Errorf("%s --help: exit %d, output %q", c.name, code, usage)
+		code, usage, stderr := runCLI(t, append(strings.Fields(c.name), "--help")...)
+		if code != exitOK || strings.Count(usage, "Usage: worldval "+c.name) != 1 || stderr != "" {
+			t.Errorf("%s --help: exit %d, want the usage once on stdout and nothing on stderr; stdout %q, stderr %q", c.name, code, usage, stderr)
 		}
 	}
 }
@@ -46,6 +46,9 @@ func TestUnknownCommandAndBadFlagsExit2(t *testing.T) {
 		code, _, stderr := runCLI(t, args...)
 		if code != exitUsage {
 			t.Errorf("%v: exit %d, want %d (stderr %q)", args, code, exitUsage, stderr)
+		}
+		if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "worldval") {
+			t.Errorf("%v: stderr %q, want one line naming the problem", args, stderr)
 		}
 	}
 }
