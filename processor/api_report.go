@@ -110,7 +110,7 @@ func (a *api) reportInput(ctx context.Context, at time.Time, asOf bool, world, s
 		verdict := state.Verdict
 		in.Verdict = &verdict
 	}
-	if in.ModelCard, err = a.reportModelCard(ctx, strategy, v.ModelCardVersion); err != nil {
+	if in.ModelCard, err = a.reportModelCard(ctx, at, asOf, strategy, v.ModelCardVersion); err != nil {
 		return report.Input{}, err
 	}
 	var doc map[string]any
@@ -127,24 +127,12 @@ func (a *api) runStreamAsOf(ctx context.Context, at time.Time, asOf bool, world,
 	if err != nil {
 		return nil, runNotFound(world, strategy, run)
 	}
-	var recs []events.Record
-	for from := uint64(1); ; {
-		page, err := a.repo.Store().ReadStream(ctx, stream, from, 512)
-		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return nil, runNotFound(world, strategy, run)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("report of %s: %w", stream, err)
-		}
-		for _, rec := range page {
-			if !asOf || !rec.RecordedAt.After(at) {
-				recs = append(recs, rec)
-			}
-		}
-		if len(page) < 512 {
-			break
-		}
-		from = page[len(page)-1].StreamVersion + 1
+	recs, err := a.streamAsOf(ctx, stream, at, asOf)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return nil, runNotFound(world, strategy, run)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("report of %s: %w", stream, err)
 	}
 	state, err := aggregates.Fold[evaluationrun.Run](a.reg, recs)
 	if err != nil {
@@ -153,10 +141,58 @@ func (a *api) runStreamAsOf(ctx context.Context, at time.Time, asOf bool, world,
 	return state, nil
 }
 
+// streamAsOf reads a whole stream, only the events recorded at or before
+// at when asOf is set. A stream that does not exist is
+// [eventstore.ErrStreamNotFound].
+func (a *api) streamAsOf(ctx context.Context, stream string, at time.Time, asOf bool) ([]events.Record, error) {
+	var recs []events.Record
+	for from := uint64(1); ; {
+		page, err := a.repo.Store().ReadStream(ctx, stream, from, 512)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page {
+			if !asOf || !rec.RecordedAt.After(at) {
+				recs = append(recs, rec)
+			}
+		}
+		if len(page) < 512 {
+			return recs, nil
+		}
+		from = page[len(page)-1].StreamVersion + 1
+	}
+}
+
+// modelCardsAsOf returns the strategy's model cards, as they were at at
+// when asOf is set.
+func (a *api) modelCardsAsOf(ctx context.Context, at time.Time, asOf bool, strategy string) (*modelcard.Cards, error) {
+	if !asOf {
+		return a.loadModelCards(ctx, strategy)
+	}
+	stream, err := events.ModelCardStream(strategy)
+	if err != nil {
+		return &modelcard.Cards{}, nil
+	}
+	recs, err := a.streamAsOf(ctx, stream, at, asOf)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return &modelcard.Cards{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("model cards of %s: %w", strategy, err)
+	}
+	cards, err := aggregates.Fold[modelcard.Cards](a.reg, recs)
+	if err != nil {
+		return nil, fmt.Errorf("model cards of %s: %w", strategy, err)
+	}
+	return cards, nil
+}
+
 // reportModelCard returns the card the run names (nil when the strategy
-// has no such version), or the strategy's latest card when it names none.
-func (a *api) reportModelCard(ctx context.Context, strategy string, version *string) (*report.ModelCard, error) {
-	cards, err := a.loadModelCards(ctx, strategy)
+// has no such version), or the strategy's latest card when it names none;
+// with asOf, as the cards were at at (a card published later is not in a
+// report of an earlier moment).
+func (a *api) reportModelCard(ctx context.Context, at time.Time, asOf bool, strategy string, version *string) (*report.ModelCard, error) {
+	cards, err := a.modelCardsAsOf(ctx, at, asOf, strategy)
 	if err != nil {
 		return nil, err
 	}

@@ -123,3 +123,43 @@ func TestRunReportErrors(t *testing.T) {
 	h.do(http.MethodGet, self+"/report?fmt=md", apiReaderToken, nil).errorBody(t, http.StatusBadRequest, "E_BAD_REQUEST")
 	h.do(http.MethodGet, self+"/report", apiNoToken, nil).errorBody(t, http.StatusUnauthorized, "E_UNAUTHORIZED")
 }
+
+// TestRunReportModelCardAsOf: a run that names no model card shows the
+// strategy's latest card; as of a moment before that card was published,
+// the report knows no card.
+func TestRunReportModelCardAsOf(t *testing.T) {
+	t.Parallel()
+	h := startAPIWithEvaluator(t)
+	policy, err := os.ReadFile("../testdata/bad-strategies/policy.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := h.putPolicy("w1", "application/yaml", string(policy)); resp.status != http.StatusCreated {
+		t.Fatalf("policy: %d %s", resp.status, resp.body)
+	}
+	c := badstrategies.Cases()[0]
+	m, err := c.Metrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := h.mustSubmit("w1", map[string]any{"strategy_id": c.StrategyID, "run_id": "r1", "stage": "backtest", "returns": c.Returns(), "metrics": m}, http.StatusAccepted)
+	self := s.Links["self"]
+	waitEvaluated(t, h, self)
+	before := time.Now().UTC()
+	time.Sleep(5 * time.Millisecond)
+	card := map[string]any{"strategy_id": c.StrategyID, "model_card_version": "1", "objective": "A card published after the verdict.",
+		"data_overview": "daily closes", "key_assumptions": []string{"none"}, "key_limitations": []string{"none"}}
+	if resp := h.do(http.MethodPut, "/strategies/"+c.StrategyID+"/model-cards", apiRunnerToken, card); resp.status != http.StatusCreated {
+		t.Fatalf("model card: %d %s", resp.status, resp.body)
+	}
+
+	now := string(h.do(http.MethodGet, self+"/report", apiReaderToken, nil).body)
+	if !strings.Contains(now, "A card published after the verdict.") {
+		t.Fatalf("the report now lacks the strategy's latest card:\n%s", now)
+	}
+	resp := h.do(http.MethodGet, self+"/report?as_of="+url.QueryEscape(before.Format(time.RFC3339Nano)), apiReaderToken, nil)
+	then := string(resp.body)
+	if resp.status != http.StatusOK || strings.Contains(then, "A card published after the verdict.") || !strings.Contains(then, "No model card is known for this strategy.") {
+		t.Fatalf("as of %s (before the card): %d\n%s", before, resp.status, then)
+	}
+}
