@@ -2,7 +2,17 @@
 # integration tests (WORLDVAL_TEST_REDIS). Installs Debian's redis-server when
 # it is missing, without letting the package start the system service, then
 # starts our own on loopback with scripts/redis.sh and stops it at exit.
-worldval_redis_port="${REDIS_PORT:-6390}"
+# The port is REDIS_PORT, else the first free one from 6390 up whose state
+# directory no other run holds, so that two test runs on one machine each
+# get their own server (and neither stops the other's).
+worldval_redis_port="${REDIS_PORT:-}"
+if [ -z "$worldval_redis_port" ]; then
+	worldval_redis_port=6390
+	while (exec 3<>"/dev/tcp/127.0.0.1/$worldval_redis_port") 2>/dev/null ||
+		[ -e "${TMPDIR:-/tmp}/worldval-redis-$worldval_redis_port" ]; do
+		worldval_redis_port=$((worldval_redis_port + 1))
+	done
+fi
 if ! command -v redis-server >/dev/null; then
 	echo "redis: installing redis-server (apt-get)"
 	worldval_policy_rc=""
