@@ -116,6 +116,9 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 	}
 	prev := head.hash
 	var last int64
+	// The records go to the tail if the group commits and this append is
+	// not rejected (the writer drops them otherwise).
+	collect := w.tail.enabled()
 	for i := range a.evs {
 		r := events.Record{Event: a.evs[i], Stream: a.stream, StreamVersion: current + uint64(i) + 1, RecordedAt: now}
 		r.Seal(prev)
@@ -142,10 +145,13 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 			w.heads.forget(a.stream)
 			return eventstore.AppendResult{}, fmt.Errorf("append %s: insert event %s: %w", a.stream, r.ID, err), nil
 		}
-		if i == len(a.evs)-1 {
+		if i == len(a.evs)-1 || collect {
 			if last, err = res.LastInsertId(); err != nil {
 				return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: %w", a.stream, err)
 			}
+		}
+		if collect {
+			w.fresh = append(w.fresh, tailRecord(r, last))
 		}
 	}
 	version := current + uint64(len(a.evs))

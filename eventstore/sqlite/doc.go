@@ -13,10 +13,12 @@
 // pool of read-only connections, which WAL lets run concurrently with the
 // writer.
 //
-// Subscribers are woken by an in-process broadcast after each commit. Appends
-// made by another process writing the same file are stored correctly but do
-// not wake this process's subscribers until its own next commit; run one
-// writing process per file.
+// Subscribers are woken by an in-process broadcast after each commit, and
+// those that keep up take the new records from an in-memory tail of recent
+// commits instead of each reading them from the file. Appends made by another
+// process writing the same file are stored correctly but do not reach this
+// process's subscribers until its own next commit; run one writing process
+// per file.
 //
 // Tests of other packages open a throwaway store with the sqlitetest
 // sub-package.

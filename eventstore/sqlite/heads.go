@@ -32,20 +32,24 @@ type headCache struct {
 }
 
 // begin starts a group; call it inside the group's transaction, which holds
-// the write lock, so no other connection can commit until the group ends.
-func (c *headCache) begin(ctx context.Context, dataVersion *sql.Stmt) error {
+// the write lock, so no other connection can commit until the group ends. It
+// reports whether another connection may have committed since the writer's
+// last group (always so for the first group), which the in-memory tail of
+// records needs to know too.
+func (c *headCache) begin(ctx context.Context, dataVersion *sql.Stmt) (foreign bool, err error) {
 	var v int64
 	if err := dataVersion.QueryRowContext(ctx).Scan(&v); err != nil {
-		return err
+		return false, err
 	}
-	if v != c.dataVersion || c.committed == nil || len(c.committed) > maxCachedHeads {
+	foreign = v != c.dataVersion || c.committed == nil
+	if foreign || len(c.committed) > maxCachedHeads {
 		c.committed = make(map[string]streamHead)
 		c.dataVersion = v
 	}
 	if c.pending == nil {
 		c.pending = make(map[string]streamHead)
 	}
-	return nil
+	return foreign, nil
 }
 
 // get returns the head of stream as the group sees it, reading the streams

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
@@ -33,6 +34,11 @@ type Store struct {
 	reads  readStmts
 	writer *writer
 	notify *broadcaster
+	tail   *tail // recent records, for live subscribers
+
+	// Records subscriptions have delivered from the tail and from the
+	// file, for tests and diagnostics.
+	fromTail, fromFile atomic.Uint64
 
 	mu       sync.RWMutex // guards closed against Append/SaveCheckpoint admission
 	closed   bool
@@ -62,7 +68,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
 		return nil, fmt.Errorf("open event store %s: %w", abs, err)
 	}
-	s := &Store{cfg: cfg, path: abs, notify: newBroadcaster(), closing: make(chan struct{})}
+	s := &Store{cfg: cfg, path: abs, notify: newBroadcaster(), tail: newTail(cfg.tailRecords, cfg.tailBytes),
+		closing: make(chan struct{})}
 	if err := s.open(ctx); err != nil {
 		return nil, fmt.Errorf("open event store %s: %w", abs, errors.Join(err, s.closeDBs()))
 	}
@@ -122,7 +129,7 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return classify(err)
 	}
-	s.writer, err = newWriter(ctx, conn, s.cfg, s.notify)
+	s.writer, err = newWriter(ctx, conn, s.cfg, s.notify, s.tail)
 	if err != nil {
 		conn.Close()
 		return err

@@ -18,6 +18,8 @@ type config struct {
 	batchWindow  time.Duration
 	readConns    int
 	busyTimeout  time.Duration
+	tailRecords  int
+	tailBytes    int
 }
 
 // Defaults of the options.
@@ -27,6 +29,8 @@ const (
 	defaultReadConns    = 4
 	defaultBusyTimeout  = 5 * time.Second
 	defaultBatchWindow  = 2 * time.Millisecond
+	defaultTailRecords  = 4096
+	defaultTailBytes    = 16 << 20
 )
 
 func newConfig(opts []Option) config {
@@ -37,6 +41,8 @@ func newConfig(opts []Option) config {
 		readConns:    defaultReadConns,
 		busyTimeout:  defaultBusyTimeout,
 		batchWindow:  defaultBatchWindow,
+		tailRecords:  defaultTailRecords,
+		tailBytes:    defaultTailBytes,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -108,6 +114,24 @@ func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
 			c.busyTimeout = d
+		}
+	}
+}
+
+// WithTail sizes the in-memory tail of recently committed events from which
+// [Store.Subscribe] serves subscribers that keep up, instead of each reading
+// the events back from the file: it holds at most records events and about
+// size bytes (payloads plus some 256 bytes per event), dropping the oldest
+// first. A subscriber further behind reads the file until it reaches the
+// tail. records or size 0 disables the tail; negative values keep the
+// defaults, 4,096 events and 16 MiB.
+func WithTail(records, size int) Option {
+	return func(c *config) {
+		if records >= 0 {
+			c.tailRecords = records
+		}
+		if size >= 0 {
+			c.tailBytes = size
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore"
 )
 
@@ -39,14 +40,29 @@ func (b *broadcaster) broadcast() {
 }
 
 // Subscribe delivers every event with global position > after to h, in
-// global order, as documented on [eventstore.Store]: it reads stored events in
-// batches, then waits for the writer's next commit and reads again. The wake-up
-// channel is taken before each read, so a commit that lands after a read
-// still wakes the subscription; positions only grow, so nothing is delivered
-// twice. It returns ctx.Err() when ctx ends, h's error when h fails, and an
-// error wrapping [eventstore.ErrClosed] when the store is closed.
+// global order, as documented on [eventstore.Store]. A subscription that
+// keeps up is served from memory: the writer keeps the records of its latest
+// commits in a bounded tail (see [WithTail]), and a subscriber whose position
+// lies within the tail takes the next records from there; one further behind
+// reads them from the file, in batches, until it reaches the tail. Either way
+// it then waits for the writer's next commit. The wake-up channel is taken
+// before each read, and the writer fills the tail before it wakes anyone, so
+// a commit that lands after a read still wakes the subscription; the tail
+// holds every record from its start on, and positions only grow, so nothing
+// is skipped or delivered twice when a subscription moves between file and
+// tail. Records from the tail are exactly those [Store.ReadAll] returns,
+// field for field, and only ever committed ones.
+//
+// Each record h receives is its own: its payload is a copy made for this
+// delivery (as a read from the file makes one), and its other fields are
+// strings and values, so a handler may keep or change it without affecting
+// other subscribers or the store.
+//
+// It returns ctx.Err() when ctx ends, h's error when h fails, and an error
+// wrapping [eventstore.ErrClosed] when the store is closed.
 func (s *Store) Subscribe(ctx context.Context, after uint64, h eventstore.Handler) error {
 	pos := after
+	var buf []events.Record // reused for records from the tail
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -55,16 +71,15 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, h eventstore.Handle
 			return fmt.Errorf("subscribe after %d: %w", pos, eventstore.ErrClosed)
 		}
 		wake := s.notify.wait()
-		recs, err := s.ReadAll(ctx, pos, subscribeBatch)
-		if err != nil {
-			switch {
-			case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
-				return ctx.Err()
-			case s.isClosed() && !errors.Is(err, eventstore.ErrClosed):
-				// The read raced with Close.
-				return fmt.Errorf("subscribe after %d: %w (%w)", pos, eventstore.ErrClosed, err)
+		recs, live := s.tail.read(pos, buf[:0], subscribeBatch)
+		if live {
+			s.fromTail.Add(uint64(len(recs)))
+		} else {
+			var err error
+			if recs, err = s.ReadAll(ctx, pos, subscribeBatch); err != nil {
+				return s.subscribeError(ctx, pos, err)
 			}
-			return fmt.Errorf("subscribe after %d: %w", pos, err)
+			s.fromFile.Add(uint64(len(recs)))
 		}
 		for i := range recs {
 			if err := ctx.Err(); err != nil {
@@ -74,6 +89,10 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, h eventstore.Handle
 				return err
 			}
 			pos = recs[i].GlobalPosition
+		}
+		if live {
+			clear(recs) // let the delivered payloads go
+			buf = recs
 		}
 		if len(recs) == subscribeBatch {
 			continue
@@ -86,4 +105,17 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, h eventstore.Handle
 			return fmt.Errorf("subscribe after %d: %w", pos, eventstore.ErrClosed)
 		}
 	}
+}
+
+// subscribeError is the error that ends a subscription at pos whose read
+// failed with err.
+func (s *Store) subscribeError(ctx context.Context, pos uint64, err error) error {
+	switch {
+	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		return ctx.Err()
+	case s.isClosed() && !errors.Is(err, eventstore.ErrClosed):
+		// The read raced with Close.
+		return fmt.Errorf("subscribe after %d: %w (%w)", pos, eventstore.ErrClosed, err)
+	}
+	return fmt.Errorf("subscribe after %d: %w", pos, err)
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/worldval/worldval/events"
 )
 
 // writer owns the only write connection. It takes requests from reqs in
@@ -16,6 +18,7 @@ type writer struct {
 	cfg    config
 	conn   *sql.Conn
 	notify *broadcaster
+	tail   *tail
 	reqs   chan *request
 	done   chan struct{}
 	stmts  writeStmts
@@ -26,6 +29,9 @@ type writer struct {
 	batch []*request
 	outs  []outcome
 	size  int
+	// fresh holds the records the group has written, as ReadAll would
+	// read them back, for the tail; only filled when the tail is enabled.
+	fresh []events.Record
 	// expect is how many callers the writer knows to be appending: those
 	// the last commit answered, who are likely to send again soon, and
 	// those that were already queued then.
@@ -35,11 +41,12 @@ type writer struct {
 	commitCost time.Duration
 }
 
-func newWriter(ctx context.Context, conn *sql.Conn, cfg config, notify *broadcaster) (*writer, error) {
+func newWriter(ctx context.Context, conn *sql.Conn, cfg config, notify *broadcaster, t *tail) (*writer, error) {
 	w := &writer{
 		cfg:    cfg,
 		conn:   conn,
 		notify: notify,
+		tail:   t,
 		reqs:   make(chan *request, cfg.maxBatch),
 		done:   make(chan struct{}),
 	}
@@ -72,18 +79,28 @@ func (w *writer) stop() error {
 // answers every caller in the group. Applying writes while later ones are
 // still on their way keeps the writer busy while the callers of the previous
 // group prepare their next writes.
+//
+// The records the group wrote go to the tail after the commit (so
+// subscribers only ever see durable records) and before the broadcast (so a
+// woken subscriber finds them there).
 func (w *writer) group(first *request) {
 	ctx := context.Background()
 	w.batch, w.outs, w.size = w.batch[:0], w.outs[:0], 0
 	defer w.answer()
+	defer w.dropFresh(0)
 	w.batch = append(w.batch, first)
 	if _, err := w.stmts.begin.ExecContext(ctx); err != nil {
 		w.abort(ctx, err)
 		return
 	}
-	if err := w.heads.begin(ctx, w.stmts.dataVersion); err != nil {
+	foreign, err := w.heads.begin(ctx, w.stmts.dataVersion)
+	if err != nil {
 		w.abort(ctx, err)
 		return
+	}
+	if foreign {
+		// The tail knows nothing of what another connection stored.
+		w.tail.invalidate()
 	}
 	var wait groupWait
 	defer wait.stop()
@@ -93,10 +110,14 @@ func (w *writer) group(first *request) {
 			w.batch = append(w.batch, r)
 		}
 		w.size += r.size
+		mark := len(w.fresh)
 		res, reject, fatal := r.op.apply(ctx, w)
 		if fatal != nil {
 			w.abort(ctx, fatal)
 			return
+		}
+		if reject != nil || res.Duplicate {
+			w.dropFresh(mark) // it wrote nothing after all
 		}
 		if _, isAppend := r.op.(*appendOp); isAppend && reject == nil && !res.Duplicate {
 			wrote = true
@@ -110,9 +131,16 @@ func (w *writer) group(first *request) {
 	}
 	w.commitCost = (3*w.commitCost + time.Since(start)) / 4
 	w.heads.commit()
+	w.tail.publish(w.fresh)
 	if wrote {
 		w.notify.broadcast()
 	}
+}
+
+// dropFresh forgets the group's records from index mark on.
+func (w *writer) dropFresh(mark int) {
+	clear(w.fresh[mark:])
+	w.fresh = w.fresh[:mark]
 }
 
 // groupWait is the batch window of one group, started the first time the
@@ -182,6 +210,9 @@ func (w *writer) next(g *groupWait) *request {
 func (w *writer) abort(ctx context.Context, err error) {
 	_, rerr := w.stmts.rollback.ExecContext(ctx)
 	w.heads.abort()
+	// A failed COMMIT may or may not have reached the file: from now on
+	// the file alone can tell.
+	w.tail.invalidate()
 	err = fmt.Errorf("group commit of %d writes: %w", len(w.batch), errors.Join(classify(err), rerr))
 	for i := range w.batch {
 		if i >= len(w.outs) {
