@@ -68,8 +68,22 @@ type ExtendedObserver interface {
 // world — runs the cohort, portfolio, benchmark, stress, paper/shadow and
 // live-monitoring layers under the world's default policy and records one
 // CohortEvaluated per cohort and one ExtendedValidationCompleted per run.
-// Every append is keyed by the trigger, so a trigger re-delivered after a
-// crash records nothing twice, and its own output triggers nothing.
+//
+// Run triggers that wait together are passed together
+// ([ExtendedValidator.HandleBatch]): the consecutive run triggers of a
+// batch, up to a world-wide trigger, form a segment, and each cohort of the
+// segment is evaluated once with all its triggered runs as targets, as of
+// the last trigger of the segment — the default policy at its position, the
+// runs evaluated by then, the latest snapshot — instead of once per
+// trigger. A world-wide trigger is passed alone, after the run triggers
+// before it and before those after it.
+//
+// Every append is keyed by its trigger — each run's result by the run's own
+// trigger, a cohort by its trigger or, for triggers passed together, by a
+// digest of theirs — so a trigger re-delivered after a crash, alone or in
+// another batch, records nothing twice, and the handler's own output
+// triggers nothing. It is a processor BatchWorker; its methods must not be
+// called concurrently.
 type ExtendedValidator struct {
 	repo      *aggregates.Repository
 	reg       *events.Registry
@@ -147,44 +161,11 @@ func NewExtendedValidator(repo *aggregates.Repository, runs RunSource, cfg Exten
 // Name is the handler's subscription name.
 func (x *ExtendedValidator) Name() string { return ExtendedName }
 
-// Handle runs the pass a trigger asks for; every other event only keeps
-// the snapshot book current. It returns an error only when the store fails
-// (or ctx ends), so the runner retries from its checkpoint and the keys
-// make the retry record only what is missing.
+// Handle handles one event: it is [ExtendedValidator.HandleBatch] of a
+// batch of one, which runs the pass a trigger asks for; every other event
+// only keeps the handler's views (snapshots, runs, policies) current.
 func (x *ExtendedValidator) Handle(ctx context.Context, rec events.Record) error {
-	if x.book != nil {
-		if err := x.book.Observe(ctx, rec); err != nil {
-			return fmt.Errorf("extended validation: %w", err)
-		}
-	}
-	if err := x.cache.observe(x.reg, &rec); err != nil {
-		return fmt.Errorf("extended validation: %w", err)
-	}
-	if err := x.index.observe(ctx, &rec); err != nil {
-		return fmt.Errorf("extended validation: %w", err)
-	}
-	x.policies.observe(&rec)
-	scope := triggerScope(rec.Type)
-	if scope == 0 {
-		return nil
-	}
-	key, err := triggerKey(ctx, x.repo.Store(), x.reg, &rec)
-	if err != nil {
-		return fmt.Errorf("extended validation: %w", err)
-	}
-	trig := events.Trigger{EventType: rec.Type, EventID: rec.ID, IdempotencyKey: key}
-	world, err := triggerWorld(x.reg, &rec)
-	if err != nil {
-		return fmt.Errorf("extended validation: %w", err)
-	}
-	target := ""
-	if scope == scopeRun {
-		target = rec.Stream
-	}
-	if err := x.pass(ctx, world, target, trig, &rec); err != nil {
-		return fmt.Errorf("extended validation of %s (%s at %d): %w", world, rec.Type, rec.GlobalPosition, err)
-	}
-	return nil
+	return x.HandleBatch(ctx, []events.Record{rec})
 }
 
 // triggerWorld returns the world an event belongs to.

@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
 	"sort"
 
+	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/validation/extended"
 )
 
@@ -10,9 +14,11 @@ import (
 type member struct {
 	view runView
 	// target is set for the runs the pass records results on; entry is
-	// then the run's folded state, the source of its evaluated metrics.
+	// then the run's folded state, the source of its evaluated metrics,
+	// and trig the trigger its result is recorded for.
 	target bool
 	entry  *runEntry
+	trig   events.Trigger
 	// enriched is the run after the extended enrichment.
 	enriched extended.Enriched
 }
@@ -22,7 +28,62 @@ type member struct {
 // cohort (the latest run per strategy of the campaign).
 type cohortGroup struct {
 	stage, campaign string
-	targets         []runView
+	// targets are the runs the pass records on, at most one per run;
+	// trigs, parallel, are the triggers their results are recorded for,
+	// in global order for the targets of run triggers (a world-wide pass
+	// gives every target the same one).
+	targets []runView
+	trigs   []events.Trigger
+	// loaded holds the folded state of the targets (and, for a world-wide
+	// pass, of the other cohorts' targets): a member found here is
+	// enriched from its evaluated metrics, any other from its current
+	// ones.
+	loaded map[runKey]*runEntry
+}
+
+// alone returns the cohort of the same stage or campaign with target as
+// its only target, recorded for trig.
+func (g *cohortGroup) alone(target runView, trig events.Trigger, e *runEntry) *cohortGroup {
+	return &cohortGroup{
+		stage: g.stage, campaign: g.campaign, targets: []runView{target}, trigs: []events.Trigger{trig},
+		loaded: map[runKey]*runEntry{{target.StrategyID, target.RunID}: e},
+	}
+}
+
+// coalesced reports whether the group's targets have several triggers
+// (run triggers passed together).
+func (g *cohortGroup) coalesced() bool {
+	for _, t := range g.trigs[1:] {
+		if t.IdempotencyKey != g.trigs[0].IdempotencyKey {
+			return true
+		}
+	}
+	return false
+}
+
+// cohortTrigger returns the trigger the group's CohortEvaluated names — its
+// last — and what its idempotency key ends with: that trigger's key when
+// every target has it, else "batch:" and the first 32 hex digits of the
+// SHA-256 of the targets' distinct trigger keys, sorted and NUL-separated.
+// Coalesced triggers that are delivered together again (a batch after a
+// crash) give the same key; grouped otherwise, another.
+func (g *cohortGroup) cohortTrigger() (events.Trigger, string) {
+	last := g.trigs[len(g.trigs)-1]
+	if !g.coalesced() {
+		return last, last.IdempotencyKey
+	}
+	keys := make([]string, 0, len(g.trigs))
+	for _, t := range g.trigs {
+		keys = append(keys, t.IdempotencyKey)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+	}
+	return last, "batch:" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // later reports whether run a supersedes run b as its strategy's latest:

@@ -19,12 +19,12 @@ import (
 	"github.com/worldval/worldval/validation/rules"
 )
 
-// passEnv is what every cohort of one pass shares.
+// passEnv is what every cohort of one pass shares. The triggers are the
+// targets' own (see [cohortGroup]).
 type passEnv struct {
 	world   string
 	version int
 	pol     *policy.Policy
-	trig    events.Trigger
 	now     time.Time
 	views   []runView
 	// portfolio is the snapshot of the portfolio layer: the latest live
@@ -46,25 +46,30 @@ func (e *passEnv) snapshot() *events.RiskSnapshotRecorded {
 	return nil
 }
 
-// pass runs one extended pass of world for trig: over the cohort of the
-// run on stream target, or, with target "", over every cohort of the world
-// (spec §3.1 with D15 and D16). A world without a default policy has
-// nothing to be validated against: the pass does nothing.
+// passPlan returns the cohorts a pass evaluates, in the order it records
+// them, with their targets loaded; views are the world's evaluated runs.
+type passPlan func(ctx context.Context, views []runView) ([]*cohortGroup, error)
+
+// pass runs one extended pass of world as of global position at: the
+// default policy at that position, the runs evaluated by then (the read
+// model is awaited up to it), and the cohorts plan chooses — those of the
+// runs of a segment of run triggers ([ExtendedValidator.HandleBatch]), or
+// every cohort of the world (spec §3.1 with D15 and D16). A world without a
+// default policy has nothing to be validated against: the pass does
+// nothing.
 //
-// What a pass records on — its policy and its targets — is decided as of
-// the trigger: the default policy at the trigger's position, and, for a
-// world-wide pass, the latest run per strategy among those evaluated before
-// the trigger. Runs evaluated later get a pass of their own. So a trigger
-// handled again from an older checkpoint records on the same runs, which
-// already hold its key.
-func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig events.Trigger, rec *events.Record) error {
-	pol, version, err := x.policies.at(ctx, world, rec.GlobalPosition)
+// A cohort whose CohortEvaluated was recorded before (a re-delivery) under
+// a key naming several triggers, but without some of its targets among the
+// recorded members, is followed by a pass of each such target on its own,
+// so that no target is dropped (see [ExtendedValidator.cohortPass]).
+func (x *ExtendedValidator) pass(ctx context.Context, world string, at uint64, plan passPlan) error {
+	pol, version, err := x.policies.at(ctx, world, at)
 	if err != nil || !hasLayers(pol) {
 		return err
 	}
 	if x.wait != nil {
 		wctx, cancel := context.WithTimeout(ctx, x.cfg.ReadModelTimeout)
-		x.wait(wctx, rec.GlobalPosition)
+		x.wait(wctx, at)
 		cancel()
 		if err := ctx.Err(); err != nil {
 			return err
@@ -74,35 +79,21 @@ func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig
 	if err != nil {
 		return err
 	}
-	var groups []*cohortGroup
-	loaded := map[runKey]*runEntry{}
-	if target != "" {
-		e, err := x.cache.get(ctx, target)
-		if err != nil {
-			return err
-		}
-		if e.run.Status != evaluationrun.StatusEvaluated {
-			return nil
-		}
-		tv := targetView(views, e.run)
-		loaded[runKey{tv.StrategyID, tv.RunID}] = e
-		groups = []*cohortGroup{{stage: tv.Stage, campaign: tv.CampaignID, targets: []runView{tv}}}
-	} else if groups, loaded, err = x.worldTargets(ctx, world, views, rec.GlobalPosition); err != nil {
+	groups, err := plan(ctx, views)
+	if err != nil || len(groups) == 0 {
 		return err
 	}
-	if len(groups) == 0 {
-		return nil
-	}
-	env := &passEnv{world: world, version: version, pol: pol, trig: trig, now: x.now().UTC(), views: views}
+	env := &passEnv{world: world, version: version, pol: pol, now: x.now().UTC(), views: views}
 	if err := x.loadSnapshots(ctx, env); err != nil {
 		return err
 	}
 	if env.failClosed, err = x.failClose.FailClosed(ctx, world); err != nil {
 		return fmt.Errorf("fail-closed setting of %s: %w", world, err)
 	}
-	for _, g := range groups {
+	for i := 0; i < len(groups); i++ {
+		g := groups[i]
 		started := time.Now()
-		n, err := x.cohortPass(ctx, env, g, loaded)
+		n, followUps, err := x.cohortPass(ctx, env, g)
 		if x.observer != nil {
 			status := "success"
 			switch {
@@ -116,6 +107,9 @@ func (x *ExtendedValidator) pass(ctx context.Context, world, target string, trig
 		if err != nil {
 			return err
 		}
+		// Right after their group, so that a run's triggers are still
+		// recorded in their order.
+		groups = slices.Insert(groups, i+1, followUps...)
 	}
 	return nil
 }
@@ -131,13 +125,17 @@ func hasLayers(p *policy.Policy) bool {
 // runKey identifies a run within its world.
 type runKey struct{ strategy, run string }
 
-// worldTargets returns the cohorts of a world-wide pass triggered at global
+// worldTargets returns the cohorts of a world-wide pass of trig at global
 // position at, with their targets loaded: for every stage, the latest run of
 // each strategy (D16) among the runs evaluated before the trigger, grouped
 // by cohort — their campaign when they have one, else their stage. The
 // latest run of a strategy usually qualifies; older ones are loaded only
 // when it was evaluated after the trigger (a trigger handled again later).
-func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, views []runView, at uint64) ([]*cohortGroup, map[runKey]*runEntry, error) {
+// What a world-wide pass records on is decided as of the trigger, so a
+// trigger handled again from an older checkpoint records on the same runs,
+// which already hold its key; runs evaluated later get a pass of their own.
+// Every target has trig as its trigger.
+func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, views []runView, at uint64, trig events.Trigger) ([]*cohortGroup, error) {
 	type slot struct {
 		stage      string
 		candidates []runView // latest first
@@ -201,8 +199,11 @@ func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, view
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	// The cohorts share one map: a run that is a target of one cohort (its
+	// campaign's) and a member of another (its stage's) is enriched from its
+	// evaluated metrics in both.
 	loaded := map[runKey]*runEntry{}
 	groups := map[[2]string]*cohortGroup{}
 	var order []*cohortGroup
@@ -215,11 +216,12 @@ func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, view
 		k := [2]string{v.Stage, v.CampaignID}
 		grp := groups[k]
 		if grp == nil {
-			grp = &cohortGroup{stage: v.Stage, campaign: v.CampaignID}
+			grp = &cohortGroup{stage: v.Stage, campaign: v.CampaignID, loaded: loaded}
 			groups[k] = grp
 			order = append(order, grp)
 		}
 		grp.targets = append(grp.targets, v)
+		grp.trigs = append(grp.trigs, trig)
 	}
 	sort.SliceStable(order, func(i, j int) bool {
 		if order[i].stage != order[j].stage {
@@ -228,9 +230,9 @@ func (x *ExtendedValidator) worldTargets(ctx context.Context, world string, view
 		return order[i].campaign < order[j].campaign
 	})
 	for _, grp := range order {
-		sortCohort(grp.targets)
+		sortCohort(grp.targets) // every trigger is trig: trigs stay parallel
 	}
-	return order, loaded, nil
+	return order, nil
 }
 
 // loadSnapshots finds the pass's snapshots and resolves their references.
@@ -272,24 +274,35 @@ func targetView(views []runView, run *evaluationrun.Run) runView {
 	}
 }
 
-// cohortPass evaluates one cohort and records its targets' results. It
-// returns how many runs it recorded results on.
-func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *cohortGroup, loaded map[runKey]*runEntry) (int, error) {
+// cohortPass evaluates one cohort and records its targets' results, each
+// under its own trigger. It returns how many runs it recorded results on,
+// and the passes that must follow: when the cohort's CohortEvaluated was
+// recorded before under a key naming several triggers (a batch delivered
+// again) and a target is not among the members recorded then, a pass of
+// that target alone, keyed by its own trigger — the pass a delivery of its
+// trigger alone would run — so that it is not dropped. A cohort of a single
+// trigger skips such targets, as a world-wide pass always has: the runs of
+// one pass are those of one cohort, and a run left out was evaluated after
+// the trigger and gets a pass of its own.
+func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *cohortGroup) (int, []*cohortGroup, error) {
 	views := cohortOf(env.views, g, g.targets)
 	if len(views) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
-	isTarget := make(map[runKey]bool, len(g.targets))
-	for _, t := range g.targets {
-		isTarget[runKey{t.StrategyID, t.RunID}] = true
+	isTarget := make(map[runKey]int, len(g.targets))
+	for i, t := range g.targets {
+		isTarget[runKey{t.StrategyID, t.RunID}] = i + 1
 	}
 	ms := make([]*member, len(views))
 	for i, v := range views {
 		k := runKey{v.StrategyID, v.RunID}
-		ms[i] = &member{view: v, target: isTarget[k], entry: loaded[k]}
+		ms[i] = &member{view: v, entry: g.loaded[k]}
+		if j := isTarget[k]; j > 0 {
+			ms[i].target, ms[i].trig = true, g.trigs[j-1]
+		}
 	}
 	if err := x.enrich(ctx, x.enrichment(env, ms), ms); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	cands := make([]rules.Candidate, len(ms))
 	for i, m := range ms {
@@ -300,14 +313,22 @@ func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *coh
 	})
 	results := x.postProcess(env.pol, ms, out)
 	if !slices.ContainsFunc(results, func(rs rules.Results) bool { return len(rs) > 0 }) {
-		return 0, nil // no layer applies to this stage: nothing to record (§3.8)
+		return 0, nil, nil // no layer applies to this stage: nothing to record (§3.8)
 	}
 	cc := newCohortStats(ms, results)
 	recorded, err := x.recordCohort(ctx, env, g, cc)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return x.recordTargets(ctx, env, ms, results, cc, recorded)
+	n, left, err := x.recordTargets(ctx, env, ms, results, cc, recorded)
+	if err != nil || len(left) == 0 || !g.coalesced() {
+		return n, nil, err
+	}
+	followUps := make([]*cohortGroup, len(left))
+	for i, m := range left {
+		followUps[i] = g.alone(m.view, m.trig, m.entry)
+	}
+	return n, followUps, nil
 }
 
 // enrich enriches every member, spread over the processors: targets from

@@ -98,12 +98,14 @@ func median(xs []float64) *float64 {
 	return &v
 }
 
-// recordCohort appends the cohort's CohortEvaluated, keyed by the trigger:
-// cohort_evaluated:{world}:{stage:S|campaign:C}:{trigger key}. It returns
-// the members the pass records on: this pass's members, or, when the
-// trigger's cohort was recorded before (a re-delivery after a crash), the
-// members recorded then, so that the runs of one pass are those of one
-// cohort.
+// recordCohort appends the cohort's CohortEvaluated, keyed by its
+// triggers: cohort_evaluated:{world}:{stage:S|campaign:C}:{suffix}, where
+// suffix is the trigger's key, or, for run triggers passed together, a
+// digest of theirs ([cohortGroup.cohortTrigger]); it names the last trigger.
+// It returns the members the pass records on: this pass's members, or,
+// when the cohort was recorded before under that key (a re-delivery after
+// a crash), the members recorded then, so that the runs of one pass are
+// those of one cohort.
 func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *cohortGroup, cc *cohortStats) (map[events.CohortMember]bool, error) {
 	name, stream := "stage:"+g.stage, ""
 	var err error
@@ -114,23 +116,24 @@ func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *c
 		stream, err = events.CohortStream(env.world, g.stage)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cohort stream of %s: %w", name, err)
 	}
+	trig, suffix := g.cohortTrigger()
 	p := events.CohortEvaluated{
 		WorldID: env.world, Stage: g.stage, CampaignID: g.campaign, Members: cc.members,
 		MedianSharpe: cc.medianSharpe, MedianDSR: cc.medianDSR, TopK: nil, TopKSelected: cc.topKSelected,
-		PolicyVersion: env.version, Trigger: env.trig,
+		PolicyVersion: env.version, Trigger: trig,
 	}
 	if c := env.pol.Cohort; c != nil && c.TopK != nil {
 		k := *c.TopK
 		p.TopK = &k
 	}
 	ev, err := x.reg.New(p, events.Meta{
-		IdempotencyKey: fmt.Sprintf("cohort_evaluated:%s:%s:%s", env.world, name, env.trig.IdempotencyKey),
-		OccurredAt:     env.now, Actor: ExtendedName, CausationID: env.trig.EventID,
+		IdempotencyKey: fmt.Sprintf("cohort_evaluated:%s:%s:%s", env.world, name, suffix),
+		OccurredAt:     env.now, Actor: ExtendedName, CausationID: trig.EventID,
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cohort of %s: %w", stream, err)
 	}
 	cc.stream, cc.eventID = stream, ev.ID
 	res, err := x.repo.Store().Append(ctx, stream, eventstore.Any{}, ev)
@@ -145,7 +148,7 @@ func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *c
 		}
 		stored, err := events.DecodeAs[events.CohortEvaluated](x.reg, &recs[0].Event)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("the recorded cohort of %s at %d: %w", stream, res.Position, err)
 		}
 		members = stored.Members
 	}
@@ -157,28 +160,31 @@ func (x *ExtendedValidator) recordCohort(ctx context.Context, env *passEnv, g *c
 }
 
 // recordTargets appends each target's ExtendedValidationCompleted, a few at
-// a time (the store's group commit batches them). Targets the recorded
-// cohort does not hold are skipped. It returns how many events it
-// appended.
-func (x *ExtendedValidator) recordTargets(ctx context.Context, env *passEnv, ms []*member, results []rules.Results, cc *cohortStats, recorded map[events.CohortMember]bool) (int, error) {
-	trig, err := rawJSON(env.trig)
-	if err != nil {
-		return 0, err
-	}
+// a time (the store's group commit batches them). It returns how many
+// events it appended, and the targets with results that the recorded
+// cohort does not hold, which it skips.
+func (x *ExtendedValidator) recordTargets(ctx context.Context, env *passEnv, ms []*member, results []rules.Results, cc *cohortStats, recorded map[events.CohortMember]bool) (int, []*member, error) {
 	common := events.ExtendedValidationCompleted{
-		EvaluatedAt: secondsZ(env.now), Trigger: trig, PolicyVersion: env.version,
-		Snapshot: snapshotRef(env.snapshot()),
+		EvaluatedAt: secondsZ(env.now), PolicyVersion: env.version, Snapshot: snapshotRef(env.snapshot()),
 	}
 	appended := make([]bool, len(ms))
+	var left []*member
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(x.cfg.Parallelism)
 	for i, m := range ms {
-		if !m.target || m.entry == nil || len(results[i]) == 0 || !recorded[events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}] {
+		if !m.target || m.entry == nil || len(results[i]) == 0 {
+			continue
+		}
+		if !recorded[events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}] {
+			left = append(left, m)
 			continue
 		}
 		g.Go(func() error {
 			c := common
 			var err error
+			if c.Trigger, err = rawJSON(m.trig); err != nil {
+				return err
+			}
 			if c.CohortContext, err = cc.context(m.view.StrategyID, results[i]); err != nil {
 				return err
 			}
@@ -188,7 +194,7 @@ func (x *ExtendedValidator) recordTargets(ctx context.Context, env *passEnv, ms 
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	n := 0
 	for _, a := range appended {
@@ -196,21 +202,22 @@ func (x *ExtendedValidator) recordTargets(ctx context.Context, env *passEnv, ms 
 			n++
 		}
 	}
-	return n, nil
+	return n, left, nil
 }
 
-// recordOne appends one target's ExtendedValidationCompleted, deciding on
-// the cached run and appending with the stream version it reflects; when
-// another writer got there first, it decides again on a fresh load through
-// the repository. It reports whether it appended.
+// recordOne appends one target's ExtendedValidationCompleted, keyed and
+// caused by the target's own trigger, deciding on the cached run and
+// appending with the stream version it reflects; when another writer got
+// there first, it decides again on a fresh load through the repository. It
+// reports whether it appended.
 func (x *ExtendedValidator) recordOne(ctx context.Context, env *passEnv, m *member, results rules.Results, common events.ExtendedValidationCompleted) (bool, error) {
 	stream, err := events.RunStream(env.world, m.view.StrategyID, m.view.RunID)
 	if err != nil {
 		return false, err
 	}
 	meta := events.Meta{
-		IdempotencyKey: evaluationrun.ExtendedKey(env.world, m.view.StrategyID, m.view.RunID, env.trig.IdempotencyKey),
-		OccurredAt:     env.now, Actor: ExtendedName, CausationID: env.trig.EventID,
+		IdempotencyKey: evaluationrun.ExtendedKey(env.world, m.view.StrategyID, m.view.RunID, m.trig.IdempotencyKey),
+		OccurredAt:     env.now, Actor: ExtendedName, CausationID: m.trig.EventID,
 		CorrelationID: "evaluation_run:" + env.world + ":" + m.view.StrategyID + ":" + m.view.RunID,
 	}
 	decide := func(e *runEntry) ([]events.Event, *events.ExtendedValidationCompleted, error) {
