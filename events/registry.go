@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
 	"time"
@@ -177,30 +178,55 @@ func (r *Registry) Decode(e *Event) (any, error) {
 		}
 		body = up
 	}
-	if err := checkObject(body); err != nil {
-		return nil, fmt.Errorf("%w: event %s (%s): payload %v", ErrInvalidEvent, e.ID, e.Type, err)
+	// The payload must be exactly one JSON object. The decoder alone would
+	// accept null (leaving the zero struct) and stop after the first value,
+	// ignoring whatever follows, so the first byte is checked before and the
+	// rest after. The decoder checks the syntax of the value it reads, so the
+	// body needs no validation pass of its own: together the three accept
+	// exactly the bodies that are valid JSON and start with '{'.
+	if err := startsObject(body); err != nil {
+		return nil, fmt.Errorf("%w: event %s (%s): %w", ErrInvalidEvent, e.ID, e.Type, err)
 	}
 	ptr := reflect.New(reflect.TypeOf(spec.Payload))
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(ptr.Interface()); err != nil {
-		return nil, fmt.Errorf("%w: event %s (%s): payload: %v", ErrInvalidEvent, e.ID, e.Type, err)
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%w: event %s (%s): payload is not valid JSON: %w", ErrInvalidEvent, e.ID, e.Type, err)
+		}
+		return nil, fmt.Errorf("%w: event %s (%s): payload: %w", ErrInvalidEvent, e.ID, e.Type, err)
+	}
+	if err := onlySpace(body, dec.InputOffset()); err != nil {
+		return nil, fmt.Errorf("%w: event %s (%s): %w", ErrInvalidEvent, e.ID, e.Type, err)
 	}
 	return ptr.Interface(), nil
 }
 
-// checkObject reports whether body is exactly one JSON object. The decoder
-// alone would accept null (leaving the zero struct) and would ignore a stray
-// closing bracket after the object.
-func checkObject(body []byte) error {
-	if !json.Valid(body) {
-		return errors.New("is not valid JSON")
-	}
-	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
-		return errors.New("is not a JSON object")
+// startsObject reports whether the first byte of body after JSON whitespace
+// opens an object.
+func startsObject(body []byte) error {
+	switch b := bytes.TrimLeft(body, jsonSpace); {
+	case len(b) == 0:
+		return errors.New("payload is empty")
+	case b[0] != '{':
+		return errors.New("payload is not a JSON object")
 	}
 	return nil
 }
+
+// onlySpace reports whether body holds nothing but JSON whitespace from
+// offset on, where the decoder finished the object.
+func onlySpace(body []byte, offset int64) error {
+	rest := body[offset:]
+	if i := len(rest) - len(bytes.TrimLeft(rest, jsonSpace)); i < len(rest) {
+		return fmt.Errorf("payload has data after the JSON object, at byte %d", offset+int64(i))
+	}
+	return nil
+}
+
+// jsonSpace is the whitespace JSON allows between tokens.
+const jsonSpace = " \t\r\n"
 
 // Marshal encodes a payload as compact JSON without HTML escaping, the form
 // stored and hashed.
