@@ -96,14 +96,16 @@ type request struct {
 	query url.Values
 	body  []byte
 	// contentType is the body's media type.
-	contentType    string
+	contentType string
+	// accept is the media type asked for, "" for application/json.
+	accept         string
 	idempotencyKey string
 	// retry tells whether the call may be repeated after a 503.
 	retry bool
 }
 
 // do sends req and decodes a 2xx answer's JSON body into out (nil discards
-// it). It returns the HTTP status of the answer. A non-2xx answer is an
+// it; a *[]byte receives the body as it is). It returns the HTTP status of the answer. A non-2xx answer is an
 // [*APIError]; a 503 is retried with backoff when req.retry allows.
 func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 	wait := 50 * time.Millisecond
@@ -139,7 +141,11 @@ func (c *Client) once(ctx context.Context, req request, out any) (int, time.Dura
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s %s: %w", req.method, req.path, err)
 	}
-	hr.Header.Set("Accept", "application/json")
+	accept := req.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	hr.Header.Set("Accept", accept)
 	hr.Header.Set("User-Agent", userAgent)
 	if req.body != nil {
 		hr.Header.Set("Content-Type", req.contentType)
@@ -162,7 +168,9 @@ func (c *Client) once(ctx context.Context, req request, out any) (int, time.Dura
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After")), decodeAPIError(resp.StatusCode, data)
 	}
-	if out != nil {
+	if raw, ok := out.(*[]byte); ok {
+		*raw = data
+	} else if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
 			return resp.StatusCode, 0, fmt.Errorf("%s %s: decode the answer: %w", req.method, req.path, err)
 		}

@@ -48,6 +48,14 @@ const (
 	CodePolicyInvalid = "E_POLICY_INVALID"
 	// CodePolicyVersionNotFound: the world has no such policy version.
 	CodePolicyVersionNotFound = "E_POLICY_VERSION_NOT_FOUND"
+	// CodeModelCardInvalid: the model card lacks a required field or has
+	// one of the wrong type; [APIError.Problems] names each.
+	CodeModelCardInvalid = "E_MODEL_CARD_INVALID"
+	// CodeModelCardNotFound: the strategy has no such model card version.
+	CodeModelCardNotFound = "E_MODEL_CARD_NOT_FOUND"
+	// CodeModelCardVersionConflict: the model card version is already
+	// published with other content; publish the change as a new version.
+	CodeModelCardVersionConflict = "E_MODEL_CARD_VERSION_CONFLICT"
 )
 
 // APIError is a request the service answered with an error status. Status is
@@ -89,8 +97,8 @@ type Problem struct {
 	Code string `json:"code,omitempty"`
 }
 
-// Problems returns the problems of an E_VALIDATION or E_POLICY_INVALID
-// answer (details.problems), nil when it lists none.
+// Problems returns the problems of an E_VALIDATION, E_POLICY_INVALID or
+// E_MODEL_CARD_INVALID answer (details.problems), nil when it lists none.
 func (e *APIError) Problems() []Problem {
 	var ps []Problem
 	if raw, ok := e.Details["problems"]; ok {

@@ -22,6 +22,7 @@ func TestCodesAreTheServicesCodes(t *testing.T) {
 		client.CodeBadRequest, client.CodePayloadTooLarge, client.CodeNotFound, client.CodeIdempotencyKeyReused,
 		client.CodeRunNotFound, client.CodeRunNotEvaluated, client.CodeRunAlreadyEvaluated, client.CodeRunAlreadySubmitted,
 		client.CodePolicyInvalid, client.CodePolicyVersionNotFound,
+		client.CodeModelCardInvalid, client.CodeModelCardNotFound, client.CodeModelCardVersionConflict,
 	} {
 		if _, ok := errcode.Lookup(errcode.Code(c)); !ok {
 			t.Errorf("%s is not in the service's error-code registry", c)

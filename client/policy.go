@@ -10,13 +10,15 @@ import (
 	"time"
 )
 
-// WriteOption adjusts a policy write.
+// WriteOption adjusts a write: a policy publication, a change of the default
+// policy, a model card publication.
 type WriteOption func(*request)
 
-// IdempotencyKey makes a policy write safe to retry: a retry with the same
+// IdempotencyKey makes a write safe to retry: a retry with the same
 // key records nothing and answers as the first request did (and the client
 // itself retries it while the service answers 503). The same key with a
-// different document is E_IDEMPOTENCY_KEY_REUSED.
+// different policy document is E_IDEMPOTENCY_KEY_REUSED. A model card
+// publication needs no key: see [Client.PublishModelCard].
 func IdempotencyKey(key string) WriteOption {
 	return func(r *request) {
 		r.idempotencyKey = key
