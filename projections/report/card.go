@@ -79,6 +79,16 @@ func cardSections(mc *ModelCard) (Scope, ModelSummary, []string) {
 	return scope, m, m.Limitations
 }
 
+// fieldLabel renders a model card key as a label for a reader:
+// "intended_use" becomes "Intended use".
+func fieldLabel(key string) string {
+	s := strings.TrimSpace(strings.ReplaceAll(key, "_", " "))
+	if s == "" {
+		return key
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // stringListOrText renders a card member as a list of strings when it is
 // one, else as text.
 func stringListOrText(f member) []string {

@@ -162,7 +162,28 @@ func benchmark(raw []byte, c *Charts) *Benchmark {
 	if len(b.Rows) == 0 && len(b.Extras) == 0 {
 		return nil
 	}
+	if len(b.Rows) == 0 {
+		b.Note = benchmarkNote(em)
+	}
 	return b
+}
+
+// benchmarkNote explains comparison extras shown without a benchmark
+// series. A portfolio_sharpe_uplift with neither a portfolio baseline nor a
+// benchmark Sharpe to subtract is measured against 0 (validation-core
+// §4.7.3): it is the strategy's own Sharpe ratio, which the section must not
+// pass off as an uplift over anything.
+func benchmarkNote(extra []member) string {
+	note := "No benchmark series was submitted; these are the comparison values of the run's metrics (diagnostics.extra_metrics)."
+	if x, ok := get(extra, "portfolio_sharpe_uplift"); !ok || isNull(x) {
+		return note
+	}
+	for _, k := range []string{"portfolio_baseline_sharpe", "benchmark_sharpe"} {
+		if x, ok := get(extra, k); ok && !isNull(x) {
+			return note
+		}
+	}
+	return note + " No portfolio baseline or benchmark Sharpe ratio was known, so portfolio_sharpe_uplift is measured against 0: it is the strategy's own Sharpe ratio, not an uplift."
 }
 
 func lookupRaw(ms []member, key string) []byte {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -23,7 +24,8 @@ func WriteHTML(w io.Writer, r Report) error {
 		"status":      statusClass,
 		"upper":       strings.ToUpper,
 		"notProvided": orNotProvided,
-		"pct":         func(f float64) string { return trimFloat(100*f) + " %" },
+		"pct":         func(f float64) string { return strconv.FormatFloat(100*f, 'f', 2, 64) + " %" },
+		"fieldLabel":  fieldLabel,
 		"fact": func(label string, s Summary) string {
 			for _, f := range s.Facts {
 				if f.Label == label {

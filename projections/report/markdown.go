@@ -52,11 +52,11 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	} else {
 		fmt.Fprintf(&b, "From %s.\n\n", mdText(r.Model.Card))
 		mdList(&b, "Features / signals", r.Model.Features)
-		mdList(&b, "Data sources", r.Model.DataSources)
+		mdList(&b, "Data", r.Model.DataSources)
 		mdList(&b, "Assumptions", r.Model.Assumptions)
 		mdList(&b, "Limitations", r.Model.Limitations)
 		for _, f := range r.Model.Extra {
-			fmt.Fprintf(&b, "- %s: %s\n", mdText(f.Label), mdText(f.Value))
+			fmt.Fprintf(&b, "- %s: %s\n", mdText(fieldLabel(f.Label)), mdText(f.Value))
 		}
 		b.WriteString("\n")
 	}
@@ -161,6 +161,9 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	if r.Benchmark == nil {
 		b.WriteString("No benchmark data was submitted.\n\n")
 	} else {
+		if r.Benchmark.Note != "" {
+			fmt.Fprintf(&b, "%s\n\n", mdText(r.Benchmark.Note))
+		}
 		if len(r.Benchmark.Rows) > 0 {
 			b.WriteString("| measure | strategy | benchmark | diff |\n| --- | --- | --- | --- |\n")
 			for _, row := range r.Benchmark.Rows {

@@ -225,6 +225,9 @@ type ExPostFailure struct {
 
 // Benchmark is section 7: strategy against benchmark.
 type Benchmark struct {
+	// Note says what the section compares when that is not a benchmark
+	// series (only comparison extras), "" otherwise.
+	Note string
 	Rows []BenchmarkRow
 	// Extras are the comparison extras (benchmark_sharpe,
 	// vs_benchmark_sharpe, portfolio_sharpe_uplift) present.
