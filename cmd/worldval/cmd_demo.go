@@ -24,14 +24,15 @@ import (
 func demoCommand() command {
 	return command{
 		name:     "demo",
-		synopsis: "Start the service in-process, publish the example policy, submit the example strategies and print their verdicts.",
-		usage:    "[--data-dir DIR] [--http HOST:PORT] [--keep] [--timeout 2m] | --write-examples DIR",
+		synopsis: "Start the service in-process, publish the example policy and model cards, submit the example strategies and print their verdicts.",
+		usage:    "[--data-dir DIR] [--http HOST:PORT] [--keep] [--timeout 2m] [--reports DIR] | --write-examples DIR",
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
 			dataDir := fs.String("data-dir", "", "`directory` of the event store (default: a temporary directory, removed at the end unless --keep)")
 			addr := fs.String("http", "127.0.0.1:0", "`host:port` the embedded service listens on (port 0: any free port)")
 			keep := fs.Bool("keep", false, "leave the service running after the table, print its URL and data directory, and serve until interrupted")
 			timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for the verdicts")
-			write := fs.String("write-examples", "", "write the example policy and run files into `DIR` and exit, without starting anything")
+			reports := fs.String("reports", "", "after the table, write each run's validation report as one HTML page to `DIR`/STRATEGY-RUN.html")
+			write := fs.String("write-examples", "", "write the example policy, run files and model cards into `DIR` and exit, without starting anything")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
@@ -46,7 +47,7 @@ func demoCommand() command {
 				if *timeout <= 0 {
 					return usagef("--timeout %s: must be positive", *timeout)
 				}
-				return demo(ctx, env, demoOptions{dataDir: *dataDir, addr: *addr, keep: *keep, timeout: *timeout})
+				return demo(ctx, env, demoOptions{dataDir: *dataDir, addr: *addr, keep: *keep, timeout: *timeout, reports: *reports})
 			}
 		},
 	}
@@ -58,6 +59,9 @@ type demoOptions struct {
 	addr    string
 	keep    bool
 	timeout time.Duration
+	// reports is the directory the runs' HTML reports are written to, ""
+	// for none.
+	reports string
 }
 
 // demo runs the demo: it starts the embedded service, runs the examples
@@ -95,9 +99,19 @@ func demo(ctx context.Context, env *environment, o demoOptions) (err error) {
 	fmt.Fprintln(env.stdout)
 	printDemoTable(env.stdout, results)
 	fmt.Fprintln(env.stdout)
+	if o.reports != "" {
+		if err := writeDemoReports(waitCtx, env.stdout, c, o.reports, results); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		fmt.Fprintln(env.stdout)
+	}
 	if !o.keep {
-		fmt.Fprintf(env.stdout, "Each verdict above went HTTP → event store → evaluator → read models, and is on record in a hash-chained log.\n"+
-			"Run 'worldval demo --keep' to keep the service and its data for a look around.\n")
+		fmt.Fprintf(env.stdout, "Each verdict above went HTTP → event store → evaluator → read models, and is on record in a hash-chained log.\n")
+		if o.reports == "" {
+			fmt.Fprintf(env.stdout, "Run 'worldval demo --reports DIR' for each run's validation report as an HTML page, 'worldval demo --keep' to keep the service and its data for a look around.\n")
+		} else {
+			fmt.Fprintf(env.stdout, "Run 'worldval demo --keep' to keep the service and its data for a look around.\n")
+		}
 		return nil
 	}
 	fmt.Fprintf(env.stdout, "The service keeps running at %s (data in %s) until you press Ctrl-C. Try:\n"+
@@ -118,11 +132,12 @@ type demoResult struct {
 	latency time.Duration
 }
 
-// runExamples publishes the example policy to the examples' world and
-// submits every example strategy through c: the backtests together, then
-// the runs of later stages, which compare with those backtests, once their
-// verdicts are in. It reports progress on progress and returns the verdicts
-// in the examples' order.
+// runExamples publishes the example policy to the examples' world and each
+// example strategy's model card, then submits every example strategy through
+// c: the backtests together, then the runs of later stages, which compare
+// with those backtests, once their verdicts are in. Each run records the
+// model card version its strategy had when it was submitted. It reports
+// progress on progress and returns the verdicts in the examples' order.
 func runExamples(ctx context.Context, progress io.Writer, c *client.Client) ([]demoResult, error) {
 	doc := examples.Policy()
 	sum := sha256.Sum256(doc)
@@ -131,6 +146,9 @@ func runExamples(ctx context.Context, progress io.Writer, c *client.Client) ([]d
 		return nil, err
 	}
 	fmt.Fprintf(progress, "published the example policy for world %s as version %d (default version %d)\n", pub.WorldID, pub.Version, pub.DefaultVersion)
+	if err := publishModelCards(ctx, progress, c); err != nil {
+		return nil, err
+	}
 	var first, later []examples.Strategy
 	for _, s := range examples.Strategies() {
 		if s.Stage == "backtest" {
@@ -148,6 +166,28 @@ func runExamples(ctx context.Context, progress io.Writer, c *client.Client) ([]d
 		results = append(results, rs...)
 	}
 	return results, nil
+}
+
+// publishModelCards publishes the model card of every example strategy
+// through c, printing a line per card. A card already on record (a demo run
+// again on the same data directory) is published again without effect.
+func publishModelCards(ctx context.Context, progress io.Writer, c *client.Client) error {
+	for _, id := range examples.StrategyIDs() {
+		card, err := examples.ModelCard(id)
+		if err != nil {
+			return err
+		}
+		mc, err := c.PublishModelCard(ctx, id, card)
+		if err != nil {
+			return err
+		}
+		again := ""
+		if !mc.Created {
+			again = " (already on record)"
+		}
+		fmt.Fprintf(progress, "published the model card of %-13s as version %s%s\n", id, mc.Version, again)
+	}
+	return nil
 }
 
 // submitBatch submits the strategies, waits for all their verdicts at once

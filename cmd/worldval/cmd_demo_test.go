@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,23 +73,72 @@ func TestDemoVerdictsFollowThePolicy(t *testing.T) {
 	if paper, ok := results[len(results)-1].verdict.Validation.Results.Get("paper_shadow_consistency"); !ok || paper.ReasonCode != "paper_shadow_ok" {
 		t.Errorf("the paper run was not compared with its backtest: %+v", paper)
 	}
+	for _, r := range results {
+		run, err := c.Run(t.Context(), r.verdict.Ref())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := exampleCard(t, r.strategy.StrategyID).Version
+		if run.ModelCardVersion == nil || *run.ModelCardVersion != want {
+			t.Errorf("%s records model card version %v, want %s", r.verdict.Ref(), run.ModelCardVersion, want)
+		}
+	}
 }
 
-// TestDemoCommand runs `worldval demo` twice on one data directory and
-// checks its table, that the second run prints the same (everything the demo
-// writes is idempotent), that the store it leaves verifies, and that without
-// --data-dir the demo removes its temporary directory.
+// exampleCardFields is what the demo's tests read of an example model card.
+type exampleCardFields struct {
+	Version   string `json:"model_card_version"`
+	Objective string `json:"objective"`
+}
+
+// exampleCard returns the example model card of strategy.
+func exampleCard(t *testing.T, strategy string) exampleCardFields {
+	t.Helper()
+	data, err := examples.ModelCard(strategy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c exampleCardFields
+	if err := json.Unmarshal(data, &c); err != nil || c.Version == "" || c.Objective == "" {
+		t.Fatalf("model card of %s: %+v, %v", strategy, c, err)
+	}
+	return c
+}
+
+// demoTable returns the verdict table of the demo's output: from its
+// header to the first blank line.
+func demoTable(out string) string {
+	i := strings.Index(out, "STRATEGY ")
+	if i < 0 {
+		return ""
+	}
+	table, _, _ := strings.Cut(out[i:], "\n\n")
+	return table
+}
+
+// TestDemoCommand runs `worldval demo --reports DIR` twice on one data
+// directory and checks its table, that the second run prints the same
+// (everything the demo writes is idempotent), the reports it writes, that
+// the store it leaves verifies, and that without --data-dir the demo removes
+// its temporary directory.
 func TestDemoCommand(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
+	reports := filepath.Join(t.TempDir(), "reports")
 	var tables []string
-	for range 2 {
-		code, out, stderr := runCLIWith(t, nil, "demo", "--data-dir", dir)
+	for i := range 2 {
+		code, out, stderr := runCLIWith(t, nil, "demo", "--data-dir", dir, "--reports", reports)
 		if code != exitOK {
 			t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 		}
 		if !strings.Contains(stderr, "waiting for 4 verdicts") || !strings.Contains(stderr, "4/4") {
 			t.Errorf("no progress lines:\n%s", stderr)
+		}
+		for _, id := range examples.StrategyIDs() {
+			line := "published the model card of " + id
+			if again := strings.Contains(stderr, " (already on record)"); !strings.Contains(stderr, line) || again != (i == 1) {
+				t.Errorf("run %d: no line %q, or a wrong note of a card already on record:\n%s", i+1, line, stderr)
+			}
 		}
 		tables = append(tables, out)
 	}
@@ -111,6 +162,7 @@ func TestDemoCommand(t *testing.T) {
 			}
 		}
 	}
+	checkDemoReports(t, reports, out)
 	if _, err := os.Stat(filepath.Join(dir, "events.db")); err != nil {
 		t.Errorf("--data-dir: %v", err)
 	}
@@ -120,11 +172,44 @@ func TestDemoCommand(t *testing.T) {
 
 	code, out, stderr := runCLIWith(t, nil, "demo")
 	m := regexp.MustCompile(`event store in (\S+)`).FindStringSubmatch(stderr)
-	if code != exitOK || m == nil || out != tables[0] {
+	if code != exitOK || m == nil || demoTable(out) == "" || demoTable(out) != demoTable(tables[0]) || strings.Contains(out, ".html") {
 		t.Fatalf("demo on a temporary directory: exit %d\n%s\n%s", code, out, stderr)
 	}
 	if _, err := os.Stat(filepath.Dir(m[1])); !os.IsNotExist(err) {
 		t.Errorf("the temporary data directory %s is still there (%v)", filepath.Dir(m[1]), err)
+	}
+}
+
+// checkDemoReports checks the reports `worldval demo --reports DIR` wrote
+// into dir and listed in out: one HTML page per run, each showing its
+// verdict and its strategy's model card (version and objective).
+func checkDemoReports(t *testing.T, dir, out string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != len(examples.Strategies()) {
+		t.Fatalf("%s holds %d files, want one per run (%v)", dir, len(entries), err)
+	}
+	for _, s := range examples.Strategies() {
+		name := filepath.Join(dir, s.StrategyID+"-"+s.RunID+".html")
+		page, err := os.ReadFile(name)
+		if err != nil {
+			t.Errorf("%s: %v", s.Name, err)
+			continue
+		}
+		card := exampleCard(t, s.StrategyID)
+		verdict := strings.ToUpper(s.Expect.Verdict)
+		for _, want := range []string{"<!DOCTYPE html>", `id="verdict">` + verdict + `</div>`, html.EscapeString(card.Objective), "model card " + card.Version} {
+			if !strings.Contains(string(page), want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+		if strings.Contains(string(page), "No model card is known") {
+			t.Errorf("%s says it has no model card", name)
+		}
+		abs, _ := filepath.Abs(name)
+		if !regexp.MustCompile(`(?m)^  ` + verdict + ` +` + regexp.QuoteMeta(abs) + `$`).MatchString(out) {
+			t.Errorf("the output does not list %s with its verdict:\n%s", abs, out)
+		}
 	}
 }
 
@@ -133,7 +218,7 @@ func TestDemoCommand(t *testing.T) {
 func TestDemoWritesExamples(t *testing.T) {
 	dir := t.TempDir()
 	code, out, stderr := runCLI(t, "demo", "--write-examples", dir)
-	if code != exitOK || strings.Count(out, "\n") != 1+len(examples.Strategies()) {
+	if code != exitOK || strings.Count(out, "\n") != 1+len(examples.Strategies())+len(examples.StrategyIDs()) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
 	for _, name := range strings.Fields(out) {

@@ -2,20 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-)
 
-// maxReportBytes bounds the report the command reads from the service.
-const maxReportBytes = 64 << 20
+	"github.com/worldval/worldval/client"
+)
 
 func reportCommand() command {
 	return command{
@@ -85,56 +82,29 @@ func (f *reportFlags) check() error {
 	return nil
 }
 
-// fetchReport reads GET …/runs/{run}/report from the service. The report
-// is not JSON, so it is read with net/http rather than the JSON client; the
-// server and token come from the same flags. A refusal of the request (bad
-// parameter, unknown run) is exit status 2; a run still evaluating, missing
-// credentials or an unreachable service, exit status 1.
+// fetchReport reads GET …/runs/{run}/report from the service through the
+// client, with the server and token the flags name (the same request `worldval
+// demo --reports` makes). A refusal of the request (bad parameter, unknown
+// run) is exit status 2; a run still evaluating, missing credentials or an
+// unreachable service, exit status 1.
 func fetchReport(ctx context.Context, env *environment, cf *clientFlags, f *reportFlags) ([]byte, error) {
-	base, err := url.Parse(strings.TrimRight(cf.server, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, usagef("--server %q: not an http(s) URL", cf.server)
+	c, err := cf.client(env)
+	if err != nil {
+		return nil, err
 	}
-	path := "/worlds/" + url.PathEscape(f.world) + "/strategies/" + url.PathEscape(f.strategy) + "/runs/" + url.PathEscape(f.run) + "/report"
-	q := url.Values{"format": {f.format}}
+	var opts []client.ReadOption
 	if f.asOf != "" {
-		q.Set("as_of", f.asOf)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base.String()+path+"?"+q.Encode(), nil)
-	if err != nil {
-		return nil, usagef("--server: %v", err)
-	}
-	if cf.tokenEnv != "" {
-		if tok := strings.TrimSpace(env.getenv(cf.tokenEnv)); tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
+		at, err := time.Parse(time.RFC3339Nano, f.asOf)
+		if err != nil {
+			return nil, usagef("--as-of %q: not an RFC 3339 time", f.asOf)
 		}
+		opts = append(opts, client.AsOf(at))
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReportBytes))
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: read the answer: %w", path, err)
-	}
-	if resp.StatusCode == http.StatusOK {
-		return body, nil
-	}
-	var e struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	msg := strings.TrimSpace(string(body))
-	if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
-		msg = e.Error.Code + ": " + e.Error.Message
-	}
-	err = fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, msg)
-	switch resp.StatusCode {
-	case http.StatusBadRequest, http.StatusNotFound:
+	ref := client.RunRef{WorldID: f.world, StrategyID: f.strategy, RunID: f.run}
+	body, err := c.Report(ctx, ref, client.ReportFormat(f.format), opts...)
+	var ae *client.APIError
+	if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusNotFound) {
 		return nil, usageError{err}
 	}
-	return nil, err
+	return body, err
 }
