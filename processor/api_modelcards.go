@@ -106,8 +106,10 @@ func cardInfo(cards *modelcard.Cards, c modelcard.Card) modelCardInfo {
 // content appends nothing and answers 200. A card without the minimum fields
 // is 422 E_MODEL_CARD_INVALID naming them (details.missing and
 // details.problems); a version already published with other content is 409
-// E_MODEL_CARD_VERSION_CONFLICT. In the second form the path names the
-// version: the card's own, if any, must equal it.
+// E_MODEL_CARD_VERSION_CONFLICT. An Idempotency-Key makes a retry safe: the
+// same key with the same card answers 200, with any other card 409
+// E_IDEMPOTENCY_KEY_REUSED. In the second form the path names the version:
+// the card's own, if any, must equal it.
 func (a *api) putModelCard(w http.ResponseWriter, r *http.Request) (err error) {
 	duplicate := false
 	defer func() { a.countCommand(commandPublishModelCard, duplicate, err) }()

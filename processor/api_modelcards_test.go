@@ -165,3 +165,30 @@ func TestRunsRecordTheModelCardVersion(t *testing.T) {
 	submit("r1", "", http.StatusOK) // a retry after card 2.0: the same run, nothing appended
 	h.unchanged(before, "a retried submission")
 }
+
+// TestModelCardIdempotencyKey: the same Idempotency-Key with the same card
+// is a retry (200, nothing appended); with another card, whether a new
+// version or the same version changed, it is 409 E_IDEMPOTENCY_KEY_REUSED
+// and nothing is appended.
+func TestModelCardIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	h := startAPI(t)
+	if resp := h.do(http.MethodPut, "/strategies/mom-1/model-cards", apiRunnerToken, card("1.0"), "Idempotency-Key", "card-rollout-1"); resp.status != http.StatusCreated {
+		t.Fatalf("first publication: %d %s", resp.status, resp.body)
+	}
+	before := h.head()
+	if resp := h.do(http.MethodPut, "/strategies/mom-1/model-cards", apiRunnerToken, card("1.0"), "Idempotency-Key", "card-rollout-1"); resp.status != http.StatusOK {
+		t.Fatalf("retry: %d %s", resp.status, resp.body)
+	}
+	h.unchanged(before, "retry")
+	changed := card("1.0")
+	changed["objective"] = "something else"
+	for name, body := range map[string]any{"another version": card("2.0"), "the same version changed": changed} {
+		e := h.do(http.MethodPut, "/strategies/mom-1/model-cards", apiRunnerToken, body, "Idempotency-Key", "card-rollout-1").
+			errorBody(t, http.StatusConflict, "E_IDEMPOTENCY_KEY_REUSED")
+		if e.Error.Details["model_card_version"] != "1.0" {
+			t.Errorf("%s: details %v, want the version the key published", name, e.Error.Details)
+		}
+		h.unchanged(before, name)
+	}
+}

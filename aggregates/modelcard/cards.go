@@ -21,7 +21,7 @@ type Card struct {
 type Cards struct {
 	published []Card          // in publication order
 	index     map[string]int  // version → position in published
-	keys      map[string]bool // idempotency keys already applied
+	keys      map[string]int  // idempotency key → position in published of the card it published
 	version   uint64
 }
 
@@ -78,11 +78,11 @@ func (c *Cards) Apply(rec *events.Record, payload any) error {
 		c.index[e.Version] = len(c.published)
 		c.published = append(c.published, Card{ModelCardPublished: *e, PublishedAt: rec.OccurredAt.UTC()})
 	}
-	if rec.IdempotencyKey != "" {
+	if rec.IdempotencyKey != "" && len(c.published) > 0 {
 		if c.keys == nil {
-			c.keys = make(map[string]bool)
+			c.keys = make(map[string]int)
 		}
-		c.keys[rec.IdempotencyKey] = true
+		c.keys[rec.IdempotencyKey] = len(c.published) - 1
 	}
 	c.version = rec.StreamVersion
 	return nil

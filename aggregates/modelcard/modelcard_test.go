@@ -65,7 +65,9 @@ func TestPublishVersions(t *testing.T) {
 		wantN    int
 	}{
 		{"same version, same content laid out differently", publish("k3", "", strings.ReplaceAll(card1, ", ", ",")), "", 0},
-		{"retried key", publish("k1", "", card2), "", 0},
+		{"retried key", publish("k1", "", card1), "", 0},
+		{"key reused for another version", publish("k1", "", strings.Replace(card1, `"1.0"`, `"9.0"`, 1)), errcode.IdempotencyKeyReused, 0},
+		{"key reused for another content", publish("k1", "", strings.Replace(card1, "trend following", "mean reversion", 1)), errcode.IdempotencyKeyReused, 0},
 		{"same version, other content", publish("k3", "", strings.Replace(card1, "trend following", "mean reversion", 1)), errcode.ModelCardVersionConflict, 0},
 		{"version from the path", publish("k3", "3.0", strings.Replace(card1, `"model_card_version": "1.0", `, "", 1)), "", 1},
 		{"path and card disagree", publish("k3", "3.0", card1), errcode.ModelCardInvalid, 0},

@@ -39,8 +39,6 @@ func (c *Cards) Publish(reg *events.Registry, cmd Publish) ([]events.Event, erro
 	switch {
 	case cmd.Meta.IdempotencyKey == "":
 		return nil, errcode.New(errcode.Validation, "the publication has no idempotency key")
-	case c.keys[cmd.Meta.IdempotencyKey]:
-		return nil, nil
 	case cmd.StrategyID == "":
 		return nil, errcode.New(errcode.Validation, "strategy_id is required")
 	case c.StrategyID() != "" && cmd.StrategyID != c.StrategyID():
@@ -66,6 +64,15 @@ func (c *Cards) Publish(reg *events.Registry, cmd Publish) ([]events.Event, erro
 	sum, err := canon.Hash(compact.Bytes())
 	if err != nil {
 		return nil, errcode.Wrap(errcode.ModelCardInvalid, err, "invalid model card: the card is not valid JSON")
+	}
+	if i, used := c.keys[cmd.Meta.IdempotencyKey]; used {
+		// A retry of the publication the key made appends nothing; the
+		// key with another card is a different request.
+		if have := c.published[i]; have.Version == version && have.Checksum == sum {
+			return nil, nil
+		}
+		return nil, errcode.New(errcode.IdempotencyKeyReused, "the idempotency key already published model card version %s of strategy %s; this request differs from it", c.published[i].Version, cmd.StrategyID).
+			WithDetail("strategy_id", cmd.StrategyID).WithDetail("model_card_version", c.published[i].Version)
 	}
 	if have, ok := c.Card(version); ok {
 		if have.Checksum == sum {
