@@ -19,9 +19,9 @@ type Card struct {
 // not safe for concurrent mutation, and Apply is the only method that
 // changes it.
 type Cards struct {
-	published []Card          // in publication order
-	index     map[string]int  // version → position in published
-	keys      map[string]int  // idempotency key → position in published of the card it published
+	published []Card         // in publication order
+	index     map[string]int // version → position in published
+	keys      map[string]int // idempotency key → position in published of the card it published
 	version   uint64
 }
 
