@@ -108,7 +108,13 @@ func extCrashRunners(t *testing.T, store *sqlite.Store, as eventstore.Store) []*
 	}
 	var out []*processor.Runner
 	for _, w := range []processor.Worker{x, e} {
-		r, err := processor.NewRunner(store, store, w.Handle, processor.RunnerConfig{Name: w.Name()})
+		// As the service runs them: a worker that takes batches gets them.
+		var r *processor.Runner
+		if bw, ok := w.(processor.BatchWorker); ok {
+			r, err = processor.NewBatchRunner(store, store, bw.HandleBatch, processor.RunnerConfig{Name: w.Name()})
+		} else {
+			r, err = processor.NewRunner(store, store, w.Handle, processor.RunnerConfig{Name: w.Name()})
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,8 +157,10 @@ func TestExtendedCrashChild(t *testing.T) {
 // in a child process, kills it with SIGKILL in the middle of the first
 // snapshot's pass, restarts them from their checkpoints, and checks that
 // every (run, trigger) got exactly one ExtendedValidationCompleted — none
-// lost, none extra — every trigger one CohortEvaluated, and every snapshot
-// one exit signal.
+// lost, none extra — each naming a recorded CohortEvaluated, every
+// snapshot one cohort of its own and one exit signal, and no cohort key
+// twice. The workers run as the service runs them, the extended handler on
+// batches, so the runs' own triggers, waiting together, share cohorts.
 func TestExtendedCrashAndRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test runs child processes")
@@ -214,6 +222,7 @@ func TestExtendedCrashAndRestart(t *testing.T) {
 	}
 	perRun := map[string][]string{}
 	cohorts, signals := map[string]int{}, map[string]int{}
+	cohortIDs, named := map[string]bool{}, map[string]bool{}
 	for i := range recs {
 		r := &recs[i]
 		switch r.Type {
@@ -225,8 +234,16 @@ func TestExtendedCrashAndRestart(t *testing.T) {
 			var trig events.Trigger
 			_ = json.Unmarshal(p.Trigger, &trig)
 			perRun[r.Stream] = append(perRun[r.Stream], trig.IdempotencyKey)
+			var cc struct {
+				Cohort struct {
+					EventID string `json:"event_id"`
+				} `json:"cohort"`
+			}
+			_ = json.Unmarshal(p.CohortContext, &cc)
+			named[cc.Cohort.EventID] = true
 		case events.TypeCohortEvaluated:
 			cohorts[r.IdempotencyKey]++
+			cohortIDs[r.ID] = true
 		case events.TypeExitSignalEmitted:
 			signals[r.IdempotencyKey]++
 		}
@@ -244,8 +261,22 @@ func TestExtendedCrashAndRestart(t *testing.T) {
 			t.Fatalf("%s: passes %v, want exactly %v", stream, keys, want)
 		}
 	}
-	if len(cohorts) != extCrashRuns+extCrashSnapshots {
-		t.Fatalf("%d cohort evaluations, want %d", len(cohorts), extCrashRuns+extCrashSnapshots)
+	snapshotCohorts := 0
+	for key, n := range cohorts {
+		if n != 1 {
+			t.Fatalf("cohort %s recorded %d times", key, n)
+		}
+		if strings.Contains(key, ":risk_snapshot_updated:") {
+			snapshotCohorts++
+		}
+	}
+	if snapshotCohorts != extCrashSnapshots || len(cohorts) > extCrashRuns+extCrashSnapshots {
+		t.Fatalf("%d cohort evaluations, %d of them for snapshots; want one per snapshot and at most one per trigger (%d)", len(cohorts), snapshotCohorts, extCrashRuns+extCrashSnapshots)
+	}
+	for id := range named {
+		if !cohortIDs[id] {
+			t.Fatalf("an extended result names cohort %q, which is not recorded", id)
+		}
 	}
 	if len(signals) != extCrashSnapshots {
 		t.Fatalf("%d exit signals (%v), want one per snapshot", len(signals), signals)
