@@ -35,12 +35,14 @@ type TypeSpec struct {
 type Registry struct {
 	types map[string]TypeSpec
 	byGo  map[reflect.Type]string
+	// decoded keeps recently decoded payloads (decodecache.go).
+	decoded *decodeCache
 }
 
 // NewRegistry returns a registry holding the given types. It fails on a
 // duplicate name, a non-struct payload, or a missing upcaster.
 func NewRegistry(specs ...TypeSpec) (*Registry, error) {
-	r := &Registry{types: make(map[string]TypeSpec, len(specs)), byGo: make(map[reflect.Type]string, len(specs))}
+	r := &Registry{types: make(map[string]TypeSpec, len(specs)), byGo: make(map[reflect.Type]string, len(specs)), decoded: newDecodeCache()}
 	for _, s := range specs {
 		if s.Version == 0 {
 			s.Version = 1
@@ -156,6 +158,13 @@ func (r *Registry) New(payload any, m Meta) (Event, error) {
 // Decode returns the payload of e as a pointer to its registered struct, after
 // upcasting it to the current schema version. Unknown fields are an error, so
 // a malformed or foreign payload is caught rather than silently half-read.
+//
+// The registry remembers the payloads it decoded last, by event id, and
+// answers the same event (same type, schema version and payload bytes) from
+// memory: a stored event is decoded once per process, not once per
+// subscriber. Each call returns its own struct, but the slices, maps and raw
+// JSON inside may be shared with other callers' copies: treat them as
+// read-only.
 func (r *Registry) Decode(e *Event) (any, error) {
 	spec, ok := r.types[e.Type]
 	if !ok {
@@ -164,6 +173,9 @@ func (r *Registry) Decode(e *Event) (any, error) {
 	if e.SchemaVersion < 1 || e.SchemaVersion > spec.Version {
 		return nil, fmt.Errorf("%w: event %s (%s): schema version %d, this build knows 1..%d",
 			ErrInvalidEvent, e.ID, e.Type, e.SchemaVersion, spec.Version)
+	}
+	if v, ok := r.decoded.get(e); ok {
+		return v, nil
 	}
 	body := e.Payload
 	if e.SchemaVersion < spec.Version {
@@ -200,6 +212,7 @@ func (r *Registry) Decode(e *Event) (any, error) {
 	if err := onlySpace(body, dec.InputOffset()); err != nil {
 		return nil, fmt.Errorf("%w: event %s (%s): %w", ErrInvalidEvent, e.ID, e.Type, err)
 	}
+	r.decoded.put(e, ptr.Interface())
 	return ptr.Interface(), nil
 }
 
