@@ -78,6 +78,9 @@ func BenchmarkApply(b *testing.B) {
 		{projections.ApprovedOverridesName, func(s projections.Store, r *events.Registry) (projections.Projection, error) {
 			return projections.NewApprovedOverrides(s, r)
 		}},
+		{projections.InvariantsName, func(s projections.Store, r *events.Registry) (projections.Projection, error) {
+			return projections.NewInvariants(s, r)
+		}},
 	}
 	for _, c := range ctors {
 		for _, batch := range []int{1, 256} {

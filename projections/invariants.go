@@ -89,10 +89,11 @@ func (p *Invariants) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 	if !found {
 		st = &runState{}
 	}
+	before := keptParts(&st.View)
 	if _, err := foldRun(st, rec, payload); err != nil {
 		return err
 	}
-	if err := trimForInvariants(&st.View); err != nil {
+	if err := trimForInvariants(&st.View, before); err != nil {
 		return fmt.Errorf("trim run %s: %w", rec.Stream, err)
 	}
 	t.put(k, st)
@@ -119,34 +120,52 @@ func (p *Invariants) updateWorld(ctx context.Context, t *tx, world string, chang
 	return nil
 }
 
+// trimmed remembers which parts of a run view a fold found already trimmed:
+// the metrics document and each rule result, by the address of their bytes.
+// A fold replaces what it changes with new bytes, so what still has the same
+// address was trimmed by an earlier fold and is left as it is.
+type trimmed struct {
+	metrics *byte
+	results map[string]*byte
+}
+
+// keptParts records the parts of v as they are before a fold.
+func keptParts(v *RunView) trimmed {
+	t := trimmed{metrics: firstByte(v.Metrics), results: make(map[string]*byte, len(v.Validation.Results))}
+	for _, r := range v.Validation.Results {
+		t.results[r.Rule] = firstByte(r.Result)
+	}
+	return t
+}
+
+// firstByte returns the address of b's first byte, nil when b is empty.
+func firstByte(b []byte) *byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return &b[0]
+}
+
 // trimForInvariants drops from a run view what the invariants do not read
-// (see [InvariantInputs]), so that the projection stays small. Metrics that
-// are not a JSON object have no core path and no recorded health: they trim
-// to {} rather than stall the projection.
-func trimForInvariants(v *RunView) error {
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(objectOrEmpty(v.Metrics), &doc); err != nil {
-		doc = nil
-	}
-	kept := make(map[string]json.RawMessage, 5)
-	for _, block := range [...]string{"returns", "sample", "risk", "robustness"} {
-		if b, ok := doc[block]; ok {
-			kept[block] = b
+// (see [InvariantInputs]), so that the projection stays small; parts that
+// before says were trimmed already and the fold left alone are not read
+// again (every run event would otherwise re-read the whole metrics
+// document). Metrics that are not a JSON object have no core path and no
+// recorded health: they trim to {} rather than stall the projection.
+func trimForInvariants(v *RunView, before trimmed) error {
+	if p := firstByte(v.Metrics); p == nil || p != before.metrics {
+		m, err := trimMetrics(v.Metrics)
+		if err != nil {
+			return err
 		}
+		v.Metrics = m
 	}
-	var diag struct {
-		Health json.RawMessage `json:"validation_health"`
-	}
-	if d, ok := doc["diagnostics"]; ok && json.Unmarshal(d, &diag) == nil && diag.Health != nil {
-		kept["diagnostics"] = json.RawMessage(`{"validation_health":` + string(diag.Health) + `}`)
-	}
-	m, err := json.Marshal(kept)
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	v.Metrics = m
 	results := make(RuleResults, len(v.Validation.Results))
 	for i, r := range v.Validation.Results {
+		results[i] = r
+		if p := firstByte(r.Result); p != nil && p == before.results[r.Rule] {
+			continue
+		}
 		var rc struct {
 			ReasonCode *string `json:"reason_code"`
 		}
@@ -164,6 +183,32 @@ func trimForInvariants(v *RunView) error {
 	v.Validation.ExtendedHistory, v.Validation.ExtendedSummary = nil, nil
 	v.Summary.ExPostFailures = nil
 	return nil
+}
+
+// trimMetrics keeps of a metrics document the blocks the invariants read
+// and the recorded validation health.
+func trimMetrics(metrics json.RawMessage) (json.RawMessage, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(objectOrEmpty(metrics), &doc); err != nil {
+		doc = nil
+	}
+	kept := make(map[string]json.RawMessage, 5)
+	for _, block := range [...]string{"returns", "sample", "risk", "robustness"} {
+		if b, ok := doc[block]; ok {
+			kept[block] = b
+		}
+	}
+	var diag struct {
+		Health json.RawMessage `json:"validation_health"`
+	}
+	if d, ok := doc["diagnostics"]; ok && json.Unmarshal(d, &diag) == nil && diag.Health != nil {
+		kept["diagnostics"] = json.RawMessage(`{"validation_health":` + string(diag.Health) + `}`)
+	}
+	m, err := json.Marshal(kept)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return m, nil
 }
 
 // World returns the inputs of the invariant report of world. A world the
