@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/worldval/worldval/aggregates"
@@ -93,6 +94,22 @@ func (a *api) submitRun(ctx context.Context, world string, body []byte, key stri
 		}
 	}
 	out := submitOutcome{req: req}
+	// Most submissions name a new run: decide on the empty run and append
+	// on condition that the stream does not exist, which spares reading it.
+	// A stream that exists (a retry, a conflict) or events already stored
+	// take the general path, which reads the run and decides on it.
+	fresh := &evaluationrun.Run{}
+	evs, err := fresh.Submit(a.reg, withModelCard(cmd, fresh, latestCard))
+	if err != nil {
+		return submitOutcome{}, err
+	}
+	out.res, err = a.repo.Store().Append(ctx, stream, eventstore.NoStream{}, evs...)
+	if err == nil && !out.res.Duplicate {
+		return out, nil
+	}
+	if err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		return submitOutcome{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
 	out.res, err = aggregates.Update(ctx, a.repo, stream, func(run *evaluationrun.Run) ([]events.Event, error) {
 		out.before = run.Status
 		return run.Submit(a.reg, withModelCard(cmd, run, latestCard))
