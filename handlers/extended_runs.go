@@ -115,13 +115,22 @@ func (c *runCache) drop(stream string) {
 
 // observe folds a delivered event into its run's entry: the next event of
 // the stream is applied, one already reflected is ignored, and a gap drops
-// the entry. Runs the cache does not hold are ignored.
+// the entry. The first event of a stream starts an entry, so a run
+// submitted while the handler runs is never read back from the store;
+// other runs the cache does not hold are ignored.
 func (c *runCache) observe(reg *events.Registry, rec *events.Record) error {
 	if !strings.HasPrefix(rec.Stream, events.CategoryEvaluationRun+"/") {
 		return nil
 	}
 	c.mu.Lock()
 	e := c.runs[rec.Stream]
+	if e == nil && rec.StreamVersion == 1 {
+		if len(c.runs) >= runCacheSize {
+			c.runs = map[string]*runEntry{}
+		}
+		e = &runEntry{run: &evaluationrun.Run{}}
+		c.runs[rec.Stream] = e
+	}
 	c.mu.Unlock()
 	if e == nil || rec.StreamVersion <= e.run.Version {
 		return nil
