@@ -1,7 +1,10 @@
 package evaluationrun
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/worldval/worldval/aggregates/internal/canon"
@@ -41,9 +44,85 @@ func Normalize(req events.EvaluationRunSubmitted) events.EvaluationRunSubmitted 
 func RequestHash(req events.EvaluationRunSubmitted) (string, error) {
 	req = Normalize(req)
 	req.SubmittedBy = ""
-	b, err := canon.Marshal(req)
+	b, err := canonicalRequest(req)
 	if err != nil {
 		return "", fmt.Errorf("request hash: %w", err)
 	}
 	return canon.Sum(b), nil
+}
+
+// canonicalRequest returns the canonical JSON of req: the bytes
+// canon.Marshal(req) returns, written field by field in sorted key order
+// instead of encoding the request and decoding it again. The return series,
+// most of a request, is an array of numbers whose encoding/json form is
+// already canonical, so it is written as encoding/json writes it; the
+// submitted documents (metrics, params) are canonicalized as canon does.
+// Its equality with canon.Marshal is a fuzzed property of the tests.
+func canonicalRequest(req events.EvaluationRunSubmitted) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(512 + 24*len(req.Returns) + len(req.Metrics) + len(req.Params))
+	buf.WriteByte('{')
+	first := true
+	key := func(k string) {
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		buf.WriteByte('"')
+		buf.WriteString(k)
+		buf.WriteString(`":`)
+	}
+	str := func(k, v string) {
+		key(k)
+		canon.WriteString(&buf, v)
+	}
+	doc := func(k string, v json.RawMessage) error {
+		c, err := canon.JSON(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		key(k)
+		buf.Write(c)
+		return nil
+	}
+	// Keys in byte order; the omitempty fields of the event only when set.
+	if req.CampaignID != "" {
+		str("campaign_id", req.CampaignID)
+	}
+	if len(req.Metrics) > 0 {
+		if err := doc("metrics", req.Metrics); err != nil {
+			return nil, err
+		}
+	}
+	if req.ModelCardVersion != "" {
+		str("model_card_version", req.ModelCardVersion)
+	}
+	if len(req.Params) > 0 {
+		if err := doc("params", req.Params); err != nil {
+			return nil, err
+		}
+	}
+	if req.PolicyVersion != 0 {
+		key("policy_version")
+		buf.WriteString(strconv.Itoa(req.PolicyVersion))
+	}
+	str("request_hash", req.RequestHash)
+	if len(req.Returns) > 0 {
+		b, err := json.Marshal([]*float64(req.Returns))
+		if err != nil {
+			return nil, fmt.Errorf("returns: %w", err)
+		}
+		key("returns")
+		buf.Write(b)
+	}
+	str("risk_tier", req.RiskTier)
+	str("run_id", req.RunID)
+	str("stage", req.Stage)
+	str("strategy_id", req.StrategyID)
+	if req.SubmittedBy != "" {
+		str("submitted_by", req.SubmittedBy)
+	}
+	str("world_id", req.WorldID)
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
+	"unicode/utf8"
 )
 
 // JSON returns the canonical form of the JSON document doc.
@@ -110,6 +112,32 @@ func write(buf *bytes.Buffer, v any) error {
 		return fmt.Errorf("canonical JSON: unexpected %T", v)
 	}
 	return nil
+}
+
+// WriteString writes to buf the canonical form of the string encoding/json
+// writes for s: what [Marshal] of a value holding s would put there. Invalid
+// UTF-8 becomes U+FFFD byte by byte, as encoding/json coerces it.
+func WriteString(buf *bytes.Buffer, s string) {
+	if !utf8.ValidString(s) {
+		s = coerceUTF8(s)
+	}
+	writeString(buf, s)
+}
+
+// coerceUTF8 replaces each byte of s that does not start a valid UTF-8
+// sequence with U+FFFD, as encoding/json does when it encodes a string.
+func coerceUTF8(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 func writeString(buf *bytes.Buffer, s string) {
