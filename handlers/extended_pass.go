@@ -285,6 +285,9 @@ func targetView(views []runView, run *evaluationrun.Run) runView {
 // one pass are those of one cohort, and a run left out was evaluated after
 // the trigger and gets a pass of its own.
 func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *cohortGroup) (int, []*cohortGroup, error) {
+	if !rules.ExtendedLayersApply(env.pol, g.stage, env.failClosed) {
+		return 0, nil, nil // no layer applies to this stage: nothing to enrich or record (§3.8)
+	}
 	views := cohortOf(env.views, g, g.targets)
 	if len(views) == 0 {
 		return 0, nil, nil

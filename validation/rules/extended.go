@@ -207,3 +207,18 @@ func firstPresent(flat map[string]float64, names ...string) (float64, bool) {
 func metaSpec(name string, meta policy.Meta, sev policy.Severity, owner policy.Owner, tags []string) spec {
 	return spec{name, meta.SeverityOr(sev), meta.OwnerOr(owner), tags}
 }
+
+// ExtendedLayersApply reports whether evaluating a cohort of stage under p
+// yields any extended-layer result: some layer is configured in the policy
+// as it materializes for the stage and, for paper/shadow consistency, the
+// rule applies to the stage. A pass for which it is false records nothing
+// (§3.8: only runs that get extended results are recorded), so a handler
+// can skip it before enriching a single run.
+func ExtendedLayersApply(p *policy.Policy, stage string, failClosed bool) bool {
+	if p == nil {
+		return false
+	}
+	m := p.Materialize(stage, failClosed)
+	return m.Cohort != nil || m.Portfolio != nil || m.Benchmark != nil || m.Stress != nil || m.LiveMonitoring != nil ||
+		(m.PaperShadowConsistency != nil && paperShadowApplies(m.PaperShadowConsistency, stage))
+}
