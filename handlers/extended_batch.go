@@ -8,6 +8,7 @@ import (
 
 	"github.com/worldval/worldval/aggregates/evaluationrun"
 	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/validation/rules"
 )
 
 // HandleBatch handles recs, consecutive events in global order, as one unit
@@ -156,7 +157,13 @@ func (x *ExtendedValidator) passSegment(ctx context.Context, seg []runTrigger) e
 		byWorld[t.world] = append(byWorld[t.world], t)
 	}
 	for _, w := range worlds {
-		trigs := byWorld[w]
+		trigs, err := x.withLayers(ctx, w, at, byWorld[w])
+		if err != nil {
+			return fmt.Errorf("extended validation of %s: %w", w, err)
+		}
+		if len(trigs) == 0 {
+			continue
+		}
 		if err := x.pass(ctx, w, at, x.runTargets(trigs)); err != nil {
 			if len(trigs) == 1 {
 				return fmt.Errorf("extended validation of %s (%s at %d): %w", w, trigs[0].trig.EventType, trigs[0].pos, err)
@@ -165,6 +172,40 @@ func (x *ExtendedValidator) passSegment(ctx context.Context, seg []runTrigger) e
 		}
 	}
 	return nil
+}
+
+// withLayers keeps the triggers of world whose run's stage gets some
+// extended layer under the world's default policy at position at: a pass
+// over the others would enrich their whole cohort to record nothing
+// (§3.8). Their runs come from the run cache, which the handler keeps from
+// the events it sees, so the check reads nothing in the common case.
+func (x *ExtendedValidator) withLayers(ctx context.Context, world string, at uint64, trigs []runTrigger) ([]runTrigger, error) {
+	pol, _, err := x.policies.at(ctx, world, at)
+	if err != nil || !hasLayers(pol) {
+		return nil, err
+	}
+	failClosed, err := x.failClose.FailClosed(ctx, world)
+	if err != nil {
+		return nil, fmt.Errorf("fail-closed setting: %w", err)
+	}
+	applies := map[string]bool{}
+	kept := trigs[:0:0]
+	for _, t := range trigs {
+		e, err := x.cache.get(ctx, t.stream)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", t.stream, err)
+		}
+		stage := e.run.Request.Stage
+		ok, seen := applies[stage]
+		if !seen {
+			ok = rules.ExtendedLayersApply(pol, stage, failClosed)
+			applies[stage] = ok
+		}
+		if ok {
+			kept = append(kept, t)
+		}
+	}
+	return kept, nil
 }
 
 // runTargets plans the pass of a segment's run triggers of one world

@@ -518,3 +518,38 @@ func TestExtendedBatchSameStrategy(t *testing.T) {
 		t.Errorf("s3's two results differ:\n%s\n%s", evs[0].Results, evs[1].Results)
 	}
 }
+
+// TestExtendedBatchSkipsStagesWithoutLayers: under a policy whose only
+// layer is paper/shadow consistency, backtest runs get no pass at all (none
+// is observed, nothing recorded), while a paper run of the same batch is
+// passed and recorded.
+func TestExtendedBatchSkipsStagesWithoutLayers(t *testing.T) {
+	f := newXFix(t)
+	log := &passLog{}
+	x := batchValidator(t, f, WithExtendedObserver(log))
+	f.publish(t, "w", `{"validation_profiles": {"backtest": {"performance": {"sharpe_min": 0.1}}}, "paper_shadow_consistency": {"min_sharpe_ratio": 0.5}}`)
+	base := fixedNow.Add(-time.Hour)
+	for i, s := range []string{"s1", "s2", "s3"} {
+		submitAt(t, f, events.EvaluationRunSubmitted{WorldID: "w", StrategyID: s, RunID: "bt", Stage: "backtest", RiskTier: "unknown",
+			Metrics: json.RawMessage(`{"returns": {"sharpe": 1.2, "max_drawdown": -0.05}}`)}, base.Add(time.Duration(i)*time.Minute))
+	}
+	submitAt(t, f, events.EvaluationRunSubmitted{WorldID: "w", StrategyID: "s1", RunID: "paper", Stage: "paper", RiskTier: "unknown",
+		Metrics: json.RawMessage(`{"returns": {"sharpe": 0.9, "max_drawdown": -0.06}}`)}, base.Add(5*time.Minute))
+	if err := x.HandleBatch(f.ctx, f.evaluateAll(t, 0)); err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	passes := strings.Join(log.passes, "; ")
+	log.mu.Unlock()
+	if strings.Contains(passes, "backtest") || !strings.Contains(passes, "paper") {
+		t.Fatalf("passes %q: want the paper cohort's only", passes)
+	}
+	for _, s := range []string{"s1", "s2", "s3"} {
+		if evs := f.extendedOf(t, "w", s, "bt"); len(evs) != 0 {
+			t.Errorf("%s/bt: %d extended results, want none", s, len(evs))
+		}
+	}
+	if evs := f.extendedOf(t, "w", "s1", "paper"); len(evs) != 1 {
+		t.Fatalf("s1/paper: %d extended results, want 1", len(evs))
+	}
+}
