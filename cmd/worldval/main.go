@@ -88,6 +88,8 @@ func commands() []command {
 		benchKafkaCommand(),
 	}
 	cmds = append(cmds, publishCommands()...)
+	cmds = append(cmds, auditHistoryCommands()...)
+	cmds = append(cmds, hubCommands()...)
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
 }
