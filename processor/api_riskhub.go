@@ -13,9 +13,11 @@ import (
 )
 
 // riskHubRoutes are the risk-hub snapshot routes (risk-hub spec §2.2,
-// §2.14). [api.routes] appends them to its list.
+// §2.14) and the list of worlds with their freshness (§6, D19). [api.routes]
+// appends them to its list.
 func (a *api) riskHubRoutes() []route {
 	return []route{
+		{pattern: "GET /risk-hub/worlds", scope: ScopeRead, readModels: true, handler: a.handleHub(a.listHubWorlds)},
 		{pattern: "POST /risk-hub/worlds/{world}/snapshots", scope: ScopeHubWrite, readModels: true, handler: a.handleHub(a.postSnapshot)},
 		{pattern: "GET /risk-hub/worlds/{world}/snapshots", scope: ScopeRead, readModels: true, handler: a.handleHub(a.listSnapshots)},
 		{pattern: "GET /risk-hub/worlds/{world}/snapshots/latest", scope: ScopeRead, readModels: true, handler: a.handleHub(a.getLatestSnapshot)},
