@@ -86,25 +86,49 @@ func TestKafkaCommandsAreTheHTTPCommands(t *testing.T) {
 			"world_id": "w", "strategy_id": "s1", "run_id": "r1", "status": "approved", "reason": "desk accepts it", "actor": "alice", "timestamp": "2026-11-26T10:00:00Z",
 		}),
 	})
+	// Wait for every announcement the commands imply, not just the last
+	// command's: the topics are consumed concurrently, so under load the
+	// policies topic may be applied after the overrides topic.
+	want := map[string]int{
+		cloudevents.TypePolicyUpdated: 2, cloudevents.TypeValidationProfileChanged: 2,
+		cloudevents.TypeEvaluationRunCreated: 2, cloudevents.TypeEvaluationRunUpdated: 1,
+	}
+	countTypes := func(ms []*sarama.ConsumerMessage) map[string]int {
+		types := map[string]int{}
+		for _, m := range ms {
+			v, _ := kafkatest.Header(m, "ce_type")
+			types[v]++
+		}
+		return types
+	}
+	overridden := func(ms []*sarama.ConsumerMessage) bool {
+		for _, m := range ms {
+			if v, _ := kafkatest.Header(m, "ce_type"); v != cloudevents.TypeEvaluationRunUpdated {
+				continue
+			}
+			var ev struct {
+				Data struct {
+					ChangeType string `json:"change_type"`
+				} `json:"data"`
+			}
+			if json.Unmarshal(m.Value, &ev) == nil && ev.Data.ChangeType == cloudevents.ChangeOverride {
+				return true
+			}
+		}
+		return false
+	}
 	got := waitForRecords(t, k.broker, k.cfg.Topics.Events, 60*time.Second, func(ms []*sarama.ConsumerMessage) bool {
-		m := ms[len(ms)-1]
-		if v, _ := kafkatest.Header(m, "ce_type"); v != cloudevents.TypeEvaluationRunUpdated {
-			return false
+		types := countTypes(ms)
+		for typ, n := range want {
+			if types[typ] < n {
+				return false
+			}
 		}
-		var ev struct {
-			Data struct {
-				ChangeType string `json:"change_type"`
-			} `json:"data"`
-		}
-		return json.Unmarshal(m.Value, &ev) == nil && ev.Data.ChangeType == cloudevents.ChangeOverride
+		return overridden(ms)
 	})
 	types := map[string]int{}
 	for _, m := range got {
 		types[mustHeader(t, m, "ce_type")]++
-	}
-	want := map[string]int{
-		cloudevents.TypePolicyUpdated: 2, cloudevents.TypeValidationProfileChanged: 2,
-		cloudevents.TypeEvaluationRunCreated: 2, cloudevents.TypeEvaluationRunUpdated: 1,
 	}
 	for typ, n := range want {
 		if types[typ] < n {
