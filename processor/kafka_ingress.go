@@ -2,6 +2,7 @@ package processor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,7 +48,10 @@ type Ingress struct {
 	router   *message.Router
 	log      *slog.Logger
 	metrics  *kafkaMetrics
-	now      func() time.Time
+	// hub, when set, counts record outcomes as risk-hub §6.1 names them
+	// (see [Ingress.observe]); nil counts nothing there.
+	hub *RiskHubMetrics
+	now func() time.Time
 }
 
 // newIngress builds the ingress of cfg over the API's command code. external
@@ -170,6 +174,7 @@ func (in *Ingress) process(ctx context.Context, pos recordPosition, msg *message
 				outcome = kafkaDuplicate
 			}
 			in.metrics.records.WithLabelValues(pos.topic, outcome).Inc()
+			in.observe(&cmd, outcome)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -179,9 +184,17 @@ func (in *Ingress) process(ctx context.Context, pos recordPosition, msg *message
 			if name != "" {
 				in.cmds.countCommand(name, false, err)
 			}
-			return in.deadLetter(pos, msg, err, attempt)
+			if transient(err) {
+				in.observe(&cmd, kafkaRetriesExhausted)
+			}
+			if err := in.deadLetter(pos, msg, err, attempt); err != nil {
+				return err
+			}
+			in.observe(&cmd, kafkaDeadLettered)
+			return nil
 		}
 		in.metrics.retries.WithLabelValues(pos.topic).Inc()
+		in.observe(&cmd, kafkaRetried)
 		delay := retryDelay(in.cfg.Retry, attempt+1)
 		in.log.Warn("kafka command failed; retrying", "record", pos.String(), "id", cmd.Event.ID, "attempt", attempt, "retry_in", delay, "err", err)
 		if !sleepCtx(ctx, delay) {
@@ -219,6 +232,55 @@ func (in *Ingress) deadLetter(pos recordPosition, msg *message.Message, cause er
 	in.metrics.deadLetters.WithLabelValues(pos.topic, string(d.code)).Inc()
 	in.log.Warn("kafka record dead-lettered", "record", pos.String(), "code", d.code, "attempts", attempts, "err", cause)
 	return nil
+}
+
+// observe counts one outcome of a decoded command in the risk-hub metrics
+// (spec §6.1): a risk snapshot's retries and dead letters as
+// risk_hub_snapshot_retry_total and _dlq_total (the hub counts what it
+// records, re-sends and refuses itself); every other command, the
+// validation events of this service, as validation_event_processed_total,
+// _dedupe_total, _retry_total, _failed_total (retries exhausted) and
+// _dlq_total, labelled with its world, CloudEvents type and stage, with
+// now − its CloudEvents time in validation_event_processing_latency_seconds
+// when applied.
+func (in *Ingress) observe(cmd *KafkaCommand, outcome string) {
+	if in.hub == nil {
+		return
+	}
+	stage := commandStage(cmd.Body)
+	if cmd.Event.Type == cloudevents.TypeRiskSnapshotUpdated {
+		switch outcome {
+		case kafkaRetried:
+			in.hub.SnapshotRetry(cmd.WorldID, stage)
+		case kafkaDeadLettered:
+			in.hub.SnapshotDLQ(cmd.WorldID, stage)
+		}
+		return
+	}
+	o := ValidationEventProcessed
+	switch outcome {
+	case kafkaDuplicate:
+		o = ValidationEventDedupe
+	case kafkaRetried:
+		o = ValidationEventRetry
+	case kafkaRetriesExhausted:
+		o = ValidationEventFailed
+	case kafkaDeadLettered:
+		o = ValidationEventDLQ
+	}
+	in.hub.ValidationEvent(o, cmd.WorldID, cmd.Event.Type, stage)
+	if t, ok := cmd.Event.ParsedTime(); ok && outcome == kafkaApplied {
+		in.hub.ObserveValidationEventLatency(cmd.WorldID, cmd.Event.Type, stage, in.now().Sub(t))
+	}
+}
+
+// commandStage returns the stage a command body names ("" for none).
+func commandStage(body json.RawMessage) string {
+	var b struct {
+		Stage string `json:"stage"`
+	}
+	_ = json.Unmarshal(body, &b) // a body without a readable stage has none
+	return b.Stage
 }
 
 // close releases the ingress's clients; [Ingress.Run] does it when it

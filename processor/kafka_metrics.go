@@ -13,6 +13,11 @@ const (
 	kafkaDuplicate    = "duplicate"     // the command had been applied before
 	kafkaDeadLettered = "dead_lettered" // written to the DLQ
 	kafkaIgnored      = "ignored"       // the service's own event (risk-hub D6)
+
+	// Outcomes of an attempt, for the risk-hub metrics only (not labels of
+	// worldval_kafka_records_total).
+	kafkaRetried          = "retried"           // a transient failure; tried again
+	kafkaRetriesExhausted = "retries_exhausted" // a transient failure after the last attempt
 )
 
 // kafkaMetrics counts what the Kafka ingress does with each record. Topic

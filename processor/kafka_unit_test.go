@@ -2,6 +2,7 @@ package processor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,8 +14,11 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/worldval/worldval/aggregates/errcode"
+	"github.com/worldval/worldval/events/cloudevents"
 	"github.com/worldval/worldval/eventstore"
 	"github.com/worldval/worldval/validation/policy"
 )
@@ -240,4 +244,64 @@ func TestSaramaConfigAuthentication(t *testing.T) {
 	if !pc.Producer.Idempotent || pc.Producer.RequiredAcks != sarama.WaitForAll || pc.Net.MaxOpenRequests != 1 {
 		t.Fatalf("producer %+v", pc.Producer)
 	}
+}
+
+// TestIngressCountsRiskHubMetrics: every outcome of a decoded command lands
+// in the counter risk-hub §6.1 names for it — snapshots in
+// risk_hub_snapshot_retry_total and _dlq_total, the other commands in
+// validation_event_*_total with world, type and stage — and an applied
+// command's age since its CloudEvents time in the latency histogram.
+func TestIngressCountsRiskHubMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	hub := NewRiskHubMetrics(reg)
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	in := &Ingress{hub: hub, now: func() time.Time { return now }}
+	sub := KafkaCommand{WorldID: "w1", Body: json.RawMessage(`{"strategy_id":"s","stage":"paper","returns":[0.01]}`)}
+	sub.Event.Type, sub.Event.Time = cloudevents.TypeSubmitEvaluationRun, now.Add(-1500*time.Millisecond).Format(time.RFC3339Nano)
+	snap := KafkaCommand{WorldID: "w2", Body: json.RawMessage(`{"version":"v1","stage":"live"}`)}
+	snap.Event.Type = cloudevents.TypeRiskSnapshotUpdated
+	for _, o := range []string{kafkaApplied, kafkaDuplicate, kafkaRetried, kafkaRetried, kafkaRetriesExhausted, kafkaDeadLettered} {
+		in.observe(&sub, o)
+	}
+	for _, o := range []string{kafkaRetried, kafkaDeadLettered, kafkaApplied} {
+		in.observe(&snap, o)
+	}
+	event := func(c *prometheus.CounterVec) float64 {
+		return counterValue(t, c.WithLabelValues("w1", cloudevents.TypeSubmitEvaluationRun, "paper"))
+	}
+	for name, tc := range map[string]struct {
+		got, want float64
+	}{
+		"validation_event_processed_total": {event(hub.eventProcessed), 1},
+		"validation_event_dedupe_total":    {event(hub.eventDedupe), 1},
+		"validation_event_retry_total":     {event(hub.eventRetry), 2},
+		"validation_event_failed_total":    {event(hub.eventFailed), 1},
+		"validation_event_dlq_total":       {event(hub.eventDLQ), 1},
+		"risk_hub_snapshot_retry_total":    {counterValue(t, hub.retry.WithLabelValues("w2", "live")), 1},
+		"risk_hub_snapshot_dlq_total":      {counterValue(t, hub.dlq.WithLabelValues("w2", "live")), 1},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v, want %v", name, tc.got, tc.want)
+		}
+	}
+	if v := counterValue(t, hub.eventProcessed.WithLabelValues("w2", cloudevents.TypeRiskSnapshotUpdated, "live")); v != 0 {
+		t.Errorf("the snapshot was counted as a validation event too (%v)", v)
+	}
+	var m dto.Metric
+	if err := hub.eventLatency.WithLabelValues("w1", cloudevents.TypeSubmitEvaluationRun, "paper").(prometheus.Histogram).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	if h := m.GetHistogram(); h.GetSampleCount() != 1 || h.GetSampleSum() != 1.5 {
+		t.Errorf("latency histogram: %d samples summing %v, want one of 1.5 s", h.GetSampleCount(), h.GetSampleSum())
+	}
+}
+
+// counterValue reads a counter's value.
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -173,6 +173,7 @@ func build(cfg Config, log *slog.Logger, store *sqlite.Store, auth *Authenticato
 	if o.kafka.handlers[cloudevents.TypeRiskSnapshotUpdated] == nil {
 		WithKafkaCommandHandler(cloudevents.TypeRiskSnapshotUpdated, hub.hub)(o)
 	}
+	o.kafka.hubMetrics = hub.metrics
 	// KAFKA: the ingress over the API's commands, and the outbox relay as
 	// one more runner (nil and none without brokers).
 	kafka, err := newKafkaWiring(cfg.Kafka, api, store, store, reg, log, metrics, &o.kafka)

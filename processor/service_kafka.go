@@ -27,6 +27,10 @@ type kafkaOptions struct {
 	handlers map[string]CommandHandler
 	// getenv reads sasl.password_env; nil is the process environment.
 	getenv func(string) string
+	// hubMetrics, when set, hears of every record's outcome in the terms of
+	// risk-hub §6.1 (risk_hub_snapshot_* for snapshots, validation_event_*
+	// for the other commands).
+	hubMetrics *RiskHubMetrics
 }
 
 // WithKafkaCommandHandler hands the ingress's commands of commandType
@@ -63,6 +67,7 @@ func newKafkaWiring(cfg KafkaConfig, cmds *api, store eventstore.Store, cps even
 	if err != nil {
 		return nil, err
 	}
+	ingress.hub = o.hubMetrics
 	producer, err := NewEventProducer(cfg, cfg.Topics.Events, o.getenv)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("outbox: %w", err), ingress.close())
