@@ -134,7 +134,7 @@ func (x *ExtendedValidator) passWorld(ctx context.Context, rec *events.Record) e
 	}
 	trig := events.Trigger{EventType: rec.Type, EventID: rec.ID, IdempotencyKey: key}
 	at := rec.GlobalPosition
-	err = x.pass(ctx, world, at, func(ctx context.Context, views []runView) ([]*cohortGroup, error) {
+	err = x.pass(ctx, world, at, x.index.evaluated, func(ctx context.Context, views []runView) ([]*cohortGroup, error) {
 		return x.worldTargets(ctx, world, views, at, trig)
 	})
 	if err != nil {
@@ -164,7 +164,7 @@ func (x *ExtendedValidator) passSegment(ctx context.Context, seg []runTrigger) e
 		if len(trigs) == 0 {
 			continue
 		}
-		if err := x.pass(ctx, w, at, x.runTargets(trigs)); err != nil {
+		if err := x.pass(ctx, w, at, x.index.current, x.runTargets(trigs)); err != nil {
 			if len(trigs) == 1 {
 				return fmt.Errorf("extended validation of %s (%s at %d): %w", w, trigs[0].trig.EventType, trigs[0].pos, err)
 			}
@@ -246,10 +246,6 @@ func (x *ExtendedValidator) runTargets(trigs []runTrigger) passPlan {
 		for i, stream := range streams {
 			entries[stream] = loaded[i]
 		}
-		indexed := make(map[runKey]*runView, len(views))
-		for i := range views {
-			indexed[runKey{views[i].StrategyID, views[i].RunID}] = &views[i]
-		}
 		type cohortKey struct{ stage, campaign string }
 		type plan struct {
 			shared *cohortGroup
@@ -265,11 +261,9 @@ func (x *ExtendedValidator) runTargets(trigs []runTrigger) passPlan {
 			}
 			req := &e.run.Request
 			k := runKey{req.StrategyID, req.RunID}
-			var tv runView
-			if v := indexed[k]; v != nil {
-				tv = *v
-			} else {
-				tv = targetView(nil, e.run)
+			tv, ok := x.index.viewOf(t.world, t.stream)
+			if !ok {
+				tv = targetView(e.run)
 			}
 			ck := cohortKey{tv.Stage, tv.CampaignID}
 			p := plans[ck]

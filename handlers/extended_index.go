@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +32,7 @@ type runView struct {
 type runInfo struct {
 	stream    string
 	view      runView
+	seq       uint64 // the order the index first saw the run in
 	evaluated bool
 	metrics   json.RawMessage   // the metrics document before pending
 	pending   []json.RawMessage // patches not yet applied
@@ -51,10 +54,135 @@ type worldIndex struct {
 	mu     sync.Mutex
 	worlds map[string]map[string]*runInfo // world → stream → run
 	order  map[string][]*runInfo          // world → runs in the order first seen
+	slots  map[string]*worldSlots         // world → its runs by cohort slot
+	seq    uint64
+}
+
+// slotKey names the runs of one strategy that compete to be its member of
+// one cohort (D15): those of a stage, or those of a campaign (any stage).
+type slotKey struct {
+	stage, campaign, strategy string
+}
+
+// slot is the evaluated runs of one slotKey and the latest of them, which
+// is recomputed when one of them changes.
+type slot struct {
+	runs   []*runInfo // in the order first seen
+	latest *runInfo
+	dirty  bool
+}
+
+// worldSlots keeps a world's evaluated runs by slot, so that what a run
+// trigger's pass needs — the latest run per strategy of each stage and
+// campaign — costs the number of slots, not the number of runs the world
+// ever evaluated.
+type worldSlots struct {
+	byKey map[slotKey]*slot
+	dirty []*slot
 }
 
 func newWorldIndex(source RunSource, repo *aggregates.Repository) *worldIndex {
-	return &worldIndex{source: source, repo: repo, reg: repo.Registry(), worlds: map[string]map[string]*runInfo{}, order: map[string][]*runInfo{}}
+	return &worldIndex{source: source, repo: repo, reg: repo.Registry(), worlds: map[string]map[string]*runInfo{},
+		order: map[string][]*runInfo{}, slots: map[string]*worldSlots{}}
+}
+
+// add records a new run of world; ix.mu is held.
+func (ix *worldIndex) add(world string, r *runInfo) {
+	ix.seq++
+	r.seq = ix.seq
+	ix.worlds[world][r.stream] = r
+	ix.order[world] = append(ix.order[world], r)
+	if r.evaluated {
+		ix.changed(world, r)
+	}
+}
+
+// changed notes that r was evaluated, or that its timestamps moved, so that
+// the latest run of its slots is recomputed; ix.mu is held. A run joins its
+// slots when it is first evaluated.
+func (ix *worldIndex) changed(world string, r *runInfo) {
+	if !r.evaluated {
+		return
+	}
+	ws := ix.slots[world]
+	if ws == nil {
+		ws = &worldSlots{byKey: map[slotKey]*slot{}}
+		ix.slots[world] = ws
+	}
+	keys := []slotKey{{stage: r.view.Stage, strategy: r.view.StrategyID}}
+	if r.view.CampaignID != "" {
+		keys = append(keys, slotKey{campaign: r.view.CampaignID, strategy: r.view.StrategyID})
+	}
+	for _, k := range keys {
+		sl := ws.byKey[k]
+		if sl == nil {
+			sl = &slot{}
+			ws.byKey[k] = sl
+		}
+		// In the order first seen, as latestPerStrategy meets them: on a
+		// tie of timestamps the later submission wins.
+		i, found := slices.BinarySearchFunc(sl.runs, r.seq, func(x *runInfo, seq uint64) int { return cmp.Compare(x.seq, seq) })
+		if !found {
+			sl.runs = slices.Insert(sl.runs, i, r)
+		}
+		if !sl.dirty {
+			sl.dirty = true
+			ws.dirty = append(ws.dirty, sl)
+		}
+	}
+}
+
+// current returns, in the order the index first saw them, the runs of world
+// that are the latest of some slot: the latest evaluated run of each
+// strategy in each stage and in each campaign. Every cohort (D15), the
+// strategies known to the world and the latest run of each strategy are the
+// same over these runs as over all the world's evaluated runs, which is
+// what a run trigger's pass needs ([worldIndex.evaluated] lists them all,
+// for the world-wide passes that also look at older runs).
+func (ix *worldIndex) current(ctx context.Context, world string) ([]runView, error) {
+	if err := ix.seed(ctx, world); err != nil {
+		return nil, err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ws := ix.slots[world]
+	if ws == nil {
+		return nil, nil
+	}
+	for _, sl := range ws.dirty {
+		sl.latest, sl.dirty = nil, false
+		for _, r := range sl.runs {
+			if sl.latest == nil || later(&r.view, &sl.latest.view) {
+				sl.latest = r
+			}
+		}
+	}
+	ws.dirty = ws.dirty[:0]
+	seen := make(map[*runInfo]bool, len(ws.byKey))
+	latest := make([]*runInfo, 0, len(ws.byKey))
+	for _, sl := range ws.byKey {
+		if r := sl.latest; r != nil && !seen[r] {
+			seen[r] = true
+			latest = append(latest, r)
+		}
+	}
+	slices.SortFunc(latest, func(a, b *runInfo) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]runView, len(latest))
+	for i, r := range latest {
+		out[i] = r.view
+	}
+	return out, nil
+}
+
+// viewOf returns the index's view of the evaluated run on stream.
+func (ix *worldIndex) viewOf(world, stream string) (runView, bool) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	r := ix.worlds[world][stream]
+	if r == nil || !r.evaluated {
+		return runView{}, false
+	}
+	return r.view, true
 }
 
 // evaluated returns the evaluated runs of world in the order the index
@@ -92,8 +220,7 @@ func (ix *worldIndex) seed(ctx context.Context, world string) error {
 	if _, seeded := ix.worlds[world]; seeded {
 		return nil
 	}
-	runs := map[string]*runInfo{}
-	ix.worlds[world] = runs
+	ix.worlds[world] = map[string]*runInfo{}
 	for i := range views {
 		v := &views[i]
 		stream, err := events.RunStream(world, v.StrategyID, v.RunID)
@@ -103,8 +230,7 @@ func (ix *worldIndex) seed(ctx context.Context, world string) error {
 		r := &runInfo{stream: stream, evaluated: true, metrics: v.Metrics}
 		r.view = runView{StrategyID: v.StrategyID, RunID: v.RunID, Stage: v.Stage, CampaignID: v.Summary.CampaignID,
 			CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, Active: v.Summary.Active != nil && *v.Summary.Active, info: r}
-		runs[stream] = r
-		ix.order[world] = append(ix.order[world], r)
+		ix.add(world, r)
 	}
 	return nil
 }
@@ -153,8 +279,7 @@ func (ix *worldIndex) observe(ctx context.Context, rec *events.Record) error {
 			return nil
 		}
 		ix.mu.Lock()
-		runs[rec.Stream] = r
-		ix.order[world] = append(ix.order[world], r)
+		ix.add(world, r)
 		ix.mu.Unlock()
 		if rec.Type == events.TypeEvaluationRunSubmitted {
 			return nil
@@ -166,6 +291,7 @@ func (ix *worldIndex) observe(ctx context.Context, rec *events.Record) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	defer ix.changed(world, r)
 	switch p := payload.(type) {
 	case *events.MetricsComputed:
 		r.metrics, r.pending, r.doc = p.Metrics, nil, nil

@@ -50,6 +50,12 @@ func (e *passEnv) snapshot() *events.RiskSnapshotRecorded {
 // them, with their targets loaded; views are the world's evaluated runs.
 type passPlan func(ctx context.Context, views []runView) ([]*cohortGroup, error)
 
+// runLister lists the runs of a world a pass works over: all its evaluated
+// runs ([worldIndex.evaluated]) for a world-wide pass, which may pick older
+// runs, or only the latest of each cohort slot ([worldIndex.current]) for
+// the passes of run triggers, whose cohorts are the same over either.
+type runLister func(ctx context.Context, world string) ([]runView, error)
+
 // pass runs one extended pass of world as of global position at: the
 // default policy at that position, the runs evaluated by then (the read
 // model is awaited up to it), and the cohorts plan chooses — those of the
@@ -62,7 +68,7 @@ type passPlan func(ctx context.Context, views []runView) ([]*cohortGroup, error)
 // a key naming several triggers, but without some of its targets among the
 // recorded members, is followed by a pass of each such target on its own,
 // so that no target is dropped (see [ExtendedValidator.cohortPass]).
-func (x *ExtendedValidator) pass(ctx context.Context, world string, at uint64, plan passPlan) error {
+func (x *ExtendedValidator) pass(ctx context.Context, world string, at uint64, list runLister, plan passPlan) error {
 	pol, version, err := x.policies.at(ctx, world, at)
 	if err != nil || !hasLayers(pol) {
 		return err
@@ -75,7 +81,7 @@ func (x *ExtendedValidator) pass(ctx context.Context, world string, at uint64, p
 			return err
 		}
 	}
-	views, err := x.index.evaluated(ctx, world)
+	views, err := list(ctx, world)
 	if err != nil {
 		return err
 	}
@@ -259,15 +265,10 @@ func (x *ExtendedValidator) loadSnapshots(ctx context.Context, env *passEnv) err
 	return nil
 }
 
-// targetView returns the index's view of a targeted run, or, when the
-// index does not have it evaluated yet, the view its aggregate gives.
-func targetView(views []runView, run *evaluationrun.Run) runView {
+// targetView returns the view of a targeted run that its aggregate gives,
+// for a run the index does not have evaluated yet.
+func targetView(run *evaluationrun.Run) runView {
 	req := &run.Request
-	for _, v := range views {
-		if v.StrategyID == req.StrategyID && v.RunID == req.RunID {
-			return v
-		}
-	}
 	return runView{
 		StrategyID: req.StrategyID, RunID: req.RunID, Stage: req.Stage, CampaignID: req.CampaignID,
 		CreatedAt: secondsZ(run.SubmittedAt), UpdatedAt: secondsZ(run.EvaluatedAt), Active: run.Verdict.Active,

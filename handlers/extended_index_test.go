@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestWorldIndexCurrentKeepsEveryCohort: over a random history — runs of
+// several strategies in two stages and two campaigns, evaluated out of
+// submission order, with equal timestamps and later overrides that move an
+// old run back to the front — the latest-per-slot list a run trigger's pass
+// uses gives every stage and campaign cohort, the latest run of every
+// strategy and the set of strategies exactly as the list of all evaluated
+// runs does.
+func TestWorldIndexCurrentKeepsEveryCohort(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		ix := &worldIndex{worlds: map[string]map[string]*runInfo{"w": {}}, order: map[string][]*runInfo{}, slots: map[string]*worldSlots{}}
+		stamp := func() string { return fmt.Sprintf("2026-11-26T10:00:%02dZ", rng.IntN(20)) }
+		var pending []*runInfo
+		for i := range 300 {
+			r := &runInfo{stream: fmt.Sprintf("evaluation-run/w/s%d/r%d", i%7, i)}
+			r.view = runView{StrategyID: fmt.Sprintf("s%d", i%7), RunID: fmt.Sprintf("r%d", i), Stage: []string{"backtest", "paper"}[rng.IntN(2)],
+				CreatedAt: stamp(), info: r}
+			if rng.IntN(3) == 0 {
+				r.view.CampaignID = []string{"c1", "c2"}[rng.IntN(2)]
+			}
+			r.view.UpdatedAt = r.view.CreatedAt
+			ix.mu.Lock()
+			ix.add("w", r)
+			ix.mu.Unlock()
+			pending = append(pending, r)
+			// Evaluate a random waiting run, or touch an evaluated one.
+			ix.mu.Lock()
+			switch k := rng.IntN(4); {
+			case k < 3 && len(pending) > 0:
+				j := rng.IntN(len(pending))
+				p := pending[j]
+				pending = slices.Delete(pending, j, j+1)
+				p.evaluated, p.view.UpdatedAt = true, max(p.view.UpdatedAt, stamp())
+				ix.changed("w", p)
+			default:
+				old := ix.order["w"][rng.IntN(len(ix.order["w"]))]
+				old.view.UpdatedAt = stamp()
+				ix.changed("w", old)
+			}
+			ix.mu.Unlock()
+			if i%25 != 24 {
+				continue
+			}
+			cur, err := ix.current(t.Context(), "w")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []runView
+			for _, r := range ix.order["w"] {
+				if r.evaluated {
+					all = append(all, r.view)
+				}
+			}
+			ids := func(vs []runView) []string {
+				out := make([]string, len(vs))
+				for i, v := range vs {
+					out[i] = v.StrategyID + "/" + v.RunID
+				}
+				return out
+			}
+			for _, g := range []*cohortGroup{{stage: "backtest"}, {stage: "paper"}, {stage: "paper", campaign: "c1"}, {stage: "backtest", campaign: "c2"}} {
+				if got, want := ids(cohortOf(cur, g, nil)), ids(cohortOf(all, g, nil)); !slices.Equal(got, want) {
+					t.Fatalf("seed %d, run %d, cohort %+v: %v over the latest runs, %v over all", seed, i, *g, got, want)
+				}
+			}
+			keepAll := func(*runView) bool { return true }
+			if got, want := ids(latestPerStrategy(cur, keepAll)), ids(latestPerStrategy(all, keepAll)); !slices.Equal(got, want) {
+				t.Fatalf("seed %d, run %d: latest per strategy %v over the latest runs, %v over all", seed, i, got, want)
+			}
+		}
+	}
+}
