@@ -1,11 +1,11 @@
 package examples
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/worldval/worldval/validation/evaluation"
 )
 
 // World is the world the examples are published and submitted to.
@@ -146,49 +146,16 @@ func (s Strategy) Metrics() map[string]any {
 	return map[string]any{"diagnostics": map[string]any{"search_intensity": s.SearchIntensity}}
 }
 
-// runFileHead is the layout of a run file (`worldval evaluate --run`) before
-// its returns, which RunFile writes itself.
-type runFileHead struct {
-	WorldID    string         `json:"world_id"`
-	StrategyID string         `json:"strategy_id"`
-	RunID      string         `json:"run_id"`
-	Stage      string         `json:"stage"`
-	Metrics    map[string]any `json:"metrics,omitempty"`
-}
-
 // RunFile renders the strategy as a run file in the format `worldval
 // evaluate --run` and `worldval submit --run` read: identity, stage, the
 // search intensity as metrics and the returns, one line per 21 trading days.
 func (s Strategy) RunFile() ([]byte, error) {
-	head, err := json.MarshalIndent(runFileHead{
+	b, err := evaluation.EncodeRunFile(evaluation.RunFile{
 		WorldID: World, StrategyID: s.StrategyID, RunID: s.RunID, Stage: s.Stage, Metrics: s.Metrics(),
-	}, "", "  ")
+		Returns: s.Returns(), HasReturns: true,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("run file %s: %w", s.Name, err)
+		return nil, fmt.Errorf("example %s: %w", s.Name, err)
 	}
-	// The returns go last, 21 to a line (a trading month), which keeps the
-	// files readable and their diffs small.
-	var b bytes.Buffer
-	b.Write(bytes.TrimSuffix(head, []byte("\n}")))
-	b.WriteString(",\n  \"returns\": [")
-	for i, x := range s.Returns() {
-		switch {
-		case i == 0:
-			b.WriteString("\n    ")
-		case i%21 == 0:
-			b.WriteString(",\n    ")
-		default:
-			b.WriteString(", ")
-		}
-		v, err := json.Marshal(x)
-		if err != nil {
-			return nil, fmt.Errorf("run file %s: %w", s.Name, err)
-		}
-		b.Write(v)
-	}
-	b.WriteString("\n  ]\n}\n")
-	if !json.Valid(b.Bytes()) {
-		return nil, fmt.Errorf("run file %s: rendered invalid JSON", s.Name)
-	}
-	return b.Bytes(), nil
+	return b, nil
 }

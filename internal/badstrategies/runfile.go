@@ -1,8 +1,6 @@
 package badstrategies
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -95,15 +93,6 @@ func returnsBlock(series []float64) (map[string]float64, error) {
 // the files.
 func round(x float64) float64 { return math.Round(x*1e9) / 1e9 }
 
-// runFileHead is the part of a run file before its returns.
-type runFileHead struct {
-	WorldID    string         `json:"world_id"`
-	StrategyID string         `json:"strategy_id"`
-	RunID      string         `json:"run_id"`
-	Stage      string         `json:"stage"`
-	Metrics    map[string]any `json:"metrics"`
-}
-
 // RunFile renders the case as a run file, the returns 21 to a line (a
 // trading month) so that the files stay readable.
 func (c Case) RunFile() ([]byte, error) {
@@ -111,31 +100,12 @@ func (c Case) RunFile() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	head, err := json.MarshalIndent(runFileHead{WorldID: World, StrategyID: c.StrategyID, RunID: c.RunID, Stage: c.Stage, Metrics: m}, "", "  ")
+	b, err := evaluation.EncodeRunFile(evaluation.RunFile{
+		WorldID: World, StrategyID: c.StrategyID, RunID: c.RunID, Stage: c.Stage, Metrics: m,
+		Returns: c.Returns(), HasReturns: true,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("run file %s: %w", c.Name, err)
+		return nil, fmt.Errorf("case %s: %w", c.Name, err)
 	}
-	var b bytes.Buffer
-	b.Write(bytes.TrimSuffix(head, []byte("\n}")))
-	b.WriteString(",\n  \"returns\": [")
-	for i, x := range c.Returns() {
-		switch {
-		case i == 0:
-			b.WriteString("\n    ")
-		case i%21 == 0:
-			b.WriteString(",\n    ")
-		default:
-			b.WriteString(", ")
-		}
-		v, err := json.Marshal(x)
-		if err != nil {
-			return nil, fmt.Errorf("run file %s: %w", c.Name, err)
-		}
-		b.Write(v)
-	}
-	b.WriteString("\n  ]\n}\n")
-	if !json.Valid(b.Bytes()) {
-		return nil, fmt.Errorf("run file %s: rendered invalid JSON", c.Name)
-	}
-	return b.Bytes(), nil
+	return b, nil
 }

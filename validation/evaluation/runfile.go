@@ -246,3 +246,50 @@ func toFloats(v any) any {
 		return v
 	}
 }
+
+// runFileHead is the part of a rendered run file before its returns.
+type runFileHead struct {
+	WorldID    string         `json:"world_id"`
+	StrategyID string         `json:"strategy_id"`
+	RunID      string         `json:"run_id"`
+	Stage      string         `json:"stage"`
+	RiskTier   string         `json:"risk_tier,omitempty"`
+	Metrics    map[string]any `json:"metrics,omitempty"`
+}
+
+// EncodeRunFile renders rf as a run file that [DecodeRunFile] reads back:
+// identity, stage, risk tier and metrics (the last two only when set)
+// indented, then the return series when rf has one, 21 values to a line (a
+// trading month), which keeps files readable and their diffs small. The
+// derivation parameters are not written.
+func EncodeRunFile(rf RunFile) ([]byte, error) {
+	head, err := json.MarshalIndent(runFileHead{
+		WorldID: rf.WorldID, StrategyID: rf.StrategyID, RunID: rf.RunID, Stage: rf.Stage, RiskTier: rf.RiskTier, Metrics: rf.Metrics,
+	}, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("run file %s/%s: %w", rf.StrategyID, rf.RunID, err)
+	}
+	if !rf.HasReturns {
+		return append(head, '\n'), nil
+	}
+	var b bytes.Buffer
+	b.Write(bytes.TrimSuffix(head, []byte("\n}")))
+	b.WriteString(",\n  \"returns\": [")
+	for i, x := range rf.Returns {
+		switch {
+		case i == 0:
+			b.WriteString("\n    ")
+		case i%21 == 0:
+			b.WriteString(",\n    ")
+		default:
+			b.WriteString(", ")
+		}
+		v, err := json.Marshal(x)
+		if err != nil {
+			return nil, fmt.Errorf("run file %s/%s: return %d: %w", rf.StrategyID, rf.RunID, i, err)
+		}
+		b.Write(v)
+	}
+	b.WriteString("\n  ]\n}\n")
+	return b.Bytes(), nil
+}
