@@ -1,11 +1,8 @@
 package client_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -13,6 +10,7 @@ import (
 	"github.com/worldval/worldval/aggregates/errcode"
 	"github.com/worldval/worldval/client"
 	"github.com/worldval/worldval/processor"
+	"github.com/worldval/worldval/processor/servicetest"
 )
 
 // hubToken is the token of the test hub's producer (hub:write and read).
@@ -34,29 +32,7 @@ func startHubServer(t *testing.T) string {
 			{Principal: "risk-engine", Secret: hubToken, Scopes: []processor.Scope{processor.ScopeRead, processor.ScopeHubWrite}},
 		}},
 	}
-	svc, err := processor.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("service stopped with %v", err)
-		}
-	})
-	base := "http://" + svc.Addr()
-	c := newClient(t, base, hubToken)
-	deadline := time.Now().Add(20 * time.Second)
-	for c.Ready(t.Context()) != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the service never became ready")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return base
+	return servicetest.Start(t, cfg)
 }
 
 func TestPublishSnapshotAndListWorlds(t *testing.T) {

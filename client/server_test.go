@@ -1,14 +1,11 @@
 package client_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/worldval/worldval/client"
 	"github.com/worldval/worldval/processor"
+	"github.com/worldval/worldval/processor/servicetest"
 )
 
 // Tokens of the test service's principals.
@@ -33,29 +30,7 @@ func startServer(t *testing.T) string {
 			{Principal: "reader", Secret: readerToken, Scopes: []processor.Scope{processor.ScopeRead}},
 		}},
 	}
-	svc, err := processor.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("service stopped with %v", err)
-		}
-	})
-	base := "http://" + svc.Addr()
-	c := newClient(t, base, readerToken)
-	deadline := time.Now().Add(20 * time.Second)
-	for c.Ready(t.Context()) != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the service never became ready")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return base
+	return servicetest.Start(t, cfg)
 }
 
 // newClient returns a client of base with token (none when empty).

@@ -1,17 +1,14 @@
 package examples_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/worldval/worldval/client"
 	"github.com/worldval/worldval/examples"
 	"github.com/worldval/worldval/processor"
+	"github.com/worldval/worldval/processor/servicetest"
 )
 
 // exampleCard is what the tests read of a model card.
@@ -90,30 +87,9 @@ func TestModelCardsAreAccepted(t *testing.T) {
 // stopped when the test ends, and returns a client of it once it is ready.
 func startService(t *testing.T) *client.Client {
 	t.Helper()
-	cfg := processor.Config{DataDir: t.TempDir(), HTTP: processor.HTTPConfig{Addr: "127.0.0.1:0"}}
-	svc, err := processor.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c, err := client.New(servicetest.Start(t, processor.Config{}))
 	if err != nil {
 		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("service stopped with %v", err)
-		}
-	})
-	c, err := client.New("http://" + svc.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for c.Ready(t.Context()) != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the service never became ready")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	return c
 }

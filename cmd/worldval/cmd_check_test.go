@@ -5,48 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/worldval/worldval/processor"
+	"github.com/worldval/worldval/processor/servicetest"
 )
 
 // startService runs a real service on a fresh data directory (embedded
 // profile, no tokens: loopback callers only) and returns its base URL.
 func startService(t *testing.T, tokens ...processor.TokenConfig) string {
 	t.Helper()
-	cfg := processor.Config{DataDir: t.TempDir(), HTTP: processor.HTTPConfig{Addr: "127.0.0.1:0"}, Auth: processor.AuthConfig{Tokens: tokens}}
-	svc, err := processor.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("service stopped with %v", err)
-		}
-	})
-	base := "http://" + svc.Addr()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("service not ready: %v", err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return servicetest.Start(t, processor.Config{Auth: processor.AuthConfig{Tokens: tokens}})
 }
 
 // put sends a JSON PUT and fails the test unless it answers 200.
