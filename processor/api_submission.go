@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -200,6 +201,19 @@ func parseReturns(ps *problems, path string, v json.RawMessage) ([]*float64, boo
 	if isNull(v) {
 		return nil, false
 	}
+	// The usual series, numbers and nulls only, in one pass; anything else
+	// (and an empty or all-null series) gets the element-by-element reading
+	// below, which says what is wrong where.
+	var series events.ReturnSeries
+	if series.UnmarshalJSON(v) == nil && slices.ContainsFunc(series, func(x *float64) bool { return x != nil }) {
+		return series, true
+	}
+	return parseReturnsStrict(ps, path, v)
+}
+
+// parseReturnsStrict reads a return series element by element, naming each
+// element that is not a finite number (parseReturns without its fast path).
+func parseReturnsStrict(ps *problems, path string, v json.RawMessage) ([]*float64, bool) {
 	var elems []json.RawMessage
 	if jsonKind(v) != "an array" || json.Unmarshal(v, &elems) != nil {
 		ps.add(path, "must be an array of numbers (null allowed), got %s", jsonKind(v))
