@@ -183,7 +183,7 @@ func (e *Evaluator) evaluate(ctx context.Context, rec *events.Record, sem chan s
 			return fmt.Errorf("evaluator: %s: %w", rec.Stream, context.Cause(ctx))
 		}
 	}
-	sub, cmd, err := e.decideRecord(ctx, rec)
+	sub, cmd, err := e.decideRecord(ctx, rec, 0)
 	if sem != nil {
 		<-sem
 	}
@@ -203,13 +203,22 @@ func (e *Evaluator) evaluate(ctx context.Context, rec *events.Record, sem chan s
 	return nil
 }
 
-// decideRecord decodes a stored submission and decides its completion.
-func (e *Evaluator) decideRecord(ctx context.Context, rec *events.Record) (*events.EvaluationRunSubmitted, evaluationrun.Complete, error) {
+// decideRecord decodes a stored submission and decides its completion; it
+// is the one decision path of [Evaluator.HandleBatch] and [Evaluator.Decide].
+// policyVersion, when not 0, replaces the version the submission asks for
+// in the decision; the submission returned is the stored one.
+func (e *Evaluator) decideRecord(ctx context.Context, rec *events.Record, policyVersion int) (*events.EvaluationRunSubmitted, evaluationrun.Complete, error) {
 	sub, err := events.DecodeAs[events.EvaluationRunSubmitted](e.reg, &rec.Event)
 	if err != nil {
 		return nil, evaluationrun.Complete{}, fmt.Errorf("evaluator: %w", err)
 	}
-	cmd, err := e.decide(ctx, sub, rec)
+	asked := sub
+	if policyVersion != 0 && policyVersion != sub.PolicyVersion {
+		pinned := *sub
+		pinned.PolicyVersion = policyVersion
+		asked = &pinned
+	}
+	cmd, err := e.decide(ctx, asked, rec)
 	return sub, cmd, err
 }
 
