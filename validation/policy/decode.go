@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -75,6 +76,32 @@ func (d *decoder) number(n *node, path string) *float64 {
 	}
 	v := n.num
 	return &v
+}
+
+// numberIn reads an optional finite number in [lo, hi] (hi may be +Inf); a
+// value outside is reported and read as not set.
+func (d *decoder) numberIn(n *node, path string, lo, hi float64) *float64 {
+	v := d.number(n, path)
+	if v == nil || (*v >= lo && *v <= hi) {
+		return v
+	}
+	if math.IsInf(hi, 1) {
+		d.invalid(path, "must be a number >= "+strconv.FormatFloat(lo, 'g', -1, 64))
+	} else {
+		d.invalid(path, "must be a number in ["+strconv.FormatFloat(lo, 'g', -1, 64)+", "+strconv.FormatFloat(hi, 'g', -1, 64)+"]")
+	}
+	return nil
+}
+
+// positive reads an optional finite number > 0; a value ≤ 0 is reported and
+// read as not set.
+func (d *decoder) positive(n *node, path string) *float64 {
+	v := d.number(n, path)
+	if v != nil && *v <= 0 {
+		d.invalid(path, "must be a number > 0")
+		return nil
+	}
+	return v
 }
 
 // requiredNumber reads a finite number that must be present.

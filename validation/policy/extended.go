@@ -1,5 +1,7 @@
 package policy
 
+import "math"
+
 // Extended-layer blocks (validation-core §6.6). They apply to every stage and
 // are never part of a profile. Every numeric field is optional (nil = not set).
 
@@ -9,10 +11,26 @@ type Cohort struct {
 	SharpeMedianMin *float64
 	// DSRMedianMin bounds the cohort's median deflated_sharpe_ratio from below.
 	DSRMedianMin *float64
-	// TopK requires the strategy to be among the TopK by sharpe; > 0.
+	// TopK requires the strategy to be among the TopK by TopKMetric; > 0.
 	TopK *int
+	// TopKMetric is what the top k is ranked by (risk-hub O3):
+	// [TopKMetricSharpe] or [TopKMetricDSR]; "" when not set, in which case
+	// the service's configured metric applies.
+	TopKMetric string
+	// ExtremeSharpeMax, when set, warns every cohort member when a member's
+	// sharpe exceeds it (risk-hub O4); nil defers to the service
+	// configuration.
+	ExtremeSharpeMax *float64
 	Meta
 }
+
+// Ranking metrics of [Cohort].TopKMetric.
+const (
+	// TopKMetricSharpe ranks the cohort's top k by sharpe (QMTL).
+	TopKMetricSharpe = "sharpe"
+	// TopKMetricDSR ranks the cohort's top k by deflated_sharpe_ratio.
+	TopKMetricDSR = "deflated_sharpe_ratio"
+)
 
 // Portfolio configures the portfolio rule.
 type Portfolio struct {
@@ -22,6 +40,16 @@ type Portfolio struct {
 	MaxIncrementalES99 *float64
 	// MinPortfolioSharpeUplift bounds portfolio_sharpe_uplift from below.
 	MinPortfolioSharpeUplift *float64
+	// DefaultCorrelation, in [−1, 1], stands in for a missing covariance or
+	// pairwise correlation (risk-hub O2); nil defers to the service
+	// configuration.
+	DefaultCorrelation *float64
+	// Z99 (> 0) is the quantile of VaR99 = Z99·σp (risk-hub O15); nil
+	// defers to the service configuration.
+	Z99 *float64
+	// ESFactor (≥ 1) is ES99/VaR99 (risk-hub O15); nil defers to the
+	// service configuration.
+	ESFactor *float64
 	Meta
 }
 
@@ -79,17 +107,20 @@ type LiveMonitoring struct {
 	SharpeMin *float64
 	// DDMax bounds the mean live drawdown from above.
 	DDMax *float64
+	// ESMax (≥ 0) bounds the mean live ES over the strategies from above
+	// (risk-hub O18); nil defers to the service configuration.
+	ESMax *float64
 	Meta
 }
 
 var (
-	cohortKeys      = []string{"sharpe_median_min", "dsr_median_min", "top_k", "severity", "owner"}
-	portfolioKeys   = []string{"max_incremental_var_99", "max_incremental_es_99", "min_portfolio_sharpe_uplift", "severity", "owner"}
+	cohortKeys      = []string{"sharpe_median_min", "dsr_median_min", "top_k", "top_k_metric", "extreme_sharpe_max", "severity", "owner"}
+	portfolioKeys   = []string{"max_incremental_var_99", "max_incremental_es_99", "min_portfolio_sharpe_uplift", "default_correlation", "z_99", "es_factor", "severity", "owner"}
 	benchmarkKeys   = []string{"min_vs_benchmark_sharpe", "severity", "owner"}
 	stressKeys      = []string{"scenarios", "severity", "owner"}
 	scenarioKeys    = []string{"dd_max", "es_99", "var_99"}
 	paperShadowKeys = []string{"stages", "min_sharpe_ratio", "max_drawdown_ratio", "max_var_p01_ratio", "max_es_p01_ratio", "severity", "owner"}
-	liveKeys        = []string{"lookback_days", "decay_threshold", "sharpe_min", "dd_max", "severity", "owner"}
+	liveKeys        = []string{"lookback_days", "decay_threshold", "sharpe_min", "dd_max", "es_max", "severity", "owner"}
 )
 
 func (d *decoder) cohort(n *node, path string) *Cohort {
@@ -97,10 +128,12 @@ func (d *decoder) cohort(n *node, path string) *Cohort {
 		return nil
 	}
 	c := &Cohort{
-		SharpeMedianMin: d.number(n.get("sharpe_median_min"), childPath(path, "sharpe_median_min")),
-		DSRMedianMin:    d.number(n.get("dsr_median_min"), childPath(path, "dsr_median_min")),
-		TopK:            d.integer(n.get("top_k"), childPath(path, "top_k")),
-		Meta:            d.meta(n, path),
+		SharpeMedianMin:  d.number(n.get("sharpe_median_min"), childPath(path, "sharpe_median_min")),
+		DSRMedianMin:     d.number(n.get("dsr_median_min"), childPath(path, "dsr_median_min")),
+		TopK:             d.integer(n.get("top_k"), childPath(path, "top_k")),
+		TopKMetric:       d.oneOf(n.get("top_k_metric"), childPath(path, "top_k_metric"), TopKMetricSharpe, TopKMetricDSR),
+		ExtremeSharpeMax: d.number(n.get("extreme_sharpe_max"), childPath(path, "extreme_sharpe_max")),
+		Meta:             d.meta(n, path),
 	}
 	if c.TopK != nil && *c.TopK <= 0 {
 		d.invalid(childPath(path, "top_k"), "must be an integer > 0")
@@ -116,6 +149,9 @@ func (d *decoder) portfolio(n *node, path string) *Portfolio {
 		MaxIncrementalVaR99:      d.number(n.get("max_incremental_var_99"), childPath(path, "max_incremental_var_99")),
 		MaxIncrementalES99:       d.number(n.get("max_incremental_es_99"), childPath(path, "max_incremental_es_99")),
 		MinPortfolioSharpeUplift: d.number(n.get("min_portfolio_sharpe_uplift"), childPath(path, "min_portfolio_sharpe_uplift")),
+		DefaultCorrelation:       d.numberIn(n.get("default_correlation"), childPath(path, "default_correlation"), -1, 1),
+		Z99:                      d.positive(n.get("z_99"), childPath(path, "z_99")),
+		ESFactor:                 d.numberIn(n.get("es_factor"), childPath(path, "es_factor"), 1, math.Inf(1)),
 		Meta:                     d.meta(n, path),
 	}
 }
@@ -190,6 +226,7 @@ func (d *decoder) liveMonitoring(n *node, path string) *LiveMonitoring {
 		DecayThreshold: d.number(n.get("decay_threshold"), childPath(path, "decay_threshold")),
 		SharpeMin:      d.number(n.get("sharpe_min"), childPath(path, "sharpe_min")),
 		DDMax:          d.number(n.get("dd_max"), childPath(path, "dd_max")),
+		ESMax:          d.numberIn(n.get("es_max"), childPath(path, "es_max"), 0, math.Inf(1)),
 		Meta:           d.meta(n, path),
 	}
 }

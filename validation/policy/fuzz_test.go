@@ -15,6 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(annotatedAsJSON))
 	f.Add([]byte(`{"policy": {"thresholds": {"a": {"metric": "x", "min": 1}}}, "preset": "p"}`))
 	f.Add([]byte("validation_profiles: {p: {sample: {min_trades_total: 3}}}\ncohort: {top_k: 2}\n"))
+	f.Add([]byte("cohort: {top_k: 1, top_k_metric: deflated_sharpe_ratio, extreme_sharpe_max: 4}\nportfolio: {default_correlation: -0.5, z_99: 2.3263, es_factor: 1}\nlive_monitoring: {es_max: 0}\n"))
 	f.Add([]byte("a: &a {b: 1}\nc: {<<: *a}\n"))
 	f.Add([]byte("thresholds: {a: {metric: x, min: 0777}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {

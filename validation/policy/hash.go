@@ -42,6 +42,8 @@ func (m *Materialized) RulesetDocument() map[string]any {
 		o.num("sharpe_median_min", c.SharpeMedianMin)
 		o.num("dsr_median_min", c.DSRMedianMin)
 		o.int("top_k", c.TopK)
+		o.str("top_k_metric", c.TopKMetric)
+		o.num("extreme_sharpe_max", c.ExtremeSharpeMax)
 		o.meta(c.Meta)
 		r["cohort"] = map[string]any(o)
 	}
@@ -50,6 +52,9 @@ func (m *Materialized) RulesetDocument() map[string]any {
 		o.num("max_incremental_var_99", c.MaxIncrementalVaR99)
 		o.num("max_incremental_es_99", c.MaxIncrementalES99)
 		o.num("min_portfolio_sharpe_uplift", c.MinPortfolioSharpeUplift)
+		o.num("default_correlation", c.DefaultCorrelation)
+		o.num("z_99", c.Z99)
+		o.num("es_factor", c.ESFactor)
 		o.meta(c.Meta)
 		r["portfolio"] = map[string]any(o)
 	}
@@ -93,6 +98,7 @@ func (m *Materialized) RulesetDocument() map[string]any {
 		o.num("decay_threshold", c.DecayThreshold)
 		o.num("sharpe_min", c.SharpeMin)
 		o.num("dd_max", c.DDMax)
+		o.num("es_max", c.ESMax)
 		o.meta(c.Meta)
 		r["live_monitoring"] = map[string]any(o)
 	}
@@ -105,6 +111,13 @@ type obj map[string]any
 func (o obj) num(key string, v *float64) {
 	if v != nil {
 		o[key] = *v
+	}
+}
+
+// str sets a string that is not empty: "" means "not set".
+func (o obj) str(key, v string) {
+	if v != "" {
+		o[key] = v
 	}
 }
 

@@ -136,6 +136,8 @@ func (p *Policy) marshalExtended(w *ow) {
 		w.num("sharpe_median_min", c.SharpeMedianMin)
 		w.num("dsr_median_min", c.DSRMedianMin)
 		w.int("top_k", c.TopK)
+		w.optStr("top_k_metric", c.TopKMetric)
+		w.num("extreme_sharpe_max", c.ExtremeSharpeMax)
 		w.meta(c.Meta)
 		w.close()
 	}
@@ -145,6 +147,9 @@ func (p *Policy) marshalExtended(w *ow) {
 		w.num("max_incremental_var_99", c.MaxIncrementalVaR99)
 		w.num("max_incremental_es_99", c.MaxIncrementalES99)
 		w.num("min_portfolio_sharpe_uplift", c.MinPortfolioSharpeUplift)
+		w.num("default_correlation", c.DefaultCorrelation)
+		w.num("z_99", c.Z99)
+		w.num("es_factor", c.ESFactor)
 		w.meta(c.Meta)
 		w.close()
 	}
@@ -203,6 +208,7 @@ func (p *Policy) marshalExtended(w *ow) {
 		w.num("decay_threshold", c.DecayThreshold)
 		w.num("sharpe_min", c.SharpeMin)
 		w.num("dd_max", c.DDMax)
+		w.num("es_max", c.ESMax)
 		w.meta(c.Meta)
 		w.close()
 	}

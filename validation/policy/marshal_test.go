@@ -18,12 +18,12 @@ thresholds: {"we.ird key": {metric: "x\"y", min: -1e-7, max: 1e21}}
 top_k: {metric: s, k: 2}
 correlation: {max: -0.5}
 hysteresis: {metric: h, enter: 1, exit: 0.5}
-cohort: {sharpe_median_min: 0.1, dsr_median_min: 0.2, top_k: 3, severity: blocking}
-portfolio: {max_incremental_var_99: 0.1, max_incremental_es_99: 0.2, min_portfolio_sharpe_uplift: 0, owner: quant}
+cohort: {sharpe_median_min: 0.1, dsr_median_min: 0.2, top_k: 3, top_k_metric: deflated_sharpe_ratio, extreme_sharpe_max: 4, severity: blocking}
+portfolio: {max_incremental_var_99: 0.1, max_incremental_es_99: 0.2, min_portfolio_sharpe_uplift: 0, default_correlation: -0.25, z_99: 2.3263, es_factor: 1.1456, owner: quant}
 benchmark: {min_vs_benchmark_sharpe: 0.05}
 stress: {scenarios: {b: {var_99: 1}, a: {dd_max: 0.1, es_99: 0.2}}, severity: soft}
 paper_shadow_consistency: {stages: [Paper, x], min_sharpe_ratio: 0.7, max_drawdown_ratio: 1.5, max_var_p01_ratio: 2, max_es_p01_ratio: 3}
-live_monitoring: {lookback_days: 30, decay_threshold: 0.5, sharpe_min: 0, dd_max: 0.3, owner: ops}
+live_monitoring: {lookback_days: 30, decay_threshold: 0.5, sharpe_min: 0, dd_max: 0.3, es_max: 0, owner: ops}
 governance: {live_promotion: {mode: auto_apply}}
 `
 	p := mustParse(t, doc)
