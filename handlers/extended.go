@@ -16,7 +16,11 @@ import (
 const ExtendedName = "extended_validation"
 
 // ExtendedConfig tunes the extended validation handler. The zero value
-// takes the defaults.
+// takes the defaults. Params, ExtremeSharpeMax, TopKMetric and LiveESMax
+// are defaults: a world's policy that sets the matching key of its cohort,
+// portfolio or live_monitoring block (top_k_metric, extreme_sharpe_max,
+// z_99, es_factor, default_correlation, es_max) overrides them for its
+// passes.
 type ExtendedConfig struct {
 	// Params are the portfolio constants (Z, ES factor, default
 	// correlation). A zero Z takes [extended.DefaultParams] as a whole.

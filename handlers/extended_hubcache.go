@@ -25,11 +25,15 @@ type hubCache struct {
 	hubs []cachedHub
 }
 
-// cachedHub is a portfolio built for one cohort's candidates.
+// cachedHub is a portfolio built for one cohort's candidates under one set
+// of portfolio constants: the hub's covariance fill, baseline and every
+// risk it returns depend on them, and they come from each world's policy,
+// so they are part of the key.
 type cachedHub struct {
-	data *hubData
-	ids  string
-	hub  *extended.Hub
+	data   *hubData
+	ids    string
+	params extended.Params
+	hub    *extended.Hub
 }
 
 func newHubCache() *hubCache { return &hubCache{} }
@@ -61,21 +65,22 @@ func (c *hubCache) resolve(ctx context.Context, blobs BlobResolver, snap *events
 	return d
 }
 
-// hub returns the portfolio of a snapshot for a cohort's candidates.
-func (x *ExtendedValidator) hub(d *hubData, ids []string) *extended.Hub {
+// hub returns the portfolio of a snapshot for a cohort's candidates under
+// the portfolio constants p.
+func (x *ExtendedValidator) hub(d *hubData, ids []string, p extended.Params) *extended.Hub {
 	key := strings.Join(ids, "\x00")
 	c := x.hubs
 	c.mu.Lock()
 	for _, h := range c.hubs {
-		if h.data == d && h.ids == key {
+		if h.data == d && h.ids == key && h.params == p {
 			c.mu.Unlock()
 			return h.hub
 		}
 	}
 	c.mu.Unlock()
-	h := extended.NewHub(d.weights, d.covariance, ids, x.cfg.Params)
+	h := extended.NewHub(d.weights, d.covariance, ids, p)
 	c.mu.Lock()
-	c.hubs = append([]cachedHub{{data: d, ids: key, hub: h}}, c.hubs...)
+	c.hubs = append([]cachedHub{{data: d, ids: key, params: p, hub: h}}, c.hubs...)
 	if len(c.hubs) > hubCacheSize {
 		c.hubs = c.hubs[:hubCacheSize]
 	}

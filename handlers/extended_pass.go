@@ -32,6 +32,9 @@ type passEnv struct {
 	// any stage, for realized returns and stress.
 	portfolio, data *hubData
 	failClosed      bool
+	// settings are the policy's extended-layer settings over the
+	// service's.
+	settings passSettings
 }
 
 // snapshot returns the snapshot the pass records: the portfolio's, else
@@ -89,7 +92,7 @@ func (x *ExtendedValidator) pass(ctx context.Context, world string, at uint64, l
 	if err != nil || len(groups) == 0 {
 		return err
 	}
-	env := &passEnv{world: world, version: version, pol: pol, now: x.now().UTC(), views: views}
+	env := &passEnv{world: world, version: version, pol: pol, now: x.now().UTC(), views: views, settings: x.cfg.settings(pol)}
 	if err := x.loadSnapshots(ctx, env); err != nil {
 		return err
 	}
@@ -315,7 +318,7 @@ func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *coh
 	out := rules.EvaluateSet(env.pol, rules.SetInput{
 		Stage: g.stage, PolicyVersion: strconv.Itoa(env.version), FailClosed: env.failClosed, Candidates: cands,
 	})
-	results := x.postProcess(env.pol, ms, out)
+	results := postProcess(env.pol, env.settings, ms, out)
 	if !slices.ContainsFunc(results, func(rs rules.Results) bool { return len(rs) > 0 }) {
 		return 0, nil, nil // no layer applies to this stage: nothing to record (§3.8)
 	}
@@ -363,7 +366,7 @@ func (x *ExtendedValidator) enrich(ctx context.Context, pass *extended.Pass, ms 
 
 // enrichment builds the shared inputs of the enrichment of one cohort.
 func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pass {
-	p := &extended.Pass{Params: x.cfg.Params}
+	p := &extended.Pass{Params: env.settings.params}
 	ids := make([]string, len(ms))
 	known := make(map[string]bool, len(env.views))
 	for i, m := range ms {
@@ -373,7 +376,7 @@ func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pas
 		known[env.views[i].StrategyID] = true
 	}
 	if h := env.portfolio; h != nil && len(h.weights) > 0 {
-		p.Hub = x.hub(h, ids)
+		p.Hub = x.hub(h, ids, p.Params)
 		p.Constraints = h.constraints
 		for id := range h.weights {
 			known[id] = true
@@ -396,17 +399,18 @@ func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pas
 	return p
 }
 
-// TopKByDSR is the [ExtendedConfig].TopKMetric that ranks a cohort's top k
-// by deflated Sharpe ratio (O3).
-const TopKByDSR = "deflated_sharpe_ratio"
+// TopKByDSR is the [ExtendedConfig].TopKMetric (and the policy's
+// cohort.top_k_metric) that ranks a cohort's top k by deflated Sharpe ratio
+// (O3).
+const TopKByDSR = policy.TopKMetricDSR
 
 // postProcess returns each member's extended results, parallel to ms, with
-// the risk-hub decisions applied: D7 aggregation, D26 details, the top k by
-// deflated Sharpe when configured (O3), the extreme-Sharpe warning (O4) and
-// the live ES gate (O18).
-func (x *ExtendedValidator) postProcess(pol *policy.Policy, ms []*member, out rules.SetOutcome) []rules.Results {
+// the risk-hub decisions applied under the pass's settings: D7
+// aggregation, D26 details, the top k by deflated Sharpe when configured
+// (O3), the extreme-Sharpe warning (O4) and the live ES gate (O18).
+func postProcess(pol *policy.Policy, set passSettings, ms []*member, out rules.SetOutcome) []rules.Results {
 	var topK []bool // the re-ranked selection (O3); nil: the rules' own
-	reRank := x.cfg.TopKMetric == TopKByDSR && pol.Cohort != nil && pol.Cohort.TopK != nil
+	reRank := set.topKMetric == TopKByDSR && pol.Cohort != nil && pol.Cohort.TopK != nil
 	if reRank {
 		values, has := make([]float64, len(ms)), make([]bool, len(ms))
 		for i, m := range ms {
@@ -418,7 +422,7 @@ func (x *ExtendedValidator) postProcess(pol *policy.Policy, ms []*member, out ru
 	var esSum float64
 	esN := 0
 	for _, m := range ms {
-		if max := x.cfg.ExtremeSharpeMax; max != nil {
+		if max := set.extremeSharpeMax; max != nil {
 			if s, ok := m.enriched.Flat["sharpe"]; ok && s > *max {
 				offenders = append(offenders, m.view.StrategyID)
 			}
@@ -448,11 +452,11 @@ func (x *ExtendedValidator) postProcess(pol *policy.Policy, ms []*member, out ru
 					}
 					r = extended.WithTopK(r, TopKByDSR, sel)
 				}
-				if max := x.cfg.ExtremeSharpeMax; max != nil {
+				if max := set.extremeSharpeMax; max != nil {
 					r = extended.WithExtremeSharpe(r, *max, offenders)
 				}
 			case rules.LiveMonitoring:
-				if max := x.cfg.LiveESMax; max != nil {
+				if max := set.liveESMax; max != nil {
 					mean := 0.0
 					if esN > 0 {
 						mean = esSum / float64(esN)

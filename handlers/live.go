@@ -34,7 +34,8 @@ type LiveConfig struct {
 	// Windows are the live windows in observations (default 30, 60, 90).
 	Windows []int
 	// ESMax, when set, gates the mean live ES of the live_monitoring result
-	// (O18).
+	// (O18); a world's policy that sets live_monitoring.es_max overrides
+	// it.
 	ESMax *float64
 }
 
@@ -362,12 +363,12 @@ func (l *LiveMonitor) rule(pol *policy.Policy, runs []*liveRun) *rules.RuleResul
 		return nil
 	}
 	r = extended.Aggregate(r)
-	if l.cfg.ESMax != nil {
+	if max := liveESMax(pol, l.cfg.ESMax); max != nil {
 		mean := 0.0
 		if esN > 0 {
 			mean = esSum / float64(esN)
 		}
-		r = extended.WithLiveES(r, *l.cfg.ESMax, mean, esN > 0)
+		r = extended.WithLiveES(r, *max, mean, esN > 0)
 	}
 	return &r
 }
@@ -405,7 +406,7 @@ func (l *LiveMonitor) tagDemotions(ctx context.Context, world string, now time.T
 	for _, t := range []struct {
 		key string
 		v   *float64
-	}{{"sharpe_min", lm.SharpeMin}, {"dd_max", lm.DDMax}, {"decay_threshold", lm.DecayThreshold}, {"es_max", l.cfg.ESMax}} {
+	}{{"sharpe_min", lm.SharpeMin}, {"dd_max", lm.DDMax}, {"decay_threshold", lm.DecayThreshold}, {"es_max", liveESMax(pol, l.cfg.ESMax)}} {
 		if t.v != nil {
 			thresholds[t.key] = *t.v
 		}
