@@ -22,7 +22,9 @@ type ExitConfig struct {
 	// Rules are the limits and lists of the exit rules (spec §5).
 	Rules extended.ExitRules
 	// Params are the portfolio constants of the VaR/ES limits; a zero Z
-	// takes [extended.DefaultParams].
+	// takes [extended.DefaultParams]. A world whose default policy sets
+	// portfolio.z_99, es_factor or default_correlation is checked with
+	// those, as its extended validation is (O2, O15).
 	Params extended.Params
 }
 
@@ -41,6 +43,8 @@ type ExitEngine struct {
 	cfg   ExitConfig
 	now   func() time.Time
 	blobs BlobResolver
+	// policies finds a world's default policy at a snapshot's position.
+	policies *policyCache
 }
 
 // ExitOption configures an [ExitEngine].
@@ -61,7 +65,7 @@ func NewExitEngine(repo *aggregates.Repository, cfg ExitConfig, opts ...ExitOpti
 	if cfg.Params.Z == 0 {
 		cfg.Params = extended.DefaultParams()
 	}
-	e := &ExitEngine{repo: repo, reg: repo.Registry(), cfg: cfg, now: time.Now}
+	e := &ExitEngine{repo: repo, reg: repo.Registry(), cfg: cfg, now: time.Now, policies: newPolicyCache(repo)}
 	for _, o := range opts {
 		o(e)
 	}
@@ -75,6 +79,7 @@ func (e *ExitEngine) Name() string { return ExitName }
 // other event is ignored. A snapshot already expired when it is handled is
 // not acted on (its TTL is how long consumers may use it, spec §2.5).
 func (e *ExitEngine) Handle(ctx context.Context, rec events.Record) error {
+	e.policies.observe(&rec)
 	var err error
 	switch rec.Type {
 	case events.TypeRiskSnapshotRecorded:
@@ -107,7 +112,11 @@ func (e *ExitEngine) snapshot(ctx context.Context, rec *events.Record) error {
 	sort.Strings(ids)
 	var hub *extended.Hub
 	if len(data.weights) > 0 && len(data.covariance) > 0 {
-		hub = extended.NewHub(data.weights, data.covariance, nil, e.cfg.Params)
+		pol, _, err := e.policies.at(ctx, snap.WorldID, rec.GlobalPosition)
+		if err != nil {
+			return fmt.Errorf("default policy of %s: %w", snap.WorldID, err)
+		}
+		hub = extended.NewHub(data.weights, data.covariance, nil, portfolioParams(pol, e.cfg.Params))
 	}
 	signals := e.cfg.Rules.SnapshotExits(snap.WorldID, hub, data.stress, ids)
 	return e.emit(ctx, snap.WorldID, snap.SnapshotRef(), snap.ExpiresAt, now, rec, signals)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/worldval/worldval/events"
@@ -77,5 +78,38 @@ func TestExitEngine(t *testing.T) {
 	f.replay(t, 0)
 	if h := f.head(t); h != head {
 		t.Fatalf("re-delivery recorded %d more events", h-head)
+	}
+}
+
+// TestExitEngineUsesThePolicysPortfolioConstants: a world whose default
+// policy sets portfolio.z_99 to twice the service's 2.33 has twice the
+// baseline VaR99 (0.0672074758), so the same 0.03 limit asks for a larger
+// reduction, 1 − 0.03/0.0672074758; a world whose policy is silent keeps
+// the service's constants.
+func TestExitEngineUsesThePolicysPortfolioConstants(t *testing.T) {
+	varMax := 0.03
+	for _, tc := range []struct {
+		name   string
+		policy string
+		var99  float64
+	}{
+		{"policy silent", extendedPolicy, 0.03360373788732438},
+		{"policy z_99 4.66", strings.Replace(extendedPolicy, `"portfolio": {`, `"portfolio": {"z_99": 4.66, `, 1), 2 * 0.03360373788732438},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newXFix(t)
+			f.exit(t, ExitConfig{Rules: extended.ExitRules{VaR99Max: &varMax}})
+			f.publish(t, "w", tc.policy)
+			f.snapshot(t, snapshotSpec{world: "w", version: "v1", weights: map[string]float64{"s1": 0.6, "s2": 0.4}, cov: twoAssetCov()})
+			f.pump(t)
+			got := exitSignals(t, f)
+			if len(got) != 1 || got[0].RuleID != "var_limit" || !closeTo(got[0].ReductionRatio, 1-varMax/tc.var99) {
+				t.Fatalf("signals %+v, want one var_limit reducing by %v", got, 1-varMax/tc.var99)
+			}
+			var m map[string]float64
+			if err := json.Unmarshal(got[0].Metrics, &m); err != nil || !closeTo(m["var_99"], tc.var99) {
+				t.Errorf("var metrics %s, want var_99 %v", got[0].Metrics, tc.var99)
+			}
+		})
 	}
 }
