@@ -33,6 +33,7 @@ type runInfo struct {
 	stream    string
 	view      runView
 	seq       uint64 // the order the index first saw the run in
+	latestIn  int    // how many slots the run is the latest of
 	evaluated bool
 	metrics   json.RawMessage   // the metrics document before pending
 	pending   []json.RawMessage // patches not yet applied
@@ -150,10 +151,19 @@ func (ix *worldIndex) current(ctx context.Context, world string) ([]runView, err
 		return nil, nil
 	}
 	for _, sl := range ws.dirty {
+		was := sl.latest
 		sl.latest, sl.dirty = nil, false
 		for _, r := range sl.runs {
 			if sl.latest == nil || later(&r.view, &sl.latest.view) {
 				sl.latest = r
+			}
+		}
+		if sl.latest != was {
+			sl.latest.latestIn++
+			if was != nil {
+				if was.latestIn--; was.latestIn == 0 {
+					was.shrink()
+				}
 			}
 		}
 	}
@@ -311,6 +321,23 @@ func (ix *worldIndex) observe(ctx context.Context, rec *events.Record) error {
 		r.view.UpdatedAt = callerTimeOr(p.RecordedAt, when)
 	}
 	return nil
+}
+
+// shrink drops the decoded metrics of a run that is no longer the latest
+// of any slot, so that the index holds decoded documents for the cohorts'
+// members only, not for every run the world evaluated: the document goes
+// back to its encoded form (with the patches applied so far), which
+// [runView.metrics] decodes again if the run comes back (an override moves
+// it to the front). ix.mu is held.
+func (r *runInfo) shrink() {
+	if r.doc == nil {
+		return
+	}
+	b, err := json.Marshal(r.doc)
+	if err != nil {
+		return // keep the decoded form rather than lose the patches
+	}
+	r.metrics, r.doc = b, nil
 }
 
 // metrics returns the run's current metrics document (shared: callers

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -77,5 +78,52 @@ func TestWorldIndexCurrentKeepsEveryCohort(t *testing.T) {
 				t.Fatalf("seed %d, run %d: latest per strategy %v over the latest runs, %v over all", seed, i, got, want)
 			}
 		}
+	}
+}
+
+// TestWorldIndexShrinksSupersededRuns: a run that is no longer the latest of
+// any slot gives up its decoded metrics, and gets exactly the same document
+// back, patches included, when an override makes it the latest again.
+func TestWorldIndexShrinksSupersededRuns(t *testing.T) {
+	ix := &worldIndex{worlds: map[string]map[string]*runInfo{"w": {}}, order: map[string][]*runInfo{}, slots: map[string]*worldSlots{}}
+	run := func(id, at string) *runInfo {
+		r := &runInfo{stream: "evaluation-run/w/s1/" + id, evaluated: true,
+			metrics: []byte(`{"returns":{"sharpe":1.25,"max_drawdown":0.1},"risk":{"incremental_var_99":0.004}}`)}
+		r.view = runView{StrategyID: "s1", RunID: id, Stage: "backtest", CreatedAt: at, UpdatedAt: at, info: r}
+		ix.mu.Lock()
+		ix.add("w", r)
+		ix.mu.Unlock()
+		return r
+	}
+	old := run("r1", "2026-11-26T10:00:00Z")
+	old.pending = append(old.pending, []byte(`{"risk":{"incremental_var_99":0.007},"stress":{"crash":{"max_drawdown":0.2}}}`))
+	if _, err := ix.current(t.Context(), "w"); err != nil {
+		t.Fatal(err)
+	}
+	before := old.view.metrics(ix)
+	if before == nil || old.doc == nil {
+		t.Fatal("the latest run's metrics did not decode")
+	}
+	want, _ := json.Marshal(before)
+
+	run("r2", "2026-11-26T11:00:00Z")
+	if _, err := ix.current(t.Context(), "w"); err != nil {
+		t.Fatal(err)
+	}
+	if old.doc != nil || old.latestIn != 0 {
+		t.Fatalf("the superseded run keeps its decoded metrics (latest of %d slots)", old.latestIn)
+	}
+
+	ix.mu.Lock()
+	old.view.UpdatedAt = "2026-11-26T12:00:00Z" // an override moves it to the front
+	ix.changed("w", old)
+	ix.mu.Unlock()
+	cur, err := ix.current(t.Context(), "w")
+	if err != nil || len(cur) != 1 || cur[0].RunID != "r1" {
+		t.Fatalf("current %+v, %v: want r1 back as the latest", cur, err)
+	}
+	got, _ := json.Marshal(old.view.metrics(ix))
+	if string(got) != string(want) {
+		t.Fatalf("metrics after coming back %s, want %s", got, want)
 	}
 }
