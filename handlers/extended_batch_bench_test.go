@@ -28,11 +28,17 @@ type batchBench struct {
 	ids    []string
 	rng    *rand.Rand
 	rounds int
+	// weights and stress are what each new snapshot of the world holds.
+	weights map[string]float64
+	stress  json.RawMessage
 }
 
-// newBatchBench builds the world of BenchmarkExtendedWorldPass with n
-// strategies: a full covariance (one-factor, ρ = 0.3) and realized returns
-// offloaded to blobs, a stress payload per strategy.
+// newBatchBench builds a world of n strategies for the extended benchmarks:
+// a full covariance (one-factor, σ between 0.005 and 0.025, ρ = 0.3) and 90
+// realized returns per strategy offloaded to blobs, a stress payload per
+// strategy, one evaluated backtest run each, and an extended validator that
+// has passed over the world once (the first pass of a process seeds its
+// index and loads every run).
 func newBatchBench(b *testing.B, n int) *batchBench {
 	ctx := context.Background()
 	reg := events.Catalogue()
@@ -87,6 +93,7 @@ func newBatchBench(b *testing.B, n int) *batchBench {
 	covJSON, _ := json.Marshal(cov)
 	realizedJSON, _ := json.Marshal(realized)
 	stressJSON, _ := json.Marshal(stress)
+	bb.weights, bb.stress = weights, stressJSON
 	bb.evaluateRound(b) // r0 of every strategy
 	bb.sync(b)
 	x, err := NewExtendedValidator(repo, RunViewSource{Runs: runs}, ExtendedConfig{}, WithExtendedClock(func() time.Time { return fixedNow }),
