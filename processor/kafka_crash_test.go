@@ -109,20 +109,7 @@ func TestKafkaRedeliveryAfterCrashCreatesNoDuplicates(t *testing.T) {
 		n = 400
 	}
 	broker, restart := privateBroker(t)
-	prefix := kafkatest.Name("crash")
-	kc := KafkaConfig{
-		Brokers: []string{broker}, ConsumerGroup: prefix + "-group",
-		Topics: KafkaTopics{
-			Submissions: prefix + ".submissions", Policies: prefix + ".policies", Overrides: prefix + ".overrides",
-			RiskSnapshots: prefix + ".risk-snapshots", DLQ: prefix + ".dlq", Events: prefix + ".events", ExitSignals: prefix + ".exit-signals",
-		},
-	}
-	kc.SetDefaults()
-	var names []string
-	for _, tk := range kc.Topics.list() {
-		names = append(names, tk.name)
-	}
-	kafkatest.CreateTopics(t, broker, 8, names...)
+	kc := kafkaTopicsOn(t, broker, kafkatest.Name("crash"), 8)
 	k := testKafka{broker: broker, cfg: kc}
 
 	var recs []kafkatest.Record

@@ -28,7 +28,19 @@ type testKafka struct {
 func newTestKafka(t *testing.T, partitions int32) testKafka {
 	t.Helper()
 	broker := kafkatest.Broker(t)
-	prefix := kafkatest.Name("wv")
+	cfg := kafkaTopicsOn(t, broker, kafkatest.Name("wv"), partitions)
+	cfg.Retry = KafkaRetryConfig{MaxAttempts: 3, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return testKafka{broker: broker, cfg: cfg}
+}
+
+// kafkaTopicsOn returns the Kafka configuration of a test on broker: its
+// consumer group and every topic named after prefix, with the defaults
+// set, and creates the topics with the given partitions.
+func kafkaTopicsOn(t *testing.T, broker, prefix string, partitions int32) KafkaConfig {
+	t.Helper()
 	cfg := KafkaConfig{
 		Brokers:       []string{broker},
 		ConsumerGroup: prefix + "-group",
@@ -36,18 +48,14 @@ func newTestKafka(t *testing.T, partitions int32) testKafka {
 			Submissions: prefix + ".submissions", Policies: prefix + ".policies", Overrides: prefix + ".overrides",
 			RiskSnapshots: prefix + ".risk-snapshots", DLQ: prefix + ".dlq", Events: prefix + ".events", ExitSignals: prefix + ".exit-signals",
 		},
-		Retry: KafkaRetryConfig{MaxAttempts: 3, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond},
 	}
 	cfg.SetDefaults()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
 	var names []string
 	for _, tk := range cfg.Topics.list() {
 		names = append(names, tk.name)
 	}
 	kafkatest.CreateTopics(t, broker, partitions, names...)
-	return testKafka{broker: broker, cfg: cfg}
+	return cfg
 }
 
 // startKafkaService runs a service with the evaluator, the Kafka ingress and

@@ -125,20 +125,7 @@ func TestRiskHubKafkaCrashChild(t *testing.T) {
 func TestRiskHubKafkaSnapshotPassesSurviveSIGKILL(t *testing.T) {
 	started := time.Now()
 	broker, restart := privateBroker(t)
-	prefix := kafkatest.Name("hubcrash")
-	kc := KafkaConfig{
-		Brokers: []string{broker}, ConsumerGroup: prefix + "-group",
-		Topics: KafkaTopics{
-			Submissions: prefix + ".submissions", Policies: prefix + ".policies", Overrides: prefix + ".overrides",
-			RiskSnapshots: prefix + ".risk-snapshots", DLQ: prefix + ".dlq", Events: prefix + ".events", ExitSignals: prefix + ".exit-signals",
-		},
-	}
-	kc.SetDefaults()
-	var names []string
-	for _, tk := range kc.Topics.list() {
-		names = append(names, tk.name)
-	}
-	kafkatest.CreateTopics(t, broker, 4, names...)
+	kc := kafkaTopicsOn(t, broker, kafkatest.Name("hubcrash"), 4)
 
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
