@@ -15,7 +15,6 @@ import (
 	"github.com/worldval/worldval/aggregates/evaluationrun"
 	"github.com/worldval/worldval/aggregates/modelcard"
 	"github.com/worldval/worldval/events"
-	"github.com/worldval/worldval/eventstore"
 	"github.com/worldval/worldval/projections"
 	"github.com/worldval/worldval/projections/report"
 	"github.com/worldval/worldval/validation/metrics"
@@ -127,40 +126,26 @@ func (a *api) runStreamAsOf(ctx context.Context, at time.Time, asOf bool, world,
 	if err != nil {
 		return nil, runNotFound(world, strategy, run)
 	}
-	recs, err := a.streamAsOf(ctx, stream, at, asOf)
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
+	var state *evaluationrun.Run
+	if asOf {
+		recs, err := a.models.asOf.StreamPrefix(ctx, stream, at)
+		if err != nil {
+			return nil, fmt.Errorf("report of %s: %w", stream, err)
+		}
+		if state, err = aggregates.Fold[evaluationrun.Run](a.reg, recs); err != nil {
+			return nil, fmt.Errorf("report of %s: %w", stream, err)
+		}
+	} else {
+		snap, err := aggregates.Load[evaluationrun.Run](ctx, a.repo, stream)
+		if err != nil {
+			return nil, fmt.Errorf("report of %s: %w", stream, err)
+		}
+		state = snap.State
+	}
+	if !state.Exists() {
 		return nil, runNotFound(world, strategy, run)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("report of %s: %w", stream, err)
-	}
-	state, err := aggregates.Fold[evaluationrun.Run](a.reg, recs)
-	if err != nil {
-		return nil, fmt.Errorf("report of %s: %w", stream, err)
-	}
 	return state, nil
-}
-
-// streamAsOf reads a whole stream, only the events recorded at or before
-// at when asOf is set. A stream that does not exist is
-// [eventstore.ErrStreamNotFound].
-func (a *api) streamAsOf(ctx context.Context, stream string, at time.Time, asOf bool) ([]events.Record, error) {
-	var recs []events.Record
-	for from := uint64(1); ; {
-		page, err := a.repo.Store().ReadStream(ctx, stream, from, 512)
-		if err != nil {
-			return nil, err
-		}
-		for _, rec := range page {
-			if !asOf || !rec.RecordedAt.After(at) {
-				recs = append(recs, rec)
-			}
-		}
-		if len(page) < 512 {
-			return recs, nil
-		}
-		from = page[len(page)-1].StreamVersion + 1
-	}
 }
 
 // modelCardsAsOf returns the strategy's model cards, as they were at at
@@ -173,10 +158,7 @@ func (a *api) modelCardsAsOf(ctx context.Context, at time.Time, asOf bool, strat
 	if err != nil {
 		return &modelcard.Cards{}, nil
 	}
-	recs, err := a.streamAsOf(ctx, stream, at, asOf)
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		return &modelcard.Cards{}, nil
-	}
+	recs, err := a.models.asOf.StreamPrefix(ctx, stream, at)
 	if err != nil {
 		return nil, fmt.Errorf("model cards of %s: %w", strategy, err)
 	}

@@ -189,6 +189,13 @@ func foldRecords[P Projection](ctx context.Context, a *AsOf, recs []events.Recor
 	return p, nil
 }
 
+// StreamPrefix returns the events of stream recorded at or before at, in
+// stream order: the stream as the system knew it then (none for a stream
+// that did not exist yet, or does not exist).
+func (a *AsOf) StreamPrefix(ctx context.Context, stream string, at time.Time) ([]events.Record, error) {
+	return a.prefix(ctx, stream, at, nil)
+}
+
 // prefix appends to dst the events of stream up to the first one recorded
 // after at. A stream with no events yields dst unchanged.
 func (a *AsOf) prefix(ctx context.Context, stream string, at time.Time, dst []events.Record) ([]events.Record, error) {
