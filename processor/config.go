@@ -49,6 +49,9 @@ type Config struct {
 	LiveMonitoring LiveMonitoringConfig `yaml:"live_monitoring"`
 	// Exit configures the exit engine's limits; off until set.
 	Exit ExitConfig `yaml:"exit"`
+	// Runtime tunes the Go runtime: the garbage collector's memory/CPU
+	// trade.
+	Runtime RuntimeConfig `yaml:"runtime"`
 }
 
 // SetDefaults fills every empty field with its default. Defaults that depend
@@ -70,6 +73,7 @@ func (c *Config) SetDefaults() {
 	c.ExtendedValidation.SetDefaults()
 	c.LiveMonitoring.SetDefaults()
 	c.Exit.SetDefaults()
+	c.Runtime.SetDefaults()
 }
 
 // Validate reports every invalid field as a [*ConfigError] whose problems
@@ -93,6 +97,7 @@ func (c *Config) Validate() error {
 	v.merge("extended_validation", c.ExtendedValidation.Validate())
 	v.merge("live_monitoring", c.LiveMonitoring.Validate())
 	v.merge("exit", c.Exit.Validate())
+	v.merge("runtime", c.Runtime.Validate())
 	if c.Profile == ProfileProduction && len(c.Auth.Tokens) == 0 {
 		v.add("auth.tokens", "the production profile needs at least one token (only the embedded profile may run without, and then serves loopback callers only)")
 	}

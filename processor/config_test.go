@@ -58,6 +58,7 @@ func TestLoadConfigDefaultsWithoutFile(t *testing.T) {
 		ExtendedValidation: defaultExtendedValidation(),
 		LiveMonitoring:     LiveMonitoringConfig{Interval: time.Hour},
 		Exit:               ExitConfig{StressReduceRatio: 0.5, LiveDecayReduceRatio: 0.5},
+		Runtime:            RuntimeConfig{GCPercent: DefaultGCPercent},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -123,6 +124,7 @@ func TestExampleFileLoads(t *testing.T) {
 		ExtendedValidation: defaultExtendedValidation(),
 		LiveMonitoring:     LiveMonitoringConfig{Interval: time.Hour},
 		Exit:               ExitConfig{StressReduceRatio: 0.5, LiveDecayReduceRatio: 0.5},
+		Runtime:            RuntimeConfig{GCPercent: DefaultGCPercent, MemoryLimit: "3GiB"},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("example:\n got %+v\nwant %+v", cfg, want)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -99,6 +100,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
+	rt, err := cfg.Runtime.Apply(os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	log.Debug("go runtime", "gc_percent", rt.GCPercent, "gc_percent_from_GOGC", rt.GCPercentFromEnv,
+		"memory_limit_bytes", rt.MemoryLimit, "memory_limit_from_GOMEMLIMIT", rt.MemoryLimitFromEnv)
 	metrics := NewMetrics()
 	reg := events.Catalogue()
 	store, err := sqlite.Open(ctx, EventStorePath(cfg.DataDir), append([]sqlite.Option{sqlite.WithRegistry(reg)}, o.storeOpts...)...)
