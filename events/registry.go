@@ -200,6 +200,12 @@ func (r *Registry) Decode(e *Event) (any, error) {
 		return nil, fmt.Errorf("%w: event %s (%s): %w", ErrInvalidEvent, e.ID, e.Type, err)
 	}
 	ptr := reflect.New(reflect.TypeOf(spec.Payload))
+	if fd, ok := ptr.Interface().(fastDecoder); ok && fd.decodeFast(body) {
+		// The payloads of every verdict, read without reflection; anything
+		// unusual in them (see fastpayload.go) is read below instead.
+		r.decoded.put(e, ptr.Interface())
+		return ptr.Interface(), nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(ptr.Interface()); err != nil {
@@ -242,8 +248,14 @@ func onlySpace(body []byte, offset int64) error {
 const jsonSpace = " \t\r\n"
 
 // Marshal encodes a payload as compact JSON without HTML escaping, the form
-// stored and hashed.
+// stored and hashed: what encoding/json's Encoder writes with
+// SetEscapeHTML(false), without the trailing newline. The payloads of every
+// verdict and decoded JSON documents (map[string]any) are written without
+// reflection, to the same bytes.
 func Marshal(v any) (json.RawMessage, error) {
+	if b, ok := marshalFast(v); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -1,0 +1,311 @@
+package events
+
+import (
+	"encoding/json"
+	"reflect"
+	"strconv"
+)
+
+// The payload types every verdict stores — EvaluationRunSubmitted,
+// MetricsComputed, RuleEvaluated, EvaluationCompleted — are encoded by
+// [Marshal] and decoded by [Registry.Decode] through hand-written fast paths
+// (run_json.go) instead of reflection. Each fast path produces exactly what
+// encoding/json produces (the same bytes, the same decoded value) or
+// declines; the fuzz tests compare the two.
+
+// fastEncoder is a payload type [Marshal] can encode without reflection. Its
+// method returns the payload as encoding/json would write it with HTML
+// escaping off, or false when some value needs encoding/json (which
+// then encodes it, or reports why it cannot).
+type fastEncoder interface {
+	fastJSON() ([]byte, bool)
+}
+
+// fastDecoder is a payload type [Registry.Decode] can decode without
+// reflection. decodeFast sets the payload from body and returns true only
+// when body is one JSON object that encoding/json, refusing unknown fields,
+// would decode to exactly that value; otherwise it leaves the payload alone
+// and returns false, and encoding/json decodes (or refuses) the body.
+type fastDecoder interface {
+	decodeFast(body []byte) bool
+}
+
+// MarshalAppender is implemented by values outside this package that
+// [Marshal] can encode without reflection, such as the rule results and
+// validation health every verdict stores. AppendMarshal appends to dst
+// exactly the bytes Marshal would write through encoding/json (an Encoder
+// with SetEscapeHTML(false), without the trailing newline) and returns
+// true; or it returns false, for a value it cannot encode that way (one
+// encoding/json refuses, say), and Marshal encodes the value through
+// encoding/json instead, which writes it or reports why not.
+type MarshalAppender interface {
+	AppendMarshal(dst []byte) ([]byte, bool)
+}
+
+// marshalFast encodes v through its fast path, if it has one that does not
+// decline. A nil pointer is left to encoding/json, which writes null.
+func marshalFast(v any) (json.RawMessage, bool) {
+	switch x := v.(type) {
+	case fastEncoder:
+		if isNilPointer(v) {
+			return nil, false
+		}
+		return x.fastJSON()
+	case MarshalAppender:
+		if isNilPointer(v) {
+			return nil, false
+		}
+		return x.AppendMarshal(make([]byte, 0, 512))
+	case map[string]any:
+		return appendMap(make([]byte, 0, 1024), x, 0)
+	}
+	return nil, false
+}
+
+// isNilPointer reports whether v is a nil pointer, which encoding/json
+// writes as null rather than calling its methods.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+// objectWriter appends the members of one JSON object in the order of a
+// struct's fields, as encoding/json writes them. Member names are written
+// as given: the callers pass the field tags, which need no escaping. ok
+// turns false, for good, when a value needs encoding/json.
+type objectWriter struct {
+	b  []byte
+	n  int
+	ok bool
+}
+
+// newObjectWriter starts an object in a buffer of the given capacity.
+func newObjectWriter(capacity int) objectWriter {
+	return objectWriter{b: append(make([]byte, 0, capacity), '{'), ok: true}
+}
+
+// key starts the member called name.
+func (w *objectWriter) key(name string) {
+	if w.n > 0 {
+		w.b = append(w.b, ',')
+	}
+	w.n++
+	w.b = append(w.b, '"')
+	w.b = append(w.b, name...)
+	w.b = append(w.b, '"', ':')
+}
+
+// str writes a string member.
+func (w *objectWriter) str(name, v string) {
+	w.key(name)
+	w.b = appendString(w.b, v)
+}
+
+// int writes an integer member.
+func (w *objectWriter) int(name string, v int) {
+	w.key(name)
+	w.b = strconv.AppendInt(w.b, int64(v), 10)
+}
+
+// bool writes a boolean member.
+func (w *objectWriter) bool(name string, v bool) {
+	w.key(name)
+	w.b = strconv.AppendBool(w.b, v)
+}
+
+// strings writes a []string member (null when nil).
+func (w *objectWriter) strings(name string, v []string) {
+	w.key(name)
+	w.b = appendStrings(w.b, v)
+}
+
+// raw writes a json.RawMessage member, compacted (null when nil).
+func (w *objectWriter) raw(name string, v json.RawMessage) {
+	if !w.ok {
+		return
+	}
+	w.key(name)
+	w.b, w.ok = appendRaw(w.b, v)
+}
+
+// returns writes a return series member.
+func (w *objectWriter) returns(name string, v ReturnSeries) {
+	if !w.ok {
+		return
+	}
+	w.key(name)
+	w.b, w.ok = appendReturns(w.b, v)
+}
+
+// end closes the object and returns it, or false when a value declined.
+func (w *objectWriter) end() (json.RawMessage, bool) {
+	if !w.ok {
+		return nil, false
+	}
+	return append(w.b, '}'), true
+}
+
+// readObject walks one JSON object for a fast decoder: exactly one
+// object, possibly surrounded by whitespace, whose member names hold no
+// escapes. It hands each member's name and value (the value's bytes as
+// written, without surrounding whitespace) to member, in document order,
+// and returns false when the body is anything else or member returns false.
+func readObject(body []byte, member func(name, value []byte) bool) bool {
+	s := jsonScan{b: body}
+	i := s.space(0)
+	if i >= len(body) || body[i] != '{' {
+		return false
+	}
+	i = s.space(i + 1)
+	if i < len(body) && body[i] == '}' {
+		return s.space(i+1) == len(body)
+	}
+	for {
+		if i >= len(body) || body[i] != '"' {
+			return false
+		}
+		end, ok := s.str(i)
+		if !ok {
+			return false
+		}
+		name := body[i+1 : end-1]
+		for _, c := range name {
+			if c == '\\' {
+				return false
+			}
+		}
+		if i = s.space(end); i >= len(body) || body[i] != ':' {
+			return false
+		}
+		start := s.space(i + 1)
+		end, ok = s.value(start, 1)
+		if !ok || !member(name, body[start:end]) {
+			return false
+		}
+		if i = s.space(end); i >= len(body) {
+			return false
+		}
+		switch body[i] {
+		case ',':
+			i = s.space(i + 1)
+		case '}':
+			return s.space(i+1) == len(body)
+		default:
+			return false
+		}
+	}
+}
+
+// fieldSet records which members of an object were seen, so that a fast
+// decoder declines a repeated one (encoding/json's last-one-wins merging is
+// left to encoding/json).
+type fieldSet uint32
+
+// first marks field i as seen and reports whether it was not before.
+func (f *fieldSet) first(i int) bool {
+	bit := fieldSet(1) << i
+	if *f&bit != 0 {
+		return false
+	}
+	*f |= bit
+	return true
+}
+
+// The value readers of the fast decoders accept exactly one form of a value
+// and decline everything else (null included, except in raw JSON), which
+// encoding/json then decodes or refuses. Each is handed a value the scanner
+// accepted.
+
+// readString reads a JSON string without escapes (see [plainString]).
+func readString(v []byte, dst *string) bool {
+	s, ok := plainString(v)
+	*dst = s
+	return ok
+}
+
+// readInt reads an integer of at most 18 digits, which strconv.ParseInt
+// (encoding/json's reading of a number into an int) reads the same.
+func readInt(v []byte, dst *int) bool {
+	digits := v
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 || (digits[0] == '0' && len(digits) > 1) {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	n, err := strconv.Atoi(string(v))
+	*dst = n
+	return err == nil
+}
+
+// readBool reads true or false.
+func readBool(v []byte, dst *bool) bool {
+	switch string(v) {
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		return false
+	}
+	return true
+}
+
+// readRaw keeps a copy of a JSON value, as encoding/json fills a
+// json.RawMessage (null included: the field then holds the text null).
+func readRaw(v []byte, dst *json.RawMessage) bool {
+	*dst = append(json.RawMessage(nil), v...)
+	return true
+}
+
+// readStrings reads an array of strings without escapes; [] is an empty,
+// non-nil slice, as encoding/json makes it.
+func readStrings(v []byte, dst *[]string) bool {
+	if len(v) < 2 || v[0] != '[' {
+		return false
+	}
+	out := []string{}
+	s := jsonScan{b: v}
+	i := s.space(1)
+	if v[i] == ']' {
+		*dst = out
+		return true
+	}
+	for {
+		if v[i] != '"' {
+			return false
+		}
+		end, ok := s.str(i)
+		if !ok {
+			return false
+		}
+		str, ok := plainString(v[i:end])
+		if !ok {
+			return false
+		}
+		out = append(out, str)
+		i = s.space(end)
+		switch v[i] {
+		case ',':
+			i = s.space(i + 1)
+		case ']':
+			*dst = out
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// readReturns reads a return series of numbers and nulls as
+// [ReturnSeries.UnmarshalJSON] does on its fast path.
+func readReturns(v []byte, dst *ReturnSeries) bool {
+	out, ok := parsePlainSeries(v)
+	*dst = out
+	return ok
+}
