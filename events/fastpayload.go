@@ -55,7 +55,7 @@ func marshalFast(v any) (json.RawMessage, bool) {
 		if isNilPointer(v) {
 			return nil, false
 		}
-		return x.AppendMarshal(make([]byte, 0, 512))
+		return x.AppendMarshal(nil)
 	case map[string]any:
 		return appendMap(make([]byte, 0, 1024), x, 0)
 	}

@@ -54,7 +54,7 @@ func (d Details) Map() map[string]any {
 
 // MarshalJSON encodes the details as a JSON object, in order.
 func (d Details) MarshalJSON() ([]byte, error) {
-	return encodeObject("detail", len(d), func(i int) (string, any) { return d[i].Key, d[i].Value })
+	return d.appendJSON(make([]byte, 0, 256))
 }
 
 // UnmarshalJSON decodes a JSON object, keeping member order; values decode as

@@ -40,5 +40,6 @@ func FuzzEvaluate(f *testing.F) {
 		if _, err := json.Marshal(out); err != nil {
 			t.Fatalf("marshal: %v", err)
 		}
+		checkResultsJSON(t, rs)
 	})
 }

@@ -6,33 +6,6 @@ import (
 	"fmt"
 )
 
-// encodeObject writes n members as one JSON object in the given order; at
-// returns the i-th member's key and value. [Details] and [Results] are
-// ordered maps and share it.
-func encodeObject(what string, n int, at func(i int) (string, any)) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i := 0; i < n; i++ {
-		key, val := at(i)
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(key)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(val)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", what, key, err)
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
 // decodeObject reads a JSON object member by member, in document order,
 // decoding each value as a V and handing it to add. It reports null as
 // isNull and anything but an object as an error naming what.

@@ -93,7 +93,7 @@ func (rs Results) Get(name string) (RuleResult, bool) {
 
 // MarshalJSON encodes the results as one JSON object, in order.
 func (rs Results) MarshalJSON() ([]byte, error) {
-	return encodeObject("result", len(rs), func(i int) (string, any) { return rs[i].Name, rs[i].Result })
+	return appendObject(make([]byte, 0, 512*len(rs)+2), "result", len(rs), func(i int) (string, any) { return rs[i].Name, rs[i].Result })
 }
 
 // UnmarshalJSON decodes a JSON object of results, keeping member order.
