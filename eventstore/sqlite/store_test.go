@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,9 +15,20 @@ import (
 	"github.com/worldval/worldval/eventstore/storetest"
 )
 
+// benchDir holds files that benchmarks share within one run of the test
+// binary (see prefilledStore).
+var benchDir string
+
 func TestMain(m *testing.M) {
 	storetest.CrashChildMain(harness())
-	os.Exit(m.Run())
+	var err error
+	if benchDir, err = os.MkdirTemp("", "sqlite-bench-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(benchDir)
+	os.Exit(code)
 }
 
 func harness() storetest.Harness {
