@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -17,10 +15,6 @@ import (
 
 	"github.com/worldval/worldval/eventstore"
 )
-
-// walCheckpointPages is the WAL size, in pages (4 KiB each), at which a
-// commit checkpoints the WAL into the database file.
-const walCheckpointPages = 4000
 
 // Store is an event store in one SQLite file. It implements
 // [eventstore.Store] and [eventstore.Checkpoints] and is safe for concurrent
@@ -79,21 +73,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 // open connects both pools, checks and migrates the file and starts the
 // writer. On error the caller closes what was opened.
 func (s *Store) open(ctx context.Context) error {
-	busy := s.cfg.busyTimeout.Milliseconds()
 	var err error
-	// The write connection: WAL (persistent in the file), a commit is
-	// durable when it returns (FULL syncs the WAL on every commit), and
-	// foreign keys checked. The WAL is checkpointed into the file every
-	// walCheckpointPages pages instead of SQLite's default 1000: appends
-	// dirty the same index pages again and again, and a checkpoint copies
-	// each distinct page once, so rarer checkpoints copy less per event.
-	// secure_delete zeroes the space a b-tree rebalance frees, so the file
-	// holds exactly one copy of each event: an auditor who alters bytes in
-	// the file alters the stored event, never a stale leftover that
-	// verification cannot see.
-	s.wdb, err = sql.Open("sqlite", dsn(s.path,
-		fmt.Sprintf("busy_timeout(%d)", busy), "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)",
-		"secure_delete(1)", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages)))
+	settings := writerSettings(s.cfg)
+	s.wdb, err = sql.Open("sqlite", dsn(s.path, settings.dsn()...))
 	if err != nil {
 		return err
 	}
@@ -106,7 +88,7 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return err
 	}
-	if err := checkSettings(ctx, conn); err != nil {
+	if err := settings.check(ctx, conn); err != nil {
 		conn.Close()
 		return err
 	}
@@ -114,7 +96,7 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return classify(err)
 	}
-	s.rdb, err = sql.Open("sqlite", dsn(s.path, fmt.Sprintf("busy_timeout(%d)", busy), "query_only(1)"))
+	s.rdb, err = sql.Open("sqlite", dsn(s.path, fmt.Sprintf("busy_timeout(%d)", s.cfg.busyTimeout.Milliseconds()), "query_only(1)"))
 	if err != nil {
 		conn.Close()
 		return err
@@ -135,27 +117,6 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	go s.writer.run()
-	return nil
-}
-
-// checkSettings verifies that the write connection runs with the settings
-// the durability promise rests on: SQLite can silently keep another journal
-// mode (on a file system without shared memory, for one).
-func checkSettings(ctx context.Context, conn *sql.Conn) error {
-	for _, want := range []struct{ pragma, value string }{
-		{"journal_mode", "wal"},
-		{"synchronous", "2"}, // FULL
-		{"foreign_keys", "1"},
-		{"wal_autocheckpoint", strconv.Itoa(walCheckpointPages)},
-	} {
-		var got string
-		if err := conn.QueryRowContext(ctx, "PRAGMA "+want.pragma).Scan(&got); err != nil {
-			return fmt.Errorf("read PRAGMA %s: %w", want.pragma, err)
-		}
-		if !strings.EqualFold(got, want.value) {
-			return fmt.Errorf("PRAGMA %s is %q, want %q", want.pragma, got, want.value)
-		}
-	}
 	return nil
 }
 
