@@ -1,7 +1,11 @@
 package projections_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,5 +139,119 @@ func BenchmarkAsOfRun(b *testing.B) {
 		if _, err := a.Run(b.Context(), at, "w1", "s3", "r000123"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// verdictTemplate reads testdata/verdict.jsonl: the payloads of one verdict
+// as the service records them (taken from a run of worldval bench ingest,
+// the return series shortened) — the submission, then the evaluation's
+// MetricsComputed, five RuleEvaluated and EvaluationCompleted.
+func verdictTemplate(b *testing.B, reg *events.Registry) []any {
+	b.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "verdict.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []any
+	for line := range strings.Lines(string(data)) {
+		var e events.Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			b.Fatal(err)
+		}
+		e.SchemaVersion = 1
+		p, err := reg.Decode(&e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// verdictRecords returns n verdicts of world "bench", each as the two
+// appends the service makes (the submission, then the seven events of the
+// evaluation), at global positions 8i+1 … 8i+8.
+func verdictRecords(b *testing.B, reg *events.Registry, n int) [][2][]events.Record {
+	b.Helper()
+	tmpl := verdictTemplate(b, reg)
+	out := make([][2][]events.Record, n)
+	for i := range out {
+		sub := *tmpl[0].(*events.EvaluationRunSubmitted)
+		sub.StrategyID, sub.RunID = fmt.Sprintf("s%03d", i%100), fmt.Sprintf("r%07d", i)
+		stream := runStream(b, sub.WorldID, sub.StrategyID, sub.RunID)
+		at := t0.Add(time.Duration(i) * time.Millisecond)
+		payloads := append([]any{&sub}, tmpl[1:]...)
+		for j, p := range payloads {
+			key, idx := "submit:"+stream, 0
+			if j > 0 {
+				key, idx = "evaluate:"+stream, j-1
+			}
+			ev, err := reg.New(p, events.Meta{IdempotencyKey: key, Index: idx, OccurredAt: at, Actor: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rec := events.Record{Event: ev, Stream: stream, StreamVersion: uint64(j + 1), GlobalPosition: uint64(8*i + j + 1), RecordedAt: at}
+			if j > 0 {
+				rec.RecordedAt = at.Add(time.Millisecond)
+			}
+			out[i][min(j, 1)] = append(out[i][min(j, 1)], rec)
+		}
+	}
+	return out
+}
+
+// BenchmarkVerdict folds one verdict (8 events) into the four run read
+// models a verdict changes — RunCurrent, RunHistory, RunMetrics and
+// Invariants — each over its own MemoryStore, as the service runs them.
+// "appends" commits the submission and the evaluation as one batch each;
+// "events" commits every event on its own, as a subscription that is never
+// behind does. Each pass of 256 verdicts starts from empty stores, so that
+// the registry's decode cache (4096 payloads) holds every event, as it does
+// in the service.
+func BenchmarkVerdict(b *testing.B) {
+	reg := events.Catalogue()
+	const pool = 256
+	verdicts := verdictRecords(b, reg, pool)
+	newSet := func() []projections.Projection {
+		var ps []projections.Projection
+		for _, name := range []string{projections.RunCurrentName, projections.RunHistoryName, projections.RunMetricsName, projections.InvariantsName} {
+			p, err := projections.New(name, projections.NewMemoryStore(), reg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	for _, mode := range []string{"appends", "events"} {
+		b.Run(mode, func(b *testing.B) {
+			var ps []projections.Projection
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i%pool == 0 {
+					b.StopTimer()
+					ps = newSet()
+					b.StartTimer()
+				}
+				v := verdicts[i%pool]
+				i++
+				for _, p := range ps {
+					for _, batch := range v {
+						if mode == "appends" {
+							if err := p.ApplyBatch(b.Context(), batch); err != nil {
+								b.Fatal(err)
+							}
+							continue
+						}
+						for j := range batch {
+							if err := p.ApplyBatch(b.Context(), batch[j:j+1]); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+				}
+			}
+		})
 	}
 }
