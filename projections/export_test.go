@@ -1,6 +1,9 @@
 package projections
 
-import "sort"
+import (
+	"encoding/json"
+	"sort"
+)
 
 // Dump returns every value, set and checkpoint of s as sorted lines, so that
 // tests can compare two stores exactly.
@@ -9,7 +12,11 @@ func Dump(s *MemoryStore) []string {
 	defer s.mu.RUnlock()
 	var out []string
 	for k, v := range s.values {
-		out = append(out, "value "+k+" = "+string(v))
+		raw, err := v.bytes()
+		if err != nil {
+			raw = []byte("encoding error: " + err.Error())
+		}
+		out = append(out, "value "+k+" = "+string(raw))
 	}
 	for name, set := range s.sets {
 		for _, m := range set.members {
@@ -20,5 +27,36 @@ func Dump(s *MemoryStore) []string {
 		out = append(out, "checkpoint "+name+" = "+pad(cp))
 	}
 	sort.Strings(out)
+	return out
+}
+
+// StoredValue is one value of a [MemoryStore] as [StoredValues] sees it.
+type StoredValue struct {
+	// Entry identifies the committed value; a commit replaces it.
+	Entry any
+	// GoValue is set for a value committed as a Go value rather than bytes.
+	GoValue bool
+	// Fresh is the JSON of the value, encoded by this call rather than
+	// taken from the store's cached encoding.
+	Fresh string
+}
+
+// StoredValues encodes every value of s afresh, so that tests can check
+// that a committed value never changes, whatever folds and readers do.
+func StoredValues(s *MemoryStore) map[string]StoredValue {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]StoredValue, len(s.values))
+	for k, v := range s.values {
+		if v.obj == nil {
+			out[k] = StoredValue{Entry: v, Fresh: string(v.raw)}
+			continue
+		}
+		b, err := json.Marshal(v.obj) // not v.raw: a reader may be caching it
+		if err != nil {
+			b = []byte("encoding error: " + err.Error())
+		}
+		out[k] = StoredValue{Entry: v, GoValue: true, Fresh: string(b)}
+	}
 	return out
 }

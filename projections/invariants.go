@@ -25,6 +25,13 @@ type InvariantWorld struct {
 	Settings *events.WorldSettingsUpdated `json:"settings,omitempty"`
 }
 
+// clone returns a shallow copy of w (see [cloner]): a fold changes a world
+// record only by assigning its fields (Settings gets a new pointer).
+func (w *InvariantWorld) clone() *InvariantWorld {
+	c := *w
+	return &c
+}
+
 // InvariantInputs is everything the invariant report of one world is
 // computed from.
 type InvariantInputs struct {

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 )
@@ -12,28 +13,72 @@ import (
 // commit holds the write lock while it applies a whole batch, so no reader
 // sees part of one. The zero MemoryStore is not usable; call
 // [NewMemoryStore].
+//
+// The projections of this package commit their values to a MemoryStore as
+// Go values, not JSON: the next batch takes a copy of the value instead of
+// decoding it, and [MemoryStore.Get] encodes a value only when a reader
+// first asks for it (the bytes are those a commit of the encoded value
+// would have stored).
 type MemoryStore struct {
 	mu          sync.RWMutex
-	values      map[string][]byte
+	values      map[string]*stored
 	sets        map[string]*sortedSet
 	checkpoints map[string]uint64
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store      = (*MemoryStore)(nil)
+	_ valueStore = (*MemoryStore)(nil)
+)
+
+// stored is one value of a [MemoryStore]: bytes committed as such, or the Go
+// value a projection committed, encoded the first time a reader asks for
+// bytes. Nothing in it changes after the commit but that cached encoding.
+type stored struct {
+	obj  any // the committed Go value; nil when raw was committed
+	once sync.Once
+	raw  []byte
+	err  error // of encoding obj
+}
+
+// bytes returns the JSON of the value, encoding it on the first call. It is
+// safe for concurrent use.
+func (v *stored) bytes() ([]byte, error) {
+	if v.obj == nil {
+		return v.raw, nil
+	}
+	v.once.Do(func() { v.raw, v.err = json.Marshal(v.obj) })
+	return v.raw, v.err
+}
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		values:      make(map[string][]byte),
+		values:      make(map[string]*stored),
 		sets:        make(map[string]*sortedSet),
 		checkpoints: make(map[string]uint64),
 	}
 }
 
-// Get returns the value under key, or an error wrapping
-// [ErrNotFound]. The returned slice is shared with the store and
-// must not be modified.
+// Get returns the value under key, or an error wrapping [ErrNotFound]. The
+// returned slice is shared with the store and must not be modified. A value
+// a projection committed as a Go value is encoded by the first Get (an
+// encoding error is returned by every Get of it).
 func (s *MemoryStore) Get(ctx context.Context, key string) ([]byte, error) {
+	v, err := s.value(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := v.bytes()
+	if err != nil {
+		return nil, fmt.Errorf("get %q: encode: %w", key, err)
+	}
+	return raw, nil
+}
+
+// value returns what is stored under key, or an error wrapping
+// [ErrNotFound].
+func (s *MemoryStore) value(ctx context.Context, key string) (*stored, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("get %q: %w", key, err)
 	}
@@ -90,7 +135,11 @@ func (s *MemoryStore) Commit(ctx context.Context, b Batch) error {
 	for _, w := range b.Writes {
 		switch w := w.(type) {
 		case Put:
-			s.values[w.Key] = w.Value
+			if w.obj != nil {
+				s.values[w.Key] = &stored{obj: w.obj}
+			} else {
+				s.values[w.Key] = &stored{raw: w.Value}
+			}
 		case Delete:
 			delete(s.values, w.Key)
 		case AddMember:

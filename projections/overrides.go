@@ -82,6 +82,13 @@ type overrideRun struct {
 	Approved   *ApprovedOverride `json:"approved,omitempty"`
 }
 
+// clone returns a shallow copy of r (see [cloner]): a fold changes a run
+// only by assigning Approved, a new entry built whole by approved.
+func (r *overrideRun) clone() *overrideRun {
+	c := *r
+	return &c
+}
+
 // ApprovedOverrides lists the runs whose latest override is approved, per
 // world and across worlds, ordered by review due date: the input of the
 // re-review report (Invariant 3). Create it with [NewApprovedOverrides].

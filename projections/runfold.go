@@ -37,6 +37,22 @@ type runState struct {
 	LastRecordedAt string `json:"last_recorded_at,omitempty"`
 }
 
+// clone returns a shallow copy of s, which is all a fold needs to change the
+// copy without touching s (see [cloner]): foldRun and the trims of the run
+// projections (trimForMetrics, trimForInvariants) change a run only by
+// assigning its fields — the nested structs View, Validation and Summary are
+// copied by value, and every pointer (ModelCardVersion, PolicyVersion,
+// RulesetHash, Profile, Active, Override), JSON document (Metrics, each
+// rule result, ExtendedSummary) and result map they hold is replaced by a new
+// one rather than written through — and grow the slices they keep
+// (ExtendedHistory, ExPostFailures) only by append, which writes past the
+// length of every copy taken before. TestFoldsLeaveStoredValuesAlone checks
+// this by reading committed values while batches fold copies of them.
+func (s *runState) clone() *runState {
+	c := *s
+	return &c
+}
+
 // sameChange reports whether rec continues the change of the previous
 // event: it directly follows it in the stream, was recorded by the same
 // append (same recording time) and carries the same non-empty idempotency

@@ -86,6 +86,11 @@ type Put struct {
 	Key string
 	// Value is the new value (not nil); the store takes ownership.
 	Value []byte
+	// obj is set instead of Value, only by this package, in the writes a
+	// projection hands a store that keeps Go values (see valueStore): the
+	// value itself, which the store encodes when a reader first asks for
+	// it. Stores that keep bytes never receive such a Put.
+	obj any
 }
 
 // Delete removes Key; deleting a missing key is not an error.
@@ -118,8 +123,8 @@ func (AddMember) isWrite()    {}
 func (RemoveMember) isWrite() {}
 
 // Validate reports whether b is well-formed: a projection name, To >= From,
-// and non-empty keys, set names and members. Stores call it before writing
-// anything.
+// non-empty keys, set names and members, and a value in every [Put]. Stores
+// call it before writing anything.
 func (b *Batch) Validate() error {
 	switch {
 	case b.Projection == "":
@@ -131,7 +136,7 @@ func (b *Batch) Validate() error {
 		var ok bool
 		switch w := w.(type) {
 		case Put:
-			ok = w.Key != "" && w.Value != nil
+			ok = w.Key != "" && (w.Value != nil || w.obj != nil)
 		case Delete:
 			ok = w.Key != ""
 		case AddMember:

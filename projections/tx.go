@@ -8,22 +8,49 @@ import (
 )
 
 // tx collects the writes of one batch and lets the fold read its own writes:
-// a value is decoded from the store at most once per batch, changed in
-// memory, and encoded once when the batch commits.
+// a value is read from the store at most once per batch, changed in memory,
+// and written once when the batch commits.
+//
+// Over a store that keeps Go values ([MemoryStore]) nothing is encoded or
+// decoded: the fold gets its own copy of the stored value (see ownCopy) and
+// the batch commits the changed values themselves. Over any other store a
+// value is decoded when read and encoded at the commit.
 type tx struct {
-	store Store
-	objs  map[string]any // decoded values read or written in this batch
-	dirty map[string]bool
-	order []string // dirty keys in first-touch order
-	sets  []Write  // set changes, in order
+	store  Store
+	values valueStore     // store, when it keeps Go values; nil otherwise
+	objs   map[string]any // values read or written in this batch
+	dirty  map[string]bool
+	order  []string // dirty keys in first-touch order
+	sets   []Write  // set changes, in order
+}
+
+// valueStore is a [Store] that keeps the Go values of projections: it
+// accepts a [Put] that carries the value in obj, and hands it back as it was
+// committed. The values it returns are shared with concurrent readers and
+// must not be modified.
+type valueStore interface {
+	Store
+	// value returns what is stored under key, or an error wrapping
+	// [ErrNotFound].
+	value(ctx context.Context, key string) (*stored, error)
+}
+
+// cloner is implemented by the value types that a fold may change in a
+// shallow copy of (see ownCopy): clone returns a copy of the value that
+// shares nothing the fold writes to.
+type cloner[T any] interface {
+	clone() *T
 }
 
 func newTx(store Store) *tx {
-	return &tx{store: store, objs: make(map[string]any), dirty: make(map[string]bool)}
+	t := &tx{store: store, objs: make(map[string]any), dirty: make(map[string]bool)}
+	t.values, _ = store.(valueStore)
+	return t
 }
 
-// get decodes the value under key into a *T, from this batch's writes or the
-// store; found is false (and the pointer nil) when there is none.
+// get returns the value under key as a *T that the fold may change: from
+// this batch's writes, or the store's (a copy of it, or its decoding); found
+// is false (and the pointer nil) when there is none.
 func get[T any](ctx context.Context, t *tx, key string) (v *T, found bool, err error) {
 	if o, ok := t.objs[key]; ok {
 		p, ok := o.(*T)
@@ -32,22 +59,60 @@ func get[T any](ctx context.Context, t *tx, key string) (v *T, found bool, err e
 		}
 		return p, true, nil
 	}
-	raw, err := t.store.Get(ctx, key)
-	if errors.Is(err, ErrNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	p := new(T)
-	if err := json.Unmarshal(raw, p); err != nil {
-		return nil, false, fmt.Errorf("decode %q: %w", key, err)
+	var p *T
+	if t.values != nil {
+		sv, err := t.values.value(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if p, err = ownCopy[T](sv); err != nil {
+			return nil, false, fmt.Errorf("copy %q: %w", key, err)
+		}
+	} else {
+		raw, err := t.store.Get(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		p = new(T)
+		if err := json.Unmarshal(raw, p); err != nil {
+			return nil, false, fmt.Errorf("decode %q: %w", key, err)
+		}
 	}
 	t.objs[key] = p
 	return p, true, nil
 }
 
-// put records v (a pointer) as the new value of key.
+// ownCopy returns a copy of a stored value for a fold to change: the stored
+// value itself may be read by concurrent readers, and must stay as it is if
+// the batch fails. A *T whose type is a [cloner] is cloned; anything else
+// (another type, or committed as bytes) goes through its JSON encoding, as
+// it would through a store that keeps bytes.
+func ownCopy[T any](sv *stored) (*T, error) {
+	if o, ok := sv.obj.(*T); ok {
+		if c, ok := any(o).(cloner[T]); ok {
+			return c.clone(), nil
+		}
+	}
+	raw, err := sv.bytes()
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	p := new(T)
+	if err := json.Unmarshal(raw, p); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	return p, nil
+}
+
+// put records v (a pointer) as the new value of key. From here on v belongs
+// to the batch: once committed to a store that keeps Go values it is shared
+// with readers, so the fold must not change it after the batch.
 func (t *tx) put(key string, v any) {
 	if !t.dirty[key] {
 		t.dirty[key] = true
@@ -64,10 +129,15 @@ func (t *tx) remove(set, member string) {
 	t.sets = append(t.sets, RemoveMember{Set: set, Member: member})
 }
 
-// writes encodes the batch: values in first-touch order, then set changes.
+// writes returns the batch: values in first-touch order, then set changes.
+// Values are encoded unless the store keeps Go values.
 func (t *tx) writes() ([]Write, error) {
 	out := make([]Write, 0, len(t.order)+len(t.sets))
 	for _, key := range t.order {
+		if t.values != nil {
+			out = append(out, Put{Key: key, obj: t.objs[key]})
+			continue
+		}
 		b, err := json.Marshal(t.objs[key])
 		if err != nil {
 			return nil, fmt.Errorf("encode %q: %w", key, err)
