@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -50,6 +51,19 @@ func BenchmarkDerive(b *testing.B) {
 // most expensive advanced metric.
 func BenchmarkRegimeCoverage(b *testing.B) {
 	r := benchSeries()
+	b.ReportAllocs()
+	for b.Loop() {
+		regimeCoverage(r)
+	}
+}
+
+// BenchmarkRegimeCoverageYear classifies one year (252 periods) of returns
+// rounded to six decimals, the series `worldval bench ingest` submits.
+func BenchmarkRegimeCoverageYear(b *testing.B) {
+	r := benchSeries()[:252]
+	for i := range r {
+		r[i] = math.Round(r[i]*1e6) / 1e6
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		regimeCoverage(r)

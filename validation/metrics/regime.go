@@ -65,22 +65,41 @@ const (
 // Exactness matters (validation-core §4.5.4): periodic series produce many
 // windows whose variances are mathematically equal, and any rounding
 // difference between them changes the tercile classification. Computing every
-// window exactly is slow, so each window first gets a fast two-pass estimate
-// with a proven error bound (≈ 5e-15 relative); windows with a poor bound are
-// computed exactly at once. Only the estimates that can influence the
+// window exactly is slow, so each window first gets a fast estimate with a
+// proven relative error below approxMaxRelErr: from running sums, updated in
+// O(1) per window (see [windowSums]), or, where their bound is too poor,
+// from a two-pass sweep of the window; windows for which neither bound holds
+// are computed exactly at once. Only the estimates that can influence the
 // classification are then recomputed exactly: the clusters of near-equal
 // values (closer than tieTolerance ≫ the error bound) around the sorted ranks
 // that the 1/3 and 2/3 quantiles interpolate between. Every other window is
 // separated from those clusters by more than its error, so its classification
-// is the exact one.
+// is the exact one. A span of ranks without near-equal values (the usual case
+// for a series that is not periodic) needs no recomputation either: a
+// quantile interpolated between two values separated by more than
+// tieTolerance lies, with estimates as with exact values, at or above the
+// lower one and well below the upper one, so each window is classified as
+// with exact values.
 //
 // It also returns the volatilities sorted ascending.
 func rollingStd(r []float64, w int) (vols, sorted []float64) {
 	var ex exactStd
 	vols = make([]float64, len(r))
 	exact := make([]bool, len(r))
+	sums, haveSums := newWindowSums(r)
 	for t := range r {
-		win := r[max(0, t-w+1) : t+1]
+		start := max(0, t-w+1)
+		if t-start+1 < 2 {
+			vols[t], exact[t] = 0, true
+			continue
+		}
+		if haveSums {
+			if v, ok := sums.pstd(start, t+1); ok {
+				vols[t] = v
+				continue
+			}
+		}
+		win := r[start : t+1]
 		v, ok := approxPStd(win)
 		if !ok {
 			v, exact[t] = ex.pstd(win), true
@@ -90,10 +109,13 @@ func rollingStd(r []float64, w int) (vols, sorted []float64) {
 
 	sorted = slices.Clone(vols)
 	slices.Sort(sorted)
-	memo := make(map[[regimeWindow]float64]float64)
+	var memo map[[regimeWindow]float64]float64
 	var key [regimeWindow]float64
 	for _, span := range tieClusters(sorted) {
 		lo, hi := span[0], span[1]
+		if !hasTie(sorted[lo : hi+1]) {
+			continue // separated values: their last bits decide nothing
+		}
 		from, to := sorted[lo], sorted[hi]
 		// Recompute the members exactly and write them back, sorted, over
 		// their ranks (a capacity-limited slice cannot spill over).
@@ -110,6 +132,9 @@ func rollingStd(r []float64, w int) (vols, sorted []float64) {
 					x, ok := memo[key]
 					if !ok {
 						x = ex.pstd(key[:])
+						if memo == nil {
+							memo = make(map[[regimeWindow]float64]float64)
+						}
 						memo[key] = x
 					}
 					vols[t] = x
@@ -153,6 +178,17 @@ func tieClusters(sorted []float64) [][2]int {
 		spans = append(spans, [2]int{lo, hi})
 	}
 	return spans
+}
+
+// hasTie reports whether two neighbours of the sorted values are within
+// tieTolerance of each other.
+func hasTie(sorted []float64) bool {
+	for i := 1; i < len(sorted); i++ {
+		if closeTie(sorted[i-1], sorted[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // closeTie reports whether the sorted neighbours a ≤ b are within tieTolerance.

@@ -94,6 +94,20 @@ func TestRegimeCoverageMatchesExactOracle(t *testing.T) {
 		}
 		cases = append(cases, r)
 	}
+	// Series without periodicity, as clients send them (rounded to a few
+	// decimals, or not), where no recomputation is needed at all, and
+	// short ones, whose quantile ranks are neighbours.
+	for c := range 200 {
+		r := make([]float64, 2+rng.IntN(300))
+		digits := []float64{0, 1e2, 1e4, 1e6}[c%4]
+		for i := range r {
+			r[i] = 0.0004 + 0.01*rng.NormFloat64()
+			if digits > 0 {
+				r[i] = math.Round(r[i]*digits) / digits
+			}
+		}
+		cases = append(cases, r)
+	}
 	for i, r := range cases {
 		got, ok := regimeCoverage(r)
 		if !ok {
@@ -172,4 +186,66 @@ func TestRollingStdConstantWindows(t *testing.T) {
 			t.Fatalf("v[%d] = %v, exact %v", i, v, want)
 		}
 	}
+}
+
+// rollingStdTwoPass is rollingStd's fast path before windowSums: every
+// window swept twice (approxPStd), for the comparison in
+// BenchmarkRollingApprox.
+func rollingStdTwoPass(r []float64, w int) []float64 {
+	var ex exactStd
+	vols := make([]float64, len(r))
+	for t := range r {
+		win := r[max(0, t-w+1) : t+1]
+		v, ok := approxPStd(win)
+		if !ok {
+			v = ex.pstd(win)
+		}
+		vols[t] = v
+	}
+	return vols
+}
+
+// rollingStdSums is the fast path of rollingStd through windowSums, falling
+// back to approxPStd as rollingStd does.
+func rollingStdSums(r []float64, w int) []float64 {
+	var ex exactStd
+	vols := make([]float64, len(r))
+	sums, haveSums := newWindowSums(r)
+	for t := range r {
+		start := max(0, t-w+1)
+		if t-start+1 < 2 {
+			continue
+		}
+		if haveSums {
+			if v, ok := sums.pstd(start, t+1); ok {
+				vols[t] = v
+				continue
+			}
+		}
+		win := r[start : t+1]
+		v, ok := approxPStd(win)
+		if !ok {
+			v = ex.pstd(win)
+		}
+		vols[t] = v
+	}
+	return vols
+}
+
+// BenchmarkRollingApprox compares the two ways of estimating the 2,520
+// window volatilities of the benchmark series, before the classification.
+func BenchmarkRollingApprox(b *testing.B) {
+	r := benchSeries()
+	b.Run("windowSums", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rollingStdSums(r, regimeWindow)
+		}
+	})
+	b.Run("two-pass", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rollingStdTwoPass(r, regimeWindow)
+		}
+	})
 }
