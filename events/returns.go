@@ -36,6 +36,18 @@ func (r *ReturnSeries) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// AppendJSON appends the series to dst as encoding/json writes a
+// []*float64 (null for a missing period, ES6 number formatting) without
+// reflection. Like encoding/json it fails on NaN or ±Inf, with the same
+// error.
+func (r ReturnSeries) AppendJSON(dst []byte) ([]byte, error) {
+	if out, ok := appendReturns(dst, r); ok {
+		return out, nil
+	}
+	_, err := json.Marshal([]*float64(r))
+	return dst, err
+}
+
 // parsePlainSeries parses b when it is an array holding only numbers and
 // nulls; ok is false for anything else, and for a number out of the range
 // of a float64, so that the caller reports it the way encoding/json does.

@@ -73,6 +73,18 @@ func TestReturnSeriesEncodesAsBefore(t *testing.T) {
 	}
 }
 
+func TestReturnSeriesAppendJSONIsEncodingJSON(t *testing.T) {
+	a, b, c, d := 0.01, -0.5, 1e-7, 1e21
+	nan, inf := math.NaN(), math.Inf(-1)
+	for _, r := range []ReturnSeries{nil, {}, {&a, nil, &b, &c, &d}, {nil}, {&a, &nan}, {&inf}} {
+		want, wantErr := json.Marshal([]*float64(r))
+		got, err := r.AppendJSON([]byte("x"))
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) || err == nil && string(got) != "x"+string(want) {
+			t.Errorf("%v: AppendJSON %s (%v), encoding/json %s (%v)", r, got, err, want, wantErr)
+		}
+	}
+}
+
 func TestJSONNumberGrammar(t *testing.T) {
 	for tok, want := range map[string]bool{
 		"0": true, "-0": true, "1.5": true, "10": true, "1e5": true, "1E-5": true, "-2.5e+3": true,

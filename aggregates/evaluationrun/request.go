@@ -55,9 +55,10 @@ func RequestHash(req events.EvaluationRunSubmitted) (string, error) {
 // canon.Marshal(req) returns, written field by field in sorted key order
 // instead of encoding the request and decoding it again. The return series,
 // most of a request, is an array of numbers whose encoding/json form is
-// already canonical, so it is written as encoding/json writes it; the
-// submitted documents (metrics, params) are canonicalized as canon does.
-// Its equality with canon.Marshal is a fuzzed property of the tests.
+// already canonical, so it is written as encoding/json writes it (without
+// reflection, see [events.ReturnSeries.AppendJSON]); the submitted
+// documents (metrics, params) are canonicalized as canon does. Its equality
+// with canon.Marshal is a fuzzed property of the tests.
 func canonicalRequest(req events.EvaluationRunSubmitted) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(512 + 24*len(req.Returns) + len(req.Metrics) + len(req.Params))
@@ -108,11 +109,11 @@ func canonicalRequest(req events.EvaluationRunSubmitted) ([]byte, error) {
 	}
 	str("request_hash", req.RequestHash)
 	if len(req.Returns) > 0 {
-		b, err := json.Marshal([]*float64(req.Returns))
+		key("returns")
+		b, err := req.Returns.AppendJSON(buf.AvailableBuffer())
 		if err != nil {
 			return nil, fmt.Errorf("returns: %w", err)
 		}
-		key("returns")
 		buf.Write(b)
 	}
 	str("risk_tier", req.RiskTier)
