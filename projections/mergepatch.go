@@ -2,8 +2,11 @@ package projections
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 )
 
 // emptyObject is the JSON document {}.
@@ -19,11 +22,170 @@ func objectOrEmpty(raw json.RawMessage) json.RawMessage {
 
 // mergePatch applies patch to target as an RFC 7386 JSON merge patch:
 // objects merge key by key, null removes a key, anything else replaces.
-// Numbers keep their literal text.
+// Numbers keep their literal text. The result is what json.Marshal makes of
+// the merged document decoded into an any: compact, with the keys of every
+// object sorted.
+//
+// A target is a whole metrics document and a patch a few keys of it, so
+// when the patch is an object only the target's objects on the patch's
+// paths are taken apart; every other part of the target is copied as it is
+// when it already has the form json.Marshal would give it (see
+// [canonical]), and re-encoded otherwise. Anything else takes the path of
+// mergePatchDecoded, which decodes both documents whole.
 func mergePatch(target, patch json.RawMessage) (json.RawMessage, error) {
 	if len(bytes.TrimSpace(patch)) == 0 {
 		return target, nil
 	}
+	if p, err := decodeValue(patch); err == nil {
+		if pm, ok := p.(map[string]any); ok {
+			out, ok, err := mergeObject(make([]byte, 0, len(target)+len(patch)), objectOrEmpty(target), pm)
+			if err != nil {
+				return nil, fmt.Errorf("merge patch: %w", err)
+			}
+			if ok {
+				return out, nil
+			}
+		}
+	}
+	return mergePatchDecoded(target, patch)
+}
+
+// mergeObject appends to dst the merge of patch into obj, a JSON object. It
+// reports false (and appends nothing useful) when obj is not one object, or
+// one of its objects on the patch's paths has a key that is not plain or a
+// key twice; the caller then decodes both documents whole.
+func mergeObject(dst, obj []byte, patch map[string]any) (out []byte, ok bool, err error) {
+	ms, ok := scanMembers(obj)
+	if !ok {
+		return nil, false, nil
+	}
+	for _, m := range ms {
+		if !m.plain {
+			return nil, false, nil
+		}
+	}
+	byKey := func(a, b member) int { return bytes.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(ms, byKey) {
+		slices.SortStableFunc(ms, byKey)
+	}
+	for i := 1; i < len(ms); i++ {
+		if bytes.Equal(ms[i-1].key, ms[i].key) {
+			return nil, false, nil // encoding/json keeps the last one
+		}
+	}
+	keys := make([]string, 0, len(patch))
+	for k := range patch {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dst = append(dst, '{')
+	start := len(dst)
+	for i, j := 0, 0; i < len(ms) || j < len(keys); {
+		var c int
+		switch {
+		case i == len(ms):
+			c = 1
+		case j == len(keys):
+			c = -1
+		default:
+			c = compareKey(ms[i].key, keys[j])
+		}
+		var pv any
+		var m *member
+		switch {
+		case c < 0:
+			m = &ms[i]
+			i++
+		case c > 0:
+			pv = patch[keys[j]]
+			j++
+			if pv == nil {
+				continue
+			}
+		default:
+			m, pv = &ms[i], patch[keys[j]]
+			i, j = i+1, j+1
+			if pv == nil {
+				continue // removed
+			}
+		}
+		if len(dst) > start {
+			dst = append(dst, ',')
+		}
+		if m != nil {
+			dst = append(dst, '"')
+			dst = append(dst, m.key...)
+			dst = append(dst, '"', ':')
+		} else {
+			if dst, err = appendMarshal(dst, keys[j-1]); err != nil {
+				return nil, false, err
+			}
+			dst = append(dst, ':')
+		}
+		switch pm, isObject := pv.(map[string]any); {
+		case pv == nil: // the target's member, unchanged
+			if dst, ok, err = appendCanonical(dst, m); !ok || err != nil {
+				return nil, ok, err
+			}
+		case isObject && m != nil && m.value[0] == '{':
+			if dst, ok, err = mergeObject(dst, m.value, pm); !ok || err != nil {
+				return nil, ok, err
+			}
+		default:
+			if dst, err = appendMarshal(dst, mergeValue(nil, pv)); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	return append(dst, '}'), true, nil
+}
+
+// compareKey compares a plain key's text with a decoded key.
+func compareKey(a []byte, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// appendCanonical appends m's value as json.Marshal encodes it decoded.
+func appendCanonical(dst []byte, m *member) ([]byte, bool, error) {
+	if m.form&canonical != 0 {
+		return append(dst, m.value...), true, nil
+	}
+	v, err := decodeValue(m.value)
+	if err != nil {
+		return nil, false, nil
+	}
+	dst, err = appendMarshal(dst, v)
+	return dst, err == nil, err
+}
+
+// appendMarshal appends the JSON encoding of v.
+func appendMarshal(dst []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case json.Number: // from decodeNumbers, so valid: json.Marshal writes it as it is
+		return append(dst, v...), nil
+	case bool:
+		return strconv.AppendBool(dst, v), nil
+	case nil:
+		return append(dst, "null"...), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, b...), nil
+}
+
+// mergePatchDecoded is mergePatch by decoding both documents whole: the
+// general case, and the reference of the faster path.
+func mergePatchDecoded(target, patch json.RawMessage) (json.RawMessage, error) {
 	var t, p any
 	if err := decodeNumbers(objectOrEmpty(target), &t); err != nil {
 		return nil, fmt.Errorf("merge patch target: %w", err)
