@@ -173,49 +173,16 @@ func trimForInvariants(v *RunView, before trimmed) error {
 		if p := firstByte(r.Result); p != nil && p == before.results[r.Rule] {
 			continue
 		}
-		var rc struct {
-			ReasonCode *string `json:"reason_code"`
+		t, err := trimResult(r.Result)
+		if err != nil {
+			return fmt.Errorf("results: %w", err)
 		}
-		_ = json.Unmarshal(r.Result, &rc) // a result that is not an object has no reason code
-		results[i] = RuleResult{Rule: r.Rule, Result: json.RawMessage(`{}`)}
-		if rc.ReasonCode != nil {
-			b, err := json.Marshal(map[string]string{"reason_code": *rc.ReasonCode})
-			if err != nil {
-				return fmt.Errorf("results: %w", err)
-			}
-			results[i].Result = b
-		}
+		results[i] = RuleResult{Rule: r.Rule, Result: t}
 	}
 	v.Validation.Results = results
 	v.Validation.ExtendedHistory, v.Validation.ExtendedSummary = nil, nil
 	v.Summary.ExPostFailures = nil
 	return nil
-}
-
-// trimMetrics keeps of a metrics document the blocks the invariants read
-// and the recorded validation health.
-func trimMetrics(metrics json.RawMessage) (json.RawMessage, error) {
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(objectOrEmpty(metrics), &doc); err != nil {
-		doc = nil
-	}
-	kept := make(map[string]json.RawMessage, 5)
-	for _, block := range [...]string{"returns", "sample", "risk", "robustness"} {
-		if b, ok := doc[block]; ok {
-			kept[block] = b
-		}
-	}
-	var diag struct {
-		Health json.RawMessage `json:"validation_health"`
-	}
-	if d, ok := doc["diagnostics"]; ok && json.Unmarshal(d, &diag) == nil && diag.Health != nil {
-		kept["diagnostics"] = json.RawMessage(`{"validation_health":` + string(diag.Health) + `}`)
-	}
-	m, err := json.Marshal(kept)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	return m, nil
 }
 
 // World returns the inputs of the invariant report of world. A world the
