@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -51,86 +52,125 @@ func (r ReturnSeries) AppendJSON(dst []byte) ([]byte, error) {
 // parsePlainSeries parses b when it is an array holding only numbers and
 // nulls; ok is false for anything else, and for a number out of the range
 // of a float64, so that the caller reports it the way encoding/json does.
-// The values share one backing array.
+// The values share one backing array. It reads the array in one pass,
+// checking each number against JSON's grammar as it converts it (see
+// [parseNumber]).
 func parsePlainSeries(b []byte) (ReturnSeries, bool) {
 	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
 		return nil, false
 	}
 	body := b[1 : len(b)-1]
-	n := 1
-	for _, c := range body {
-		switch {
-		case c == ',':
-			n++
-		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E',
-			c == 'n', c == 'u', c == 'l', c == ' ', c == '\t', c == '\n', c == '\r':
-		default:
-			return nil, false
-		}
-	}
-	if len(trimJSONSpace(body)) == 0 {
+	i := skipJSONSpace(body, 0)
+	if i == len(body) {
 		return ReturnSeries{}, true
 	}
+	n := bytes.Count(body, []byte{','}) + 1
 	vals := make([]float64, n)
 	out := make(ReturnSeries, n)
-	for i := range n {
-		tok := body
-		if j := bytes.IndexByte(body, ','); j >= 0 {
-			tok, body = body[:j], body[j+1:]
+	for k := range n {
+		if k > 0 {
+			// After the previous element and its whitespace: a comma.
+			if i >= len(body) || body[i] != ',' {
+				return nil, false
+			}
+			i = skipJSONSpace(body, i+1)
 		}
-		tok = trimJSONSpace(tok)
-		if string(tok) == "null" {
+		if i < len(body) && body[i] == 'n' {
+			if len(body)-i < 4 || string(body[i:i+4]) != "null" {
+				return nil, false
+			}
+			i = skipJSONSpace(body, i+4)
 			continue
 		}
-		if !jsonNumber(tok) {
+		v, end, ok := parseNumber(body, i)
+		if !ok {
 			return nil, false
 		}
-		v, err := strconv.ParseFloat(string(tok), 64)
-		if err != nil {
-			return nil, false
-		}
-		vals[i] = v
-		out[i] = &vals[i]
+		vals[k] = v
+		out[k] = &vals[k]
+		i = skipJSONSpace(body, end)
+	}
+	if i != len(body) {
+		return nil, false
 	}
 	return out, true
 }
 
-// jsonNumber reports whether tok is a number in JSON's grammar:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func jsonNumber(tok []byte) bool {
-	i := 0
-	if i < len(tok) && tok[i] == '-' {
+// skipJSONSpace returns the index of the first byte of b at or after i that
+// is not JSON whitespace.
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
-	digits := func() int {
-		start := i
-		for i < len(tok) && tok[i] >= '0' && tok[i] <= '9' {
-			i++
-		}
-		return i - start
+	return i
+}
+
+// parseNumber reads the JSON number starting at b[i] and returns its value
+// as strconv.ParseFloat does and the index just past it; ok is false when
+// no number in JSON's grammar starts there, or it is out of the range of a
+// float64. A decimal without exponent whose digits form an integer m < 2^53
+// with k ≤ 22 of them after the point is m / 10^k, computed by one correctly
+// rounded division of two exact values (math.Pow10 is exact up to 1e22):
+// the correctly rounded value ParseFloat returns, without its general
+// parsing. Every other number is handed to ParseFloat.
+func parseNumber(b []byte, i int) (float64, int, bool) {
+	start := i
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
 	}
+	var m uint64
+	digits, frac := 0, 0 // significant digits in m, digits after the point
 	switch {
-	case i < len(tok) && tok[i] == '0':
+	case i < len(b) && b[i] == '0':
 		i++
-	case digits() == 0:
-		return false
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			m = m*10 + uint64(b[i]-'0')
+			digits++
+		}
+	default:
+		return 0, i, false
 	}
-	if i < len(tok) && tok[i] == '.' {
+	if i < len(b) && b[i] == '.' {
 		i++
-		if digits() == 0 {
-			return false
+		first := i
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			if m != 0 || b[i] != '0' {
+				digits++
+			}
+			m = m*10 + uint64(b[i]-'0')
+			frac++
+		}
+		if i == first {
+			return 0, i, false
 		}
 	}
-	if i < len(tok) && (tok[i] == 'e' || tok[i] == 'E') {
+	// At most 16 significant digits cannot have overflowed m.
+	exact := digits <= 16 && m < 1<<53 && frac <= 22
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
-		if i < len(tok) && (tok[i] == '+' || tok[i] == '-') {
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		if digits() == 0 {
-			return false
+		first := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
 		}
+		if i == first {
+			return 0, i, false
+		}
+		exact = false
 	}
-	return i == len(tok)
+	if exact {
+		v := float64(m) / math.Pow10(frac)
+		if neg {
+			v = -v
+		}
+		return v, i, true
+	}
+	v, err := strconv.ParseFloat(string(b[start:i]), 64)
+	return v, i, err == nil
 }
 
 // trimJSONSpace removes JSON's insignificant whitespace (space, tab, line

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -90,10 +92,62 @@ func TestJSONNumberGrammar(t *testing.T) {
 		"0": true, "-0": true, "1.5": true, "10": true, "1e5": true, "1E-5": true, "-2.5e+3": true,
 		"": false, "-": false, "01": false, "1.": false, ".5": false, "1e": false, "+1": false, "1e+": false, "--1": false, "0x1": false, "1.5.": false,
 	} {
-		if got := jsonNumber([]byte(tok)); got != want {
-			t.Errorf("jsonNumber(%q) = %v, want %v", tok, got, want)
+		_, end, ok := parseNumber([]byte(tok), 0)
+		if got := ok && end == len(tok); got != want {
+			t.Errorf("parseNumber(%q) reads %d bytes (ok %v), want a whole number %v", tok, end, ok, want)
 		}
 	}
+}
+
+// checkParseNumber compares parseNumber with strconv.ParseFloat on a token
+// in JSON's number grammar: both accept it, with the same bits.
+func checkParseNumber(t *testing.T, tok string) {
+	t.Helper()
+	got, end, ok := parseNumber([]byte(tok), 0)
+	want, err := strconv.ParseFloat(tok, 64)
+	if ok != (err == nil) || ok && end != len(tok) || ok && math.Float64bits(got) != math.Float64bits(want) {
+		t.Fatalf("%q: parseNumber %v (ok %v, %d bytes), ParseFloat %v (%v)", tok, got, ok, end, want, err)
+	}
+}
+
+func TestParseNumberIsParseFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 13))
+	for _, tok := range []string{
+		"0", "-0", "0.0", "-0.000", "1", "-1", "0.1", "0.3", "0.007145", "-0.016642", "123456.789", "9007199254740991", "9007199254740992",
+		"9007199254740993", "4503599627370497.5", "0.1000000000000000055511151231257827", "1.00000000000000011102230246251565404",
+		"0.0000000000000000000001", "0.00000000000000000000001", "1e-7", "1E+22", "2.5e-324", "1e400", "-1e400", "123456789012345678901234567890",
+	} {
+		checkParseNumber(t, tok)
+	}
+	for range 20000 {
+		digits := 1 + rng.IntN(18)
+		tok := strconv.FormatUint(rng.Uint64()%uint64(math.Pow10(digits)), 10)
+		if p := rng.IntN(len(tok) + 1); p < len(tok) {
+			tok = tok[:p] + "." + tok[p:]
+			if p == 0 {
+				tok = "0" + tok
+			}
+		}
+		if rng.IntN(2) == 0 {
+			tok = "-" + tok
+		}
+		checkParseNumber(t, tok)
+		checkParseNumber(t, strconv.FormatFloat(rng.NormFloat64()/100, 'f', rng.IntN(20), 64))
+	}
+}
+
+// FuzzParseNumber: on a number in JSON's grammar, parseNumber returns what
+// strconv.ParseFloat returns, bit for bit.
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"-0.007145", "9007199254740993", "0.1000000000000000055511151231257827", "1e-7", "0.00000000000000000000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		if _, end, ok := parseNumber([]byte(tok), 0); !ok || end != len(tok) {
+			return // not a whole JSON number: the caller declines it
+		}
+		checkParseNumber(t, tok)
+	})
 }
 
 // FuzzReturnSeries: whatever the document, ReturnSeries and []*float64
