@@ -63,6 +63,15 @@ type jsonMember struct {
 // a value that is not an object, or an object with a repeated member name, is
 // E_VALIDATION naming the path.
 func decodeObject(body []byte) ([]jsonMember, error) {
+	if members, ok := splitObject(body); ok {
+		return members, nil
+	}
+	return decodeObjectTokens(body)
+}
+
+// decodeObjectTokens is decodeObject through encoding/json's tokenizer, for
+// every body splitObject declines.
+func decodeObjectTokens(body []byte) ([]jsonMember, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, errcode.New(errcode.BadRequest, "the request body is empty; send a JSON object")
 	}
