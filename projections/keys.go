@@ -14,7 +14,12 @@ const positionWidth = 20
 
 // pad renders n zero-padded to positionWidth digits.
 func pad(n uint64) string {
-	return fmt.Sprintf("%0*d", positionWidth, n)
+	var b [positionWidth]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[:])
 }
 
 // esc escapes one identifier for use as a key component: "/" inside an id can
@@ -24,7 +29,21 @@ func esc(id string) string { return url.PathEscape(id) }
 // key joins a projection name and components with "/". Components must
 // already be escaped.
 func key(name string, parts ...string) string {
-	return name + "/" + strings.Join(parts, "/")
+	if len(parts) == 0 {
+		return name + "/"
+	}
+	n := len(name) + len(parts)
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(name)
+	for _, p := range parts {
+		b.WriteByte('/')
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 // positionMember is a sorted-set member that orders runs by the global

@@ -2,9 +2,11 @@ package projections
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // ruleOrder is the key order of a result map (validation-core §7.10): the
@@ -57,12 +59,11 @@ func (rs RuleResults) set(rule string, result json.RawMessage) RuleResults {
 
 // sortResults puts results in §7.10 order, unknown rules last by name.
 func sortResults(rs RuleResults) {
-	sort.Slice(rs, func(i, j int) bool {
-		ri, rj := rank(rs[i].Rule), rank(rs[j].Rule)
-		if ri != rj {
-			return ri < rj
+	slices.SortFunc(rs, func(a, b RuleResult) int {
+		if c := cmp.Compare(rank(a.Rule), rank(b.Rule)); c != 0 {
+			return c
 		}
-		return rs[i].Rule < rs[j].Rule
+		return strings.Compare(a.Rule, b.Rule)
 	})
 }
 

@@ -44,42 +44,55 @@ func (p *RunCurrent) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 	if !found {
 		st = &runState{}
 	}
-	before := p.memberships(st, rec.Stream)
+	was := indexedAs(st)
 	if _, err := foldRun(st, rec, payload); err != nil {
 		return err
 	}
-	after := p.memberships(st, rec.Stream)
-	for set, m := range before {
-		if after[set] != m {
-			t.remove(set, m)
+	if is := indexedAs(st); is != was {
+		before, after := p.memberships(was, rec.Stream), p.memberships(is, rec.Stream)
+		for set, m := range before {
+			if after[set] != m {
+				t.remove(set, m)
+			}
 		}
-	}
-	for set, m := range after {
-		if before[set] != m {
-			t.add(set, m)
+		for set, m := range after {
+			if before[set] != m {
+				t.add(set, m)
+			}
 		}
 	}
 	t.put(k, st)
 	return nil
 }
 
-// memberships returns the index sets a run belongs to, with its member in
-// each; nil for a run not yet submitted.
-func (p *RunCurrent) memberships(st *runState, stream string) map[string]string {
+// runIndexing is what decides the index sets of a run and its member in
+// them: most events change none of it, and then the sets need no work.
+type runIndexing struct {
+	runID, world, strategy, stage, status, verdict string
+	position                                       uint64
+}
+
+func indexedAs(st *runState) runIndexing {
 	v := &st.View
-	if v.RunID == "" {
+	return runIndexing{v.RunID, v.WorldID, v.StrategyID, v.Stage, v.Status, v.Summary.Status, st.Position}
+}
+
+// memberships returns the index sets a run indexed as r belongs to, with its
+// member in each; nil for a run not yet submitted.
+func (p *RunCurrent) memberships(r runIndexing, stream string) map[string]string {
+	if r.runID == "" {
 		return nil
 	}
-	m := positionMember(st.Position, stream)
-	w := esc(v.WorldID)
+	m := positionMember(r.position, stream)
+	w := esc(r.world)
 	out := map[string]string{
-		key(p.name, "world", w):                                m,
-		key(p.name, "world", w, "strategy", esc(v.StrategyID)): m,
-		key(p.name, "world", w, "stage", esc(v.Stage)):         m,
-		key(p.name, "world", w, "status", esc(v.Status)):       m,
+		key(p.name, "world", w):                              m,
+		key(p.name, "world", w, "strategy", esc(r.strategy)): m,
+		key(p.name, "world", w, "stage", esc(r.stage)):       m,
+		key(p.name, "world", w, "status", esc(r.status)):     m,
 	}
-	if v.Summary.Status != "" {
-		out[key(p.name, "world", w, "verdict", esc(v.Summary.Status))] = m
+	if r.verdict != "" {
+		out[key(p.name, "world", w, "verdict", esc(r.verdict))] = m
 	}
 	return out
 }

@@ -53,14 +53,15 @@ func (s *runState) clone() *runState {
 	return &c
 }
 
-// sameChange reports whether rec continues the change of the previous
+// sameChange reports whether rec, recorded at recordedAt (rec.RecordedAt as
+// [events.FormatTime] writes it), continues the change of the previous
 // event: it directly follows it in the stream, was recorded by the same
 // append (same recording time) and carries the same non-empty idempotency
 // key. The evaluation (MetricsComputed, every RuleEvaluated and
 // EvaluationCompleted) is one such append, so it makes one revision.
-func (s *runState) sameChange(rec *events.Record) bool {
+func (s *runState) sameChange(rec *events.Record, recordedAt string) bool {
 	return rec.IdempotencyKey != "" && rec.IdempotencyKey == s.LastKey &&
-		rec.StreamVersion == s.LastVersion+1 && events.FormatTime(rec.RecordedAt) == s.LastRecordedAt
+		rec.StreamVersion == s.LastVersion+1 && recordedAt == s.LastRecordedAt
 }
 
 // foldRun applies one decoded run event to s and reports whether it opened a
@@ -74,7 +75,8 @@ func foldRun(s *runState, rec *events.Record, payload any) (newRevision bool, er
 	if !submission && s.View.RunID == "" {
 		return false, errNotSubmitted
 	}
-	newRevision = !s.sameChange(rec)
+	recordedAt := events.FormatTime(rec.RecordedAt)
+	newRevision = !s.sameChange(rec, recordedAt)
 	when := formatSecond(eventTime(rec.OccurredAt, rec.RecordedAt))
 	v := &s.View
 	switch p := payload.(type) {
@@ -122,7 +124,7 @@ func foldRun(s *runState, rec *events.Record, payload any) (newRevision bool, er
 	if newRevision {
 		v.Revision++
 	}
-	s.LastVersion, s.LastKey, s.LastRecordedAt = rec.StreamVersion, rec.IdempotencyKey, events.FormatTime(rec.RecordedAt)
+	s.LastVersion, s.LastKey, s.LastRecordedAt = rec.StreamVersion, rec.IdempotencyKey, recordedAt
 	return newRevision, nil
 }
 

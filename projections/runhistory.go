@@ -65,7 +65,7 @@ func (p *RunHistory) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 	// encodes each revision once.
 	t.put(p.revisionKey(rec.Stream, st.View.Revision), &HistoryEntry{
 		Revision:   st.View.Revision,
-		RecordedAt: events.FormatTime(rec.RecordedAt),
+		RecordedAt: st.LastRecordedAt, // events.FormatTime(rec.RecordedAt), set by foldRun
 		Payload:    st.View,
 	})
 	t.put(head, st)

@@ -10,11 +10,28 @@ import (
 const secondLayout = "2006-01-02T15:04:05Z"
 
 // formatSecond renders t in the API's timestamp form; the zero time is "".
+// It writes the digits itself (every run event formats its time, in every
+// run projection) and leaves years outside 0–9999 to [time.Time.Format].
 func formatSecond(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Truncate(time.Second).Format(secondLayout)
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Truncate(time.Second).Format(secondLayout)
+	}
+	hour, minute, second := t.Clock()
+	b := []byte("0000-00-00T00:00:00Z")
+	for _, v := range [...]struct{ at, n, width int }{
+		{0, year, 4}, {5, int(month), 2}, {8, day, 2}, {11, hour, 2}, {14, minute, 2}, {17, second, 2},
+	} {
+		for j := v.at + v.width - 1; j >= v.at; j-- {
+			b[j] = byte('0' + v.n%10)
+			v.n /= 10
+		}
+	}
+	return string(b)
 }
 
 // callerLayouts are the ISO-8601 forms accepted in caller-supplied
