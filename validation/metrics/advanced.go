@@ -15,13 +15,20 @@ const (
 // the ascending-sorted non-empty slice s at probability p (validation-core
 // §4.5.1).
 func quantile(s []float64, p float64) float64 {
+	return quantileOfN(s, len(s), p)
+}
+
+// quantileOfN is the quantile at p of an ascending-sorted series of n values
+// of which s holds the smallest: at least ⌈(n−1)p⌉+1 of them (all of them
+// when p ≥ 1).
+func quantileOfN(s []float64, n int, p float64) float64 {
 	switch {
 	case p <= 0:
 		return s[0]
 	case p >= 1:
-		return s[len(s)-1]
+		return s[n-1]
 	}
-	h := float64(len(s)-1) * p
+	h := float64(n-1) * p
 	lo, hi := math.Floor(h), math.Ceil(h)
 	if lo == hi {
 		return s[int(lo)]
@@ -33,28 +40,87 @@ func quantile(s []float64, p float64) float64 {
 // tailRisk returns var_p01 and es_p01 of the cleaned series r: the per-period
 // loss at the 1 % linear quantile and the mean loss at or beyond it, both ≥ 0
 // (validation-core §4.5.2). Null when n < 2.
+//
+// Both read only the lowest percent of the sorted series, so only the
+// smallest values are sorted (see [smallest]); the quantile is interpolated
+// and the tail averaged over the same values, in the same order, as over the
+// whole sorted series.
 func tailRisk(r []float64) (vaR, es opt) {
-	if len(r) < 2 {
+	n := len(r)
+	if n < 2 {
 		return opt{}, opt{}
 	}
-	sorted := slices.Clone(r)
-	slices.Sort(sorted)
-	q := quantile(sorted, 0.01)
+	const p = 0.01
+	// The quantile reads the ranks ⌊(n−1)p⌋ and ⌈(n−1)p⌉ only.
+	k := min(n, int(math.Ceil(float64(n-1)*p))+1)
+	head := smallest(r, k)
+	q := quantileOfN(head, n, p)
 	vaR = opt{0, true}
 	if q < 0 {
 		vaR = some(-q)
 	}
-	// The tail {r_t ≤ q} is a prefix of the sorted series (q ≥ s_0).
+	// The tail {r_t ≤ q} is a prefix of the sorted series (q ≥ s_0): the
+	// smallest values up to q, then, when q is the largest of them, every
+	// other value equal to it.
 	end := 0
-	for end < len(sorted) && sorted[end] <= q {
+	for end < k && head[end] <= q {
 		end++
 	}
-	m := mean(sorted[:end])
+	tail := head[:end]
+	if end == k {
+		extra := 0
+		for _, x := range r {
+			if x == q {
+				extra++
+			}
+		}
+		for _, x := range head {
+			if x == q {
+				extra--
+			}
+		}
+		for range extra {
+			tail = append(tail, q)
+		}
+	}
+	m := mean(tail)
 	es = opt{0, true}
 	if m < 0 {
 		es = some(-m)
 	}
 	return vaR, es
+}
+
+// smallest returns the k smallest values of r (1 ≤ k ≤ len(r)) in
+// ascending order, as the first k of the sorted series, through a max-heap
+// of k values: O(n log k) rather than a sort of the whole series.
+func smallest(r []float64, k int) []float64 {
+	h := slices.Clone(r[:k])
+	slices.Sort(h)
+	slices.Reverse(h) // a descending slice is a max-heap
+	for _, x := range r[k:] {
+		if !(x < h[0]) {
+			continue
+		}
+		// Replace the largest kept value and sift it down.
+		h[0] = x
+		for i := 0; ; {
+			c := 2*i + 1
+			if c >= k {
+				break
+			}
+			if c+1 < k && h[c+1] > h[c] {
+				c++
+			}
+			if !(h[c] > h[i]) {
+				break
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	slices.Sort(h)
+	return h
 }
 
 // cvSharpe returns cv_folds, cv_sharpe_mean and cv_sharpe_std over contiguous,
