@@ -30,12 +30,14 @@ func trimMetrics(metrics json.RawMessage) (json.RawMessage, error) {
 // trimMetricsScanned is trimMetrics for a document the scanner reads whole
 // and whose keys are plain; ok is false for any other.
 func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) {
-	ms, ok := scanMembers(objectOrEmpty(metrics))
+	var buf [8]member
+	ms, ok := scanMembers(objectOrEmpty(metrics), buf[:0])
 	if !ok {
 		return nil, false
 	}
 	var kept [len(invariantBlocks)]*member
-	var health *member
+	var health member
+	hasHealth := false
 	for i := range ms {
 		m := &ms[i]
 		if !m.plain {
@@ -44,7 +46,7 @@ func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) 
 		k := string(m.key)
 		if k == "diagnostics" {
 			// encoding/json keeps the last of repeated keys.
-			if health, ok = validationHealth(m.value); !ok {
+			if health, hasHealth, ok = validationHealth(m.value); !ok {
 				return nil, false
 			}
 			continue
@@ -57,9 +59,9 @@ func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) 
 	}
 	out = make([]byte, 0, 64+len(metrics))
 	out = append(out, '{')
-	if health != nil {
+	if hasHealth {
 		out = append(out, `"diagnostics":{"validation_health":`...)
-		out = appendCompact(out, health)
+		out = appendCompact(out, &health)
 		out = append(out, '}')
 	}
 	for i, m := range kept {
@@ -78,29 +80,30 @@ func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) 
 }
 
 // validationHealth returns the validation_health member of a diagnostics
-// value as decoding it into a struct with that one field would: nil when
+// value as decoding it into a struct with that one field would: none when
 // diagnostics is not an object or has no such member, the last one when
 // there are several. ok is false when a key might match the field only as
 // encoding/json matches names, regardless of case.
-func validationHealth(diag []byte) (health *member, ok bool) {
+func validationHealth(diag []byte) (health member, found, ok bool) {
 	if diag[0] != '{' {
-		return nil, true // null, or not an object: no health
+		return member{}, false, true // null, or not an object: no health
 	}
-	ms, ok := scanMembers(diag)
+	var buf [8]member
+	ms, ok := scanMembers(diag, buf[:0])
 	if !ok {
-		return nil, false
+		return member{}, false, false
 	}
-	for i := range ms {
-		switch k := string(ms[i].key); {
-		case !ms[i].plain || !isASCII(k):
-			return nil, false
+	for _, m := range ms {
+		switch k := string(m.key); {
+		case !m.plain || !isASCII(k):
+			return member{}, false, false
 		case k == "validation_health":
-			health = &ms[i]
+			health, found = m, true
 		case strings.EqualFold(k, "validation_health"):
-			return nil, false
+			return member{}, false, false
 		}
 	}
-	return health, true
+	return health, found, true
 }
 
 // appendCompact appends m's value as json.Marshal writes a json.RawMessage
@@ -158,7 +161,8 @@ func trimResult(result json.RawMessage) (json.RawMessage, error) {
 // clears it, and a value of another type leaves it as it was, or sets it to
 // "" when unset.
 func trimResultScanned(result json.RawMessage) (out json.RawMessage, ok bool) {
-	ms, ok := scanMembers(result)
+	var buf [8]member
+	ms, ok := scanMembers(result, buf[:0])
 	if !ok {
 		return nil, false
 	}

@@ -47,15 +47,15 @@ type member struct {
 	form form
 }
 
-// scanMembers returns the members of doc, which must hold one JSON object
-// and nothing else but whitespace, in document order.
-func scanMembers(doc []byte) (ms []member, ok bool) {
+// scanMembers appends to ms the members of doc, which must hold one JSON
+// object and nothing else but whitespace, in document order. Callers pass a
+// small array of their own, which covers most objects without allocating.
+func scanMembers(doc []byte, ms []member) ([]member, bool) {
 	i := skipSpace(doc, 0)
 	if i == len(doc) || doc[i] != '{' {
 		return nil, false
 	}
-	ms = make([]member, 0, 8)
-	end, _, ok := scanObject(doc, i, 1, &ms)
+	end, _, ms, ok := scanObject(doc, i, 1, ms, true)
 	if !ok || skipSpace(doc, end) != len(doc) {
 		return nil, false
 	}
@@ -70,7 +70,8 @@ func scanValue(b []byte, i, depth int) (end int, f form, ok bool) {
 	}
 	switch c := b[i]; {
 	case c == '{':
-		return scanObject(b, i, depth+1, nil)
+		end, f, _, ok := scanObject(b, i, depth+1, nil, false)
+		return end, f, ok
 	case c == '[':
 		return scanArray(b, i, depth+1)
 	case c == '"':
@@ -108,11 +109,11 @@ func scanLiteral(b []byte, i int, lit string) (int, form, bool) {
 	return i + len(lit), compact | canonical, true
 }
 
-// scanObject scans the object at b[i] ('{'), appending its members to *ms
-// when ms is not nil.
-func scanObject(b []byte, i, depth int, ms *[]member) (end int, f form, ok bool) {
+// scanObject scans the object at b[i] ('{'), appending its members to ms
+// when collect is set.
+func scanObject(b []byte, i, depth int, ms []member, collect bool) (end int, f form, _ []member, ok bool) {
 	if depth > maxScanDepth {
-		return 0, 0, false
+		return 0, 0, nil, false
 	}
 	f = compact | canonical
 	j := skipSpace(b, i+1)
@@ -120,16 +121,16 @@ func scanObject(b []byte, i, depth int, ms *[]member) (end int, f form, ok bool)
 		f = 0
 	}
 	if j < len(b) && b[j] == '}' {
-		return j + 1, f, true
+		return j + 1, f, ms, true
 	}
 	var prev []byte
 	for {
 		if j >= len(b) || b[j] != '"' {
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 		kend, plain, kcompact, ok := scanString(b, j)
 		if !ok {
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 		key := b[j+1 : kend-1]
 		if !kcompact {
@@ -141,7 +142,7 @@ func scanObject(b []byte, i, depth int, ms *[]member) (end int, f form, ok bool)
 		prev = key
 		k := skipSpace(b, kend)
 		if k >= len(b) || b[k] != ':' {
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 		v := skipSpace(b, k+1)
 		if k != kend || v != k+1 {
@@ -149,29 +150,29 @@ func scanObject(b []byte, i, depth int, ms *[]member) (end int, f form, ok bool)
 		}
 		vend, vf, ok := scanValue(b, v, depth)
 		if !ok {
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 		f &= vf
-		if ms != nil {
-			*ms = append(*ms, member{key: key, plain: plain, value: b[v:vend], form: vf})
+		if collect {
+			ms = append(ms, member{key: key, plain: plain, value: b[v:vend], form: vf})
 		}
 		k = skipSpace(b, vend)
 		if k != vend {
 			f = 0
 		}
 		if k >= len(b) {
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 		switch b[k] {
 		case '}':
-			return k + 1, f, true
+			return k + 1, f, ms, true
 		case ',':
 			j = skipSpace(b, k+1)
 			if j != k+1 {
 				f = 0
 			}
 		default:
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 	}
 }

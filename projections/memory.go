@@ -65,9 +65,12 @@ func NewMemoryStore() *MemoryStore {
 // a projection committed as a Go value is encoded by the first Get (an
 // encoding error is returned by every Get of it).
 func (s *MemoryStore) Get(ctx context.Context, key string) ([]byte, error) {
-	v, err := s.value(ctx, key)
+	v, found, err := s.value(ctx, key)
 	if err != nil {
 		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("get %q: %w", key, ErrNotFound)
 	}
 	raw, err := v.bytes()
 	if err != nil {
@@ -76,19 +79,15 @@ func (s *MemoryStore) Get(ctx context.Context, key string) ([]byte, error) {
 	return raw, nil
 }
 
-// value returns what is stored under key, or an error wrapping
-// [ErrNotFound].
-func (s *MemoryStore) value(ctx context.Context, key string) (*stored, error) {
+// value returns what is stored under key; found is false when nothing is.
+func (s *MemoryStore) value(ctx context.Context, key string) (v *stored, found bool, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("get %q: %w", key, err)
+		return nil, false, fmt.Errorf("get %q: %w", key, err)
 	}
 	s.mu.RLock()
-	v, ok := s.values[key]
+	v, found = s.values[key]
 	s.mu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("get %q: %w", key, ErrNotFound)
-	}
-	return v, nil
+	return v, found, nil
 }
 
 // Range returns up to limit members of set that are >= from, in ascending

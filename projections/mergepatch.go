@@ -55,7 +55,8 @@ func mergePatch(target, patch json.RawMessage) (json.RawMessage, error) {
 // one of its objects on the patch's paths has a key that is not plain or a
 // key twice; the caller then decodes both documents whole.
 func mergeObject(dst, obj []byte, patch map[string]any) (out []byte, ok bool, err error) {
-	ms, ok := scanMembers(obj)
+	var buf [8]member
+	ms, ok := scanMembers(obj, buf[:0])
 	if !ok {
 		return nil, false, nil
 	}

@@ -61,13 +61,20 @@ func (p *RunHistory) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 	}
 	// A shallow copy of the view is a stable snapshot, because folding
 	// replaces what it changes and never writes into shared slices. The
-	// later events of the same change replace this entry, so a batch
-	// encodes each revision once.
-	t.put(p.revisionKey(rec.Stream, st.View.Revision), &HistoryEntry{
+	// later events of the same change replace this entry: in place when
+	// this batch wrote it (nobody else has seen it yet), so that a batch
+	// makes and writes each revision once.
+	rk := p.revisionKey(rec.Stream, st.View.Revision)
+	e, ok := t.written(rk).(*HistoryEntry)
+	if !ok {
+		e = &HistoryEntry{}
+	}
+	*e = HistoryEntry{
 		Revision:   st.View.Revision,
 		RecordedAt: st.LastRecordedAt, // events.FormatTime(rec.RecordedAt), set by foldRun
 		Payload:    st.View,
-	})
+	}
+	t.put(rk, e)
 	t.put(head, st)
 	return nil
 }

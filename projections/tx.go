@@ -17,11 +17,16 @@ import (
 // value is decoded when read and encoded at the commit.
 type tx struct {
 	store  Store
-	values valueStore     // store, when it keeps Go values; nil otherwise
-	objs   map[string]any // values read or written in this batch
-	dirty  map[string]bool
-	order  []string // dirty keys in first-touch order
-	sets   []Write  // set changes, in order
+	values valueStore         // store, when it keeps Go values; nil otherwise
+	objs   map[string]txValue // values read or written in this batch
+	order  []string           // written keys, in the order of their first write
+	sets   []Write            // set changes, in order
+}
+
+// txValue is a value a batch read or wrote.
+type txValue struct {
+	v       any // a pointer
+	written bool
 }
 
 // valueStore is a [Store] that keeps the Go values of projections: it
@@ -30,9 +35,10 @@ type tx struct {
 // must not be modified.
 type valueStore interface {
 	Store
-	// value returns what is stored under key, or an error wrapping
-	// [ErrNotFound].
-	value(ctx context.Context, key string) (*stored, error)
+	// value returns what is stored under key; found is false when nothing
+	// is (a batch looks up many keys that do not exist yet, so this is no
+	// error to build).
+	value(ctx context.Context, key string) (v *stored, found bool, err error)
 }
 
 // cloner is implemented by the value types that a fold may change in a
@@ -43,7 +49,7 @@ type cloner[T any] interface {
 }
 
 func newTx(store Store) *tx {
-	t := &tx{store: store, objs: make(map[string]any), dirty: make(map[string]bool)}
+	t := &tx{store: store, objs: make(map[string]txValue)}
 	t.values, _ = store.(valueStore)
 	return t
 }
@@ -53,19 +59,16 @@ func newTx(store Store) *tx {
 // is false (and the pointer nil) when there is none.
 func get[T any](ctx context.Context, t *tx, key string) (v *T, found bool, err error) {
 	if o, ok := t.objs[key]; ok {
-		p, ok := o.(*T)
+		p, ok := o.v.(*T)
 		if !ok {
-			return nil, false, fmt.Errorf("key %q holds %T, not %T", key, o, p)
+			return nil, false, fmt.Errorf("key %q holds %T, not %T", key, o.v, p)
 		}
 		return p, true, nil
 	}
 	var p *T
 	if t.values != nil {
-		sv, err := t.values.value(ctx, key)
-		if errors.Is(err, ErrNotFound) {
-			return nil, false, nil
-		}
-		if err != nil {
+		sv, found, err := t.values.value(ctx, key)
+		if err != nil || !found {
 			return nil, false, err
 		}
 		if p, err = ownCopy[T](sv); err != nil {
@@ -84,7 +87,7 @@ func get[T any](ctx context.Context, t *tx, key string) (v *T, found bool, err e
 			return nil, false, fmt.Errorf("decode %q: %w", key, err)
 		}
 	}
-	t.objs[key] = p
+	t.objs[key] = txValue{v: p}
 	return p, true, nil
 }
 
@@ -114,11 +117,18 @@ func ownCopy[T any](sv *stored) (*T, error) {
 // to the batch: once committed to a store that keeps Go values it is shared
 // with readers, so the fold must not change it after the batch.
 func (t *tx) put(key string, v any) {
-	if !t.dirty[key] {
-		t.dirty[key] = true
+	if !t.objs[key].written {
 		t.order = append(t.order, key)
 	}
-	t.objs[key] = v
+	t.objs[key] = txValue{v: v, written: true}
+}
+
+// written returns the value this batch wrote under key, nil if none.
+func (t *tx) written(key string) any {
+	if o := t.objs[key]; o.written {
+		return o.v
+	}
+	return nil
 }
 
 // add records adding member to set.
@@ -134,11 +144,12 @@ func (t *tx) remove(set, member string) {
 func (t *tx) writes() ([]Write, error) {
 	out := make([]Write, 0, len(t.order)+len(t.sets))
 	for _, key := range t.order {
+		v := t.objs[key].v
 		if t.values != nil {
-			out = append(out, Put{Key: key, obj: t.objs[key]})
+			out = append(out, Put{Key: key, obj: v})
 			continue
 		}
-		b, err := json.Marshal(t.objs[key])
+		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, fmt.Errorf("encode %q: %w", key, err)
 		}
