@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -301,6 +303,42 @@ func TestAppendFloatIsEncodingJSON(t *testing.T) {
 			t.Errorf("appendFloat(%v) did not decline", f)
 		}
 	}
+}
+
+// TestAppendFloatShortDecimals: decimals of up to ten places around the
+// range of appendShortDecimal's fast path (returns as clients send them,
+// powers of ten, the edges 1e-6 and 1e7, halfway cases) are written as
+// encoding/json writes them.
+func TestAppendFloatShortDecimals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 3))
+	for _, f := range []float64{1e-6, 9.99999999e-7, 1e7, 9999999.99999999, 0.001, 0.1, 0.5, 1, 10, 0.30000000000000004, 0.1 + 0.2, 1.00000001, 1.000000005, 123456.12345678, 9.87654321e-6} {
+		checkFloat(t, f)
+		checkFloat(t, -f)
+	}
+	for range 100000 {
+		m := rng.Int64N(1e12)
+		f, _ := strconv.ParseFloat(strconv.FormatInt(m, 10)+"e-"+strconv.Itoa(rng.IntN(14)), 64)
+		checkFloat(t, f)
+		checkFloat(t, -f)
+		checkFloat(t, math.Nextafter(f, 1))
+	}
+}
+
+// FuzzAppendFloatDecimal compares appendFloat with encoding/json on the
+// decimal m·10^-k and its neighbours.
+func FuzzAppendFloatDecimal(f *testing.F) {
+	f.Add(int64(7145), uint8(6))
+	f.Add(int64(-1), uint8(6))
+	f.Add(int64(99999999999999), uint8(7))
+	f.Fuzz(func(t *testing.T, m int64, k uint8) {
+		x, err := strconv.ParseFloat(strconv.FormatInt(m, 10)+"e-"+strconv.Itoa(int(k%24)), 64)
+		if err != nil {
+			return
+		}
+		for _, y := range []float64{x, math.Nextafter(x, math.Inf(1)), math.Nextafter(x, math.Inf(-1))} {
+			checkFloat(t, y)
+		}
+	})
 }
 
 // checkFloat compares appendFloat with encoding/json's float64 encoding.
