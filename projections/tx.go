@@ -139,8 +139,8 @@ func (t *tx) remove(set, member string) {
 	t.sets = append(t.sets, RemoveMember{Set: set, Member: member})
 }
 
-// writes returns the batch: values in first-touch order, then set changes.
-// Values are encoded unless the store keeps Go values.
+// writes returns the batch: values in the order of their first write, then
+// set changes. Values are encoded unless the store keeps Go values.
 func (t *tx) writes() ([]Write, error) {
 	out := make([]Write, 0, len(t.order)+len(t.sets))
 	for _, key := range t.order {
