@@ -13,9 +13,12 @@ import (
 // returns new bytes, never shared ones, since trimForInvariants recognises
 // trimmed parts by their address.
 
-// invariantBlocks are the metrics blocks the invariants read, besides
-// diagnostics.validation_health, in key order.
-var invariantBlocks = [...]string{"returns", "risk", "robustness", "sample"}
+// invariantBlocks returns the metrics blocks the invariants read, besides
+// diagnostics.validation_health, in key order. (A function rather than a
+// package variable: the package keeps no mutable state.)
+func invariantBlocks() [4]string {
+	return [...]string{"returns", "risk", "robustness", "sample"}
+}
 
 // trimMetrics keeps of a metrics document the blocks the invariants read
 // and the recorded validation health, in a JSON object with sorted keys.
@@ -35,7 +38,8 @@ func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) 
 	if !ok {
 		return nil, false
 	}
-	var kept [len(invariantBlocks)]*member
+	blocks := invariantBlocks()
+	var kept [len(blocks)]*member
 	var health member
 	hasHealth := false
 	for i := range ms {
@@ -51,7 +55,7 @@ func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) 
 			}
 			continue
 		}
-		for i, b := range invariantBlocks {
+		for i, b := range blocks {
 			if k == b {
 				kept[i] = m
 			}
@@ -72,7 +76,7 @@ func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) 
 			out = append(out, ',')
 		}
 		out = append(out, '"')
-		out = append(out, invariantBlocks[i]...)
+		out = append(out, blocks[i]...)
 		out = append(out, '"', ':')
 		out = appendCompact(out, m)
 	}
@@ -128,7 +132,7 @@ func trimMetricsDecoded(metrics json.RawMessage) (json.RawMessage, error) {
 		doc = nil
 	}
 	kept := make(map[string]json.RawMessage, 5)
-	for _, block := range invariantBlocks {
+	for _, block := range invariantBlocks() {
 		if b, ok := doc[block]; ok {
 			kept[block] = b
 		}
