@@ -114,26 +114,27 @@ func prepare(req Request) (map[string]any, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("derive metrics: %w", err)
 	}
+	// The pipeline owns the derived document (Derive copied the submitted
+	// one), so the later steps fill it in place.
 	doc, derivations := derived.Metrics, derived.Derivations
-	bench := metrics.EnrichBenchmark(doc)
-	doc, derivations = bench.Metrics, append(derivations, bench.Derivations...)
+	derivations = append(derivations, metrics.EnrichBenchmarkInPlace(doc)...)
 	if req.Baseline != nil {
 		switch policy.NormStage(req.Stage) {
 		case "paper", "shadow":
-			ps := metrics.EnrichPaperShadow(doc, *req.Baseline)
-			doc, derivations = ps.Metrics, append(derivations, ps.Derivations...)
+			derivations = append(derivations, metrics.EnrichPaperShadowInPlace(doc, *req.Baseline)...)
 		}
 	}
 	return doc, derivations, nil
 }
 
-// record applies the recording-time steps (6) of §4.11.
+// record applies the recording-time steps (6) of §4.11. AttachHealth returns
+// a new document sharing the blocks of doc, which the pipeline then drops:
+// the new one is the pipeline's alone, and filled in place.
 func record(doc map[string]any, h rules.Health, derivations []string) (map[string]any, []string) {
 	doc = rules.AttachHealth(doc, h)
-	live := metrics.DeriveLive(doc)
-	doc, derivations = live.Metrics, append(derivations, live.Derivations...)
-	proxies := metrics.PortfolioProxies(doc, metrics.PortfolioBaseline{})
-	return proxies.Metrics, append(derivations, proxies.Derivations...)
+	derivations = append(derivations, metrics.DeriveLiveInPlace(doc)...)
+	derivations = append(derivations, metrics.PortfolioProxiesInPlace(doc, metrics.PortfolioBaseline{})...)
+	return doc, derivations
 }
 
 // NoPolicyHealth is the validation health of a run that could not be

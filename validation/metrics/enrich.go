@@ -19,15 +19,29 @@ func extraPath(key string) []string {
 // Both are per period. The input is never modified.
 func EnrichBenchmark(metrics map[string]any) Result {
 	f := &filler{doc: copyDoc(metrics)}
+	f.enrichBenchmark()
+	return f.result()
+}
+
+// EnrichBenchmarkInPlace is [EnrichBenchmark] filling doc itself instead of
+// a copy, for a pipeline that owns doc: no one else holds it or the objects
+// in it. doc must not be nil. It returns the paths it filled.
+func EnrichBenchmarkInPlace(doc map[string]any) []string {
+	f := &filler{doc: doc}
+	f.enrichBenchmark()
+	return f.filled
+}
+
+// enrichBenchmark fills the benchmark comparison into f.
+func (f *filler) enrichBenchmark() {
 	bench, ok := numberAt(f.doc, "benchmark", "sharpe")
 	if !ok {
-		return f.result()
+		return
 	}
 	f.num(bench, true, extraPath("benchmark_sharpe")...)
 	if s, ok := metricOf(f.doc, "returns", "sharpe"); ok {
 		f.num(s-bench, true, extraPath("vs_benchmark_sharpe")...)
 	}
-	return f.result()
 }
 
 // Baseline is the stored backtest run that a paper or shadow run is compared
@@ -57,6 +71,21 @@ type Baseline struct {
 // existing values. The inputs are never modified.
 func EnrichPaperShadow(metrics map[string]any, baseline Baseline) Result {
 	f := &filler{doc: copyDoc(metrics)}
+	f.enrichPaperShadow(baseline)
+	return f.result()
+}
+
+// EnrichPaperShadowInPlace is [EnrichPaperShadow] filling doc itself instead
+// of a copy, for a pipeline that owns doc: no one else holds it or the
+// objects in it. doc must not be nil. It returns the paths it filled.
+func EnrichPaperShadowInPlace(doc map[string]any, baseline Baseline) []string {
+	f := &filler{doc: doc}
+	f.enrichPaperShadow(baseline)
+	return f.filled
+}
+
+// enrichPaperShadow fills the comparison with baseline into f.
+func (f *filler) enrichPaperShadow(baseline Baseline) {
 	for _, m := range [...]struct{ key, store, ratio string }{
 		{"sharpe", "backtest_sharpe", "paper_vs_backtest_sharpe_ratio"},
 		{"max_drawdown", "backtest_max_drawdown", "paper_vs_backtest_dd_ratio"},
@@ -77,7 +106,6 @@ func EnrichPaperShadow(metrics map[string]any, baseline Baseline) Result {
 	if v, _ := lookup(f.doc, extraPath("paper_shadow_baseline_run_id")...); v == nil {
 		f.setValue(baseline.RunID, extraPath("paper_shadow_baseline_run_id")...)
 	}
-	return f.result()
 }
 
 // PortfolioBaseline is the portfolio the candidate joins (validation-core
@@ -118,6 +146,21 @@ const esMultiplier = 1.2
 // soft. The input is never modified.
 func PortfolioProxies(metrics map[string]any, b PortfolioBaseline) Result {
 	f := &filler{doc: copyDoc(metrics)}
+	f.portfolioProxies(b)
+	return f.result()
+}
+
+// PortfolioProxiesInPlace is [PortfolioProxies] filling doc itself instead
+// of a copy, for a pipeline that owns doc: no one else holds it or the
+// objects in it. doc must not be nil. It returns the paths it filled.
+func PortfolioProxiesInPlace(doc map[string]any, b PortfolioBaseline) []string {
+	f := &filler{doc: doc}
+	f.portfolioProxies(b)
+	return f.filled
+}
+
+// portfolioProxies fills the portfolio proxies against b into f.
+func (f *filler) portfolioProxies(b PortfolioBaseline) {
 	val := func(p *float64) (float64, bool) {
 		if p == nil {
 			return 0, false
@@ -169,7 +212,6 @@ func PortfolioProxies(metrics map[string]any, b PortfolioBaseline) Result {
 	if okE {
 		f.num(orZero(bES, okES)+e, true, extraPath("portfolio_es_99_with_candidate")...)
 	}
-	return f.result()
 }
 
 // orZero returns x when ok, else 0.

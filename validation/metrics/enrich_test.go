@@ -75,3 +75,46 @@ func TestPortfolioProxies(t *testing.T) {
 	near(t, "uplift", mustGet(t, res.Metrics, extraPath("portfolio_sharpe_uplift")...), 0.3, 0)
 	near(t, "es from kept var", mustGet(t, res.Metrics, "risk", "incremental_es_99"), 0.06, 1e-15)
 }
+
+// TestInPlaceStepsFillWhatTheCopiesReturn: each ...InPlace step leaves in
+// the document it is given what its copying form returns, with the same
+// derivations, while the copying form leaves its input alone.
+func TestInPlaceStepsFillWhatTheCopiesReturn(t *testing.T) {
+	docs := []string{
+		`{}`,
+		`{"returns": {"sharpe": 0.3, "max_drawdown": 0.1, "var_p01": 0.02}, "benchmark": {"sharpe": 0.1}}`,
+		`{"sharpe": 0.5, "returns": {"sharpe": 0.3}, "benchmark": {"sharpe": 0.1}, "diagnostics": {"extra_metrics": {"vs_benchmark_sharpe": 7}}}`,
+		`{"returns": {"sharpe": 1.2, "max_drawdown": -0.2, "es_p01": 0.05}, "risk": {"incremental_var_99": 0.3},
+			"diagnostics": {"live_returns": [0.01, -0.02, 0.005, 0.01], "extra_metrics": {"benchmark_sharpe": 0.4}}}`,
+		`{"live_returns": [0.01, 0.02], "returns": {"sharpe": 0}}`,
+	}
+	base := Baseline{RunID: "bt", Metrics: map[string]any{"returns": map[string]any{"sharpe": 0.6, "max_drawdown": 0.05, "var_p01": 0.01, "es_p01": 0.02}}}
+	one, two := 0.5, 0.2
+	pb := PortfolioBaseline{Sharpe: &one, VaR99: &two}
+	for _, src := range docs {
+		for _, step := range []struct {
+			name    string
+			copying func(map[string]any) Result
+			inPlace func(map[string]any) []string
+		}{
+			{"EnrichBenchmark", EnrichBenchmark, EnrichBenchmarkInPlace},
+			{"EnrichPaperShadow", func(d map[string]any) Result { return EnrichPaperShadow(d, base) },
+				func(d map[string]any) []string { return EnrichPaperShadowInPlace(d, base) }},
+			{"DeriveLive", DeriveLive, DeriveLiveInPlace},
+			{"PortfolioProxies", func(d map[string]any) Result { return PortfolioProxies(d, pb) },
+				func(d map[string]any) []string { return PortfolioProxiesInPlace(d, pb) }},
+			{"PortfolioProxies/none", func(d map[string]any) Result { return PortfolioProxies(d, PortfolioBaseline{}) },
+				func(d map[string]any) []string { return PortfolioProxiesInPlace(d, PortfolioBaseline{}) }},
+		} {
+			in := decodeDoc(t, src)
+			want := step.copying(in)
+			if !reflect.DeepEqual(in, decodeDoc(t, src)) {
+				t.Fatalf("%s %s: the copying form modified its input", step.name, src)
+			}
+			derivations := step.inPlace(in)
+			if !reflect.DeepEqual(in, want.Metrics) || !reflect.DeepEqual(derivations, want.Derivations) {
+				t.Errorf("%s %s:\nin place %v %v\ncopy     %v %v", step.name, src, in, derivations, want.Metrics, want.Derivations)
+			}
+		}
+	}
+}

@@ -75,9 +75,24 @@ func liveMaxDrawdown(tail []float64) opt {
 // from the series. The input is never modified.
 func DeriveLive(metrics map[string]any) Result {
 	f := &filler{doc: copyDoc(metrics)}
+	f.deriveLive()
+	return f.result()
+}
+
+// DeriveLiveInPlace is [DeriveLive] filling doc itself instead of a copy,
+// for a pipeline that owns doc: no one else holds it or the objects in it.
+// doc must not be nil. It returns the paths it filled.
+func DeriveLiveInPlace(doc map[string]any) []string {
+	f := &filler{doc: doc}
+	f.deriveLive()
+	return f.filled
+}
+
+// deriveLive fills the live monitoring metrics into f.
+func (f *filler) deriveLive() {
 	r, ok := liveReturns(f.doc)
 	if !ok {
-		return f.result()
+		return
 	}
 	var first, firstDD opt
 	// Trailing windows in periods; the first (smallest) one feeds the aliases.
@@ -103,7 +118,6 @@ func DeriveLive(metrics map[string]any) Result {
 		f.num(v, ok, "diagnostics", "live_vs_backtest_sharpe_ratio")
 	}
 	f.num(float64(len(r)), true, "diagnostics", "live_returns_len")
-	return f.result()
 }
 
 // WithLiveDerivatives returns a copy of a flattened metric map with the names
