@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"encoding/json"
 	"sort"
 	"strings"
 
@@ -109,7 +108,8 @@ func (n MetricNames) Names() []string {
 	return out
 }
 
-// MarshalJSON encodes the sorted names as a JSON array.
+// MarshalJSON encodes the sorted names as a JSON array, as json.Marshal
+// encodes them.
 func (n MetricNames) MarshalJSON() ([]byte, error) {
-	return json.Marshal(n.Names())
+	return appendStrings(make([]byte, 0, 2+32*len(n.flat)), n.Names(), true), nil
 }

@@ -188,3 +188,14 @@ func BenchmarkResultJSON(b *testing.B) {
 		}
 	})
 }
+
+func TestMetricNamesMarshalJSONIsEncodingJSON(t *testing.T) {
+	for _, flat := range []map[string]float64{nil, {}, {"b": 1, "a<&>": 2, "é\u2028": 3, "\xff": 4, "returns.sharpe": 5}} {
+		n := newMetricNames(flat)
+		got, err := n.MarshalJSON()
+		want, wantErr := json.Marshal(n.Names())
+		if err != nil || wantErr != nil || !bytes.Equal(got, want) {
+			t.Errorf("%v: %s (%v), encoding/json %s (%v)", flat, got, err, want, wantErr)
+		}
+	}
+}
