@@ -3,7 +3,9 @@
 // modernc.org/sqlite driver.
 //
 // The file runs in WAL mode with synchronous=FULL, so an append is durable
-// when Append returns. Every write goes through one writer goroutine that owns
+// when Append returns. Connections read the file through a memory mapping
+// (its first GiB): a disk that fails such a read kills the process with
+// SIGBUS instead of failing the call with an error. Every write goes through one writer goroutine that owns
 // the only write connection and commits concurrent appends together (group
 // commit): appends that arrive while a commit is in progress share the next
 // transaction and its single fsync, and each caller learns its own outcome.

@@ -96,16 +96,16 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return classify(err)
 	}
-	s.rdb, err = sql.Open("sqlite", dsn(s.path, fmt.Sprintf("busy_timeout(%d)", s.cfg.busyTimeout.Milliseconds()), "query_only(1)"))
+	s.rdb, err = sql.Open("sqlite", dsn(s.path, readerSettings(s.cfg).dsn()...))
 	if err != nil {
 		conn.Close()
 		return err
 	}
 	s.rdb.SetMaxOpenConns(s.cfg.readConns)
 	s.rdb.SetMaxIdleConns(s.cfg.readConns)
-	if err := s.rdb.PingContext(ctx); err != nil {
+	if err := checkReader(ctx, s.rdb, readerSettings(s.cfg)); err != nil {
 		conn.Close()
-		return classify(fmt.Errorf("connect reader: %w", err))
+		return classify(err)
 	}
 	if err := s.reads.prepare(ctx, s.rdb); err != nil {
 		conn.Close()
@@ -117,6 +117,19 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	go s.writer.run()
+	return nil
+}
+
+// checkReader connects a read connection and checks its settings.
+func checkReader(ctx context.Context, db *sql.DB, want settings) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect reader: %w", err)
+	}
+	defer conn.Close()
+	if err := want.check(ctx, conn); err != nil {
+		return fmt.Errorf("reader: %w", err)
+	}
 	return nil
 }
 

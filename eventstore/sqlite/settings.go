@@ -12,6 +12,10 @@ import (
 // commit checkpoints the WAL into the database file.
 const walCheckpointPages = 4000
 
+// mmapBytes is how much of the database file each connection maps into
+// memory (see writerSettings).
+const mmapBytes = 1 << 30
+
 // pragma is one setting of a connection: the value the data source name sets
 // and the value PRAGMA name reads back once it is in effect.
 type pragma struct {
@@ -44,6 +48,17 @@ type settings []pragma
 // of the writer's CPU time in BenchmarkAppendVerdict. The sub-journal only ever undoes part of an open transaction; a
 // crash is recovered from the WAL alone, so keeping it in memory costs no
 // durability.
+//
+// mmap_size maps the database file into memory: SQLite then reads a page
+// that is not in the connection's page cache straight from the mapping
+// instead of with a pread system call and a copy. An append inserts into a
+// random leaf of the event_id index, which a store of some size no longer
+// holds in the page cache, so most appends read at least one page back
+// (BenchmarkAppendVerdict, 100k events stored: 33 → 14 preads per verdict).
+// SQLite only reads through the mapping; it still writes with pwrite and
+// syncs as before, so durability is unchanged. The cost: a disk that fails a
+// read of a mapped page kills the process (SIGBUS) where a pread would have
+// returned an error.
 func writerSettings(cfg config) settings {
 	busy := strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10)
 	checkpoint := strconv.Itoa(walCheckpointPages)
@@ -55,7 +70,24 @@ func writerSettings(cfg config) settings {
 		{"secure_delete", "1", "1"},
 		{"wal_autocheckpoint", checkpoint, checkpoint},
 		{"temp_store", "MEMORY", "2"},
+		mmapSetting(),
 	}
+}
+
+// readerSettings are the read connections' pragmas: they cannot write, and
+// they map the file as the writer does.
+func readerSettings(cfg config) settings {
+	busy := strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10)
+	return settings{
+		{"busy_timeout", busy, busy},
+		{"query_only", "1", "1"},
+		mmapSetting(),
+	}
+}
+
+func mmapSetting() pragma {
+	n := strconv.Itoa(mmapBytes)
+	return pragma{"mmap_size", n, n}
 }
 
 // dsn returns the settings as modernc.org/sqlite _pragma values.

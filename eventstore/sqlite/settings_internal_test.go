@@ -1,14 +1,15 @@
 package sqlite
 
 import (
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // TestSettingsInEffect checks every pragma the write connection relies on
-// on the writer's own connection, on a new file and on a reopened one, and
-// that the read connections are read-only.
+// on the writer's own connection and every read connection's, on a new file
+// and on a reopened one, and that the read connections cannot write.
 func TestSettingsInEffect(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events.db")
 	for _, round := range []string{"new file", "reopened"} {
@@ -25,12 +26,30 @@ func TestSettingsInEffect(t *testing.T) {
 				t.Errorf("%s: writer PRAGMA %s = %q, want %q", round, p.name, got, p.read)
 			}
 		}
-		var queryOnly int
-		if err := s.rdb.QueryRowContext(t.Context(), "PRAGMA query_only").Scan(&queryOnly); err != nil {
-			t.Fatal(err)
+		// Every connection of the read pool, held at once so that the
+		// pool opens them all.
+		var readers []*sql.Conn
+		for range s.cfg.readConns {
+			c, err := s.rdb.Conn(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			readers = append(readers, c)
 		}
-		if queryOnly != 1 {
-			t.Errorf("%s: reader PRAGMA query_only = %d, want 1", round, queryOnly)
+		for i, c := range readers {
+			for _, p := range readerSettings(s.cfg) {
+				var got string
+				if err := c.QueryRowContext(t.Context(), "PRAGMA "+p.name).Scan(&got); err != nil {
+					t.Fatalf("%s: reader %d: PRAGMA %s: %v", round, i, p.name, err)
+				}
+				if !strings.EqualFold(got, p.read) {
+					t.Errorf("%s: reader %d PRAGMA %s = %q, want %q", round, i, p.name, got, p.read)
+				}
+			}
+			if _, err := c.ExecContext(t.Context(), "DELETE FROM checkpoints"); err == nil {
+				t.Errorf("%s: reader %d wrote", round, i)
+			}
+			c.Close()
 		}
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
