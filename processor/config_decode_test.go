@@ -26,15 +26,15 @@ auth:
       scope: read
 `, []string{"w.yaml:8: auth.tokens[1].scope: unknown key " + tokenKeys}},
 		{"unknown top-level key", "listen: 1\n",
-			[]string{"w.yaml:1: listen: unknown key (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit)"}},
+			[]string{"w.yaml:1: listen: unknown key (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit, runtime)"}},
 		{"unknown nested key", "http:\n  adr: x\nlog:\n  colour: red\n", []string{
 			"w.yaml:2: http.adr: unknown key (known keys here: addr, read_header_timeout, read_timeout, write_timeout, idle_timeout, shutdown_timeout)",
 			"w.yaml:4: log.colour: unknown key (known keys here: format, level)",
 		}},
 		{"the deprecated field is no key", "HTTPAddr: x\n",
-			[]string{"w.yaml:1: HTTPAddr: unknown key (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit)"}},
+			[]string{"w.yaml:1: HTTPAddr: unknown key (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit, runtime)"}},
 		{"reserved block", "postgres:\n  dsn: a\n", []string{
-			"w.yaml:1: postgres: unknown key: the postgres block is reserved for a later release and not supported yet (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit)",
+			"w.yaml:1: postgres: unknown key: the postgres block is reserved for a later release and not supported yet (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit, runtime)",
 		}},
 		{"integer for a string", "data_dir: 42\n",
 			[]string{`w.yaml:1: data_dir: expected a string, got an integer "42" (quote it to make it a string)`}},
@@ -65,7 +65,7 @@ auth:
 		{"duplicate key", "http:\n  addr: a:1\n  addr: b:2\n",
 			[]string{"w.yaml:3: http.addr: duplicate key (first at line 2)"}},
 		{"merge key", "base: &b {addr: a:1}\n", []string{
-			"w.yaml:1: base: unknown key (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit)",
+			"w.yaml:1: base: unknown key (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit, runtime)",
 		}},
 		{"merge key used", "http:\n  <<: {addr: a:1}\n",
 			[]string{"w.yaml:2: http.<<: merge keys are not supported; write the keys out"}},
@@ -80,7 +80,7 @@ auth:
 		{"not YAML", "http:\n  addr: [\n",
 			[]string{"w.yaml: not valid YAML: line 2: did not find expected node content"}},
 		{"every problem at once", "listen: 1\ndata_dir: 2\nhttp:\n  addr: 3\n", []string{
-			"w.yaml:1: listen: unknown key (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit)",
+			"w.yaml:1: listen: unknown key (known keys here: data_dir, profile, http, log, auth, kafka, risk_hub, extended_validation, live_monitoring, exit, runtime)",
 			`w.yaml:2: data_dir: expected a string, got an integer "2" (quote it to make it a string)`,
 			`w.yaml:4: http.addr: expected a string, got an integer "3" (quote it to make it a string)`,
 		}},
