@@ -2,7 +2,6 @@ package events
 
 import (
 	"encoding/json"
-	"reflect"
 	"strconv"
 )
 
@@ -30,43 +29,44 @@ type fastDecoder interface {
 	decodeFast(body []byte) bool
 }
 
-// MarshalAppender is implemented by values outside this package that
-// [Marshal] can encode without reflection, such as the rule results and
-// validation health every verdict stores. AppendMarshal appends to dst
-// exactly the bytes Marshal would write through encoding/json (an Encoder
-// with SetEscapeHTML(false), without the trailing newline) and returns
-// true; or it returns false, for a value it cannot encode that way (one
-// encoding/json refuses, say), and Marshal encodes the value through
-// encoding/json instead, which writes it or reports why not.
-type MarshalAppender interface {
-	AppendMarshal(dst []byte) ([]byte, bool)
-}
-
 // marshalFast encodes v through its fast path, if it has one that does not
-// decline. A nil pointer is left to encoding/json, which writes null.
+// decline. The payload types are matched exactly, not through fastEncoder,
+// so that a type embedding one of them (and thereby its method) is encoded
+// whole, by encoding/json. A nil pointer is left to encoding/json, which
+// writes null.
 func marshalFast(v any) (json.RawMessage, bool) {
 	switch x := v.(type) {
-	case fastEncoder:
-		if isNilPointer(v) {
-			return nil, false
-		}
+	case EvaluationRunSubmitted:
 		return x.fastJSON()
-	case MarshalAppender:
-		if isNilPointer(v) {
-			return nil, false
-		}
-		return x.AppendMarshal(nil)
+	case *EvaluationRunSubmitted:
+		return fastPointer(x)
+	case MetricsComputed:
+		return x.fastJSON()
+	case *MetricsComputed:
+		return fastPointer(x)
+	case RuleEvaluated:
+		return x.fastJSON()
+	case *RuleEvaluated:
+		return fastPointer(x)
+	case EvaluationCompleted:
+		return x.fastJSON()
+	case *EvaluationCompleted:
+		return fastPointer(x)
 	case map[string]any:
 		return appendMap(make([]byte, 0, 1024), x, 0)
 	}
 	return nil, false
 }
 
-// isNilPointer reports whether v is a nil pointer, which encoding/json
-// writes as null rather than calling its methods.
-func isNilPointer(v any) bool {
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Pointer && rv.IsNil()
+// fastPointer encodes the payload p points to; a nil p declines.
+func fastPointer[T any, P interface {
+	*T
+	fastEncoder
+}](p P) (json.RawMessage, bool) {
+	if p == nil {
+		return nil, false
+	}
+	return p.fastJSON()
 }
 
 // objectWriter appends the members of one JSON object in the order of a

@@ -430,35 +430,20 @@ func FuzzJSONAppenders(f *testing.F) {
 	})
 }
 
-// appender is a MarshalAppender that writes a fixed text, or declines.
-type appender struct {
-	Text    string `json:"text"`
-	decline bool
+// embedding embeds a fast payload type: it is no such type, so Marshal
+// encodes it whole, through encoding/json, not through the promoted fast
+// path.
+type embedding struct {
+	RuleEvaluated
+	Extra string `json:"extra"`
 }
 
-func (a appender) AppendMarshal(dst []byte) ([]byte, bool) {
-	if a.decline {
-		return dst, false
-	}
-	return append(dst, `{"text":`+strconvQuote(a.Text)+`}`...), true
-}
-
-// strconvQuote quotes ASCII text as JSON does.
-func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
-
-func TestMarshalUsesMarshalAppender(t *testing.T) {
-	for _, tc := range []struct {
-		v    any
-		want string
-	}{
-		{appender{Text: "fast"}, `{"text":"fast"}`},
-		{&appender{Text: "pointer"}, `{"text":"pointer"}`},
-		{appender{Text: "<slow>", decline: true}, `{"text":"<slow>"}`}, // encoding/json, without HTML escaping
-		{(*appender)(nil), `null`},
-	} {
-		got, err := Marshal(tc.v)
-		if err != nil || string(got) != tc.want {
-			t.Errorf("Marshal(%#v) = %s, %v; want %s", tc.v, got, err, tc.want)
+func TestMarshalDoesNotUsePromotedFastPaths(t *testing.T) {
+	for _, v := range []any{embedding{RuleEvaluated{Rule: "r"}, "kept"}, &embedding{Extra: "kept"}} {
+		got, err := Marshal(v)
+		want, wantErr := marshalSlow(v)
+		if err != nil || wantErr != nil || !bytes.Equal(got, want) || !strings.Contains(string(got), `"extra":"kept"`) {
+			t.Errorf("Marshal(%#v) = %s, %v; encoding/json %s, %v", v, got, err, want, wantErr)
 		}
 	}
 }

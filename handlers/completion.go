@@ -17,7 +17,7 @@ func completion(meta events.Meta, run evaluation.Run, version int) (evaluationru
 	if err != nil {
 		return evaluationrun.Complete{}, fmt.Errorf("evaluator: encode metrics: %w", err)
 	}
-	health, err := events.Marshal(run.ValidationHealth)
+	health, err := marshalWith(run.ValidationHealth, run.ValidationHealth.AppendMarshal)
 	if err != nil {
 		return evaluationrun.Complete{}, fmt.Errorf("evaluator: encode validation health: %w", err)
 	}
@@ -46,7 +46,7 @@ func completion(meta events.Meta, run evaluation.Run, version int) (evaluationru
 		}
 	}
 	for _, nr := range run.Validation.Results {
-		body, err := events.Marshal(nr.Result)
+		body, err := marshalWith(nr.Result, nr.Result.AppendMarshal)
 		if err != nil {
 			return evaluationrun.Complete{}, fmt.Errorf("evaluator: encode rule %s: %w", nr.Name, err)
 		}
@@ -56,6 +56,16 @@ func completion(meta events.Meta, run evaluation.Run, version int) (evaluationru
 		})
 	}
 	return cmd, nil
+}
+
+// marshalWith returns v as events.Marshal encodes it, written by v's own
+// encoder (appendJSON, which declines what it cannot write as encoding/json
+// would), else by events.Marshal, which writes it or reports why not.
+func marshalWith(v any, appendJSON func([]byte) ([]byte, bool)) (json.RawMessage, error) {
+	if b, ok := appendJSON(nil); ok {
+		return b, nil
+	}
+	return events.Marshal(v)
 }
 
 // failed is the fail-closed completion of a run that could not be evaluated:

@@ -3,6 +3,8 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/validation/metrics"
 	"github.com/worldval/worldval/validation/policy"
+	"github.com/worldval/worldval/validation/rules"
 )
 
 // goldenPayloads holds the payloads TestEvaluatorPayloadsAreStable stores. It
@@ -115,6 +118,29 @@ func TestEvaluatorPayloadsAreStable(t *testing.T) {
 		}
 		if !bytes.Equal(g, w) {
 			t.Fatalf("stored payload %d differs from %s:\ngot  %s\nwant %s", i+1, goldenPayloads, g, w)
+		}
+	}
+}
+
+// TestMarshalWithIsEventsMarshal: a rule result and a validation health are
+// stored as events.Marshal writes them, bytes and errors, whether their own
+// encoder writes them or declines.
+func TestMarshalWithIsEventsMarshal(t *testing.T) {
+	for _, r := range []rules.RuleResult{
+		{Status: rules.Pass, Reason: "a<b & c", Tags: []string{"x"}, Details: rules.Details{{Key: "v", Value: 0.1}, {Key: "m", Value: map[string]any{"k": "<"}}}},
+		{Status: rules.Fail, Details: rules.Details{{Key: "nan", Value: math.NaN()}}},
+	} {
+		got, err := marshalWith(r, r.AppendMarshal)
+		want, wantErr := events.Marshal(r)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) || !bytes.Equal(got, want) {
+			t.Errorf("%+v: %s (%v), events.Marshal %s (%v)", r, got, err, want, wantErr)
+		}
+	}
+	for _, h := range []rules.Health{{MetricCoverageRatio: 0.5, RulesExecutedRatio: 1, ValidationErrorCount: 1}, {MetricCoverageRatio: math.Inf(1)}} {
+		got, err := marshalWith(h, h.AppendMarshal)
+		want, wantErr := events.Marshal(h)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) || !bytes.Equal(got, want) {
+			t.Errorf("%+v: %s (%v), events.Marshal %s (%v)", h, got, err, want, wantErr)
 		}
 	}
 }

@@ -14,12 +14,12 @@ import (
 // before.
 
 // AppendMarshal appends r as an encoding/json Encoder with
-// SetEscapeHTML(false) writes it, without the trailing newline: the form the
-// evaluator stores in a RuleEvaluated event (events.Marshal uses it instead
-// of reflection). Its details are escaped as [Details.MarshalJSON] escapes
-// them. It returns false when a detail holds a value encoding/json refuses
-// (a NaN, say); the caller then encodes r through encoding/json, which
-// reports why.
+// SetEscapeHTML(false) writes it, without the trailing newline: the form
+// events.Marshal stores, in which the evaluator records each rule's result,
+// written without reflection. Its details are escaped as
+// [Details.MarshalJSON] escapes them. It returns false when a detail holds a
+// value encoding/json refuses (a NaN, say); the caller then encodes r
+// through encoding/json, which reports why.
 func (r RuleResult) AppendMarshal(dst []byte) ([]byte, bool) {
 	return r.appendJSON(dst, false)
 }
@@ -171,8 +171,8 @@ func (v Violation) appendJSON(dst []byte) ([]byte, bool) {
 }
 
 // AppendMarshal appends h as an encoding/json Encoder writes it, without the
-// trailing newline (events.Marshal uses it instead of reflection); false
-// when a ratio is not finite, which encoding/json refuses.
+// trailing newline (the form events.Marshal stores), without reflection;
+// false when a ratio is not finite, which encoding/json refuses.
 func (h Health) AppendMarshal(dst []byte) ([]byte, bool) {
 	orig := dst
 	dst = append(dst, `{"metric_coverage_ratio":`...)
