@@ -58,6 +58,23 @@ func marshalFast(v any) (json.RawMessage, bool) {
 	return nil, false
 }
 
+// decodeFast decodes body into ptr, a pointer to a new payload, through the
+// fast path of its type, if it has one and it does not decline. Like
+// marshalFast it matches the types exactly.
+func decodeFast(ptr any, body []byte) bool {
+	switch p := ptr.(type) {
+	case *EvaluationRunSubmitted:
+		return p.decodeFast(body)
+	case *MetricsComputed:
+		return p.decodeFast(body)
+	case *RuleEvaluated:
+		return p.decodeFast(body)
+	case *EvaluationCompleted:
+		return p.decodeFast(body)
+	}
+	return false
+}
+
 // fastPointer encodes the payload p points to; a nil p declines.
 func fastPointer[T any, P interface {
 	*T

@@ -200,7 +200,7 @@ func (r *Registry) Decode(e *Event) (any, error) {
 		return nil, fmt.Errorf("%w: event %s (%s): %w", ErrInvalidEvent, e.ID, e.Type, err)
 	}
 	ptr := reflect.New(reflect.TypeOf(spec.Payload))
-	if fd, ok := ptr.Interface().(fastDecoder); ok && fd.decodeFast(body) {
+	if decodeFast(ptr.Interface(), body) {
 		// The payloads of every verdict, read without reflection; anything
 		// unusual in them (see fastpayload.go) is read below instead.
 		r.decoded.put(e, ptr.Interface())
