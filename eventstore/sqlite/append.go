@@ -89,11 +89,12 @@ type appendOp struct {
 }
 
 // apply writes the append. Its events go in first, then the stream's head
-// row. An insert that hits a stored id fails as a whole statement, so a
-// single-event append that fails has written nothing; an append of several
-// events runs inside a SAVEPOINT, rolled back when a later event fails after
-// earlier ones went in. Either way a rejected append leaves no trace in the
-// group.
+// row. One INSERT statement writes up to maxInsertRows events and, when one
+// of them hits a stored id, fails as a whole with nothing written (SQLite
+// rolls a failed statement back), so an append that fits in one statement
+// needs nothing more. A longer append runs inside a SAVEPOINT, rolled back
+// when a later statement fails after earlier ones went in. Either way a
+// rejected append leaves no trace in the group.
 func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResult, error, error) {
 	head, err := w.heads.get(ctx, w, a.stream)
 	if err != nil {
@@ -114,8 +115,8 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 		return eventstore.AppendResult{}, fmt.Errorf("append %s: clock returned %v, outside years 0..9999", a.stream, now), nil
 	}
 	recordedAt := events.FormatTime(now)
-	multi := len(a.evs) > 1
-	if multi {
+	chunked := len(a.evs) > maxInsertRows
+	if chunked {
 		if _, err := w.stmts.savepoint.ExecContext(ctx); err != nil {
 			return eventstore.AppendResult{}, nil, err
 		}
@@ -125,20 +126,32 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 	// The records go to the tail if the group commits and this append is
 	// not rejected (the writer drops them otherwise).
 	collect := w.tail.enabled()
-	for i := range a.evs {
-		r := events.Record{Event: a.evs[i], Stream: a.stream, StreamVersion: current + uint64(i) + 1, RecordedAt: now}
-		r.Seal(prev)
-		prev = r.Hash
-		res, err := w.stmts.insertEvent.ExecContext(ctx, r.ID, r.Stream, int64(r.StreamVersion), r.Type, r.SchemaVersion,
-			events.FormatTime(r.OccurredAt), recordedAt, r.Actor, r.CorrelationID, r.CausationID, r.IdempotencyKey,
-			[]byte(r.Payload), r.PrevHash, r.Hash)
+	for from := 0; from < len(a.evs); from += maxInsertRows {
+		chunk := a.evs[from:min(from+maxInsertRows, len(a.evs))]
+		args, recs := w.args[:0], w.recs[:0]
+		for i := range chunk {
+			r := events.Record{Event: chunk[i], Stream: a.stream, StreamVersion: current + uint64(from+i) + 1, RecordedAt: now}
+			r.Seal(prev)
+			prev = r.Hash
+			args = append(args, r.ID, r.Stream, int64(r.StreamVersion), r.Type, r.SchemaVersion,
+				events.FormatTime(r.OccurredAt), recordedAt, r.Actor, r.CorrelationID, r.CausationID, r.IdempotencyKey,
+				[]byte(r.Payload), r.PrevHash, r.Hash)
+			if collect {
+				recs = append(recs, r)
+			}
+		}
+		res, err := w.insertEvents(ctx, len(chunk), args)
+		// Keep the buffers, not what they point to.
+		clear(args)
+		w.args = args[:0]
 		if err != nil {
+			clear(recs)
 			if sqliteCode(err)&0xff != sqlite3.SQLITE_CONSTRAINT {
-				return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: insert event %s: %w", a.stream, r.ID, err)
+				return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: insert events %d to %d: %w", a.stream, from+1, from+len(chunk), err)
 			}
 			// Most likely an id stored before: undo this append's
 			// earlier events, then see whether it is a retry.
-			if multi {
+			if chunked {
 				if err := w.endSavepoint(ctx, true); err != nil {
 					return eventstore.AppendResult{}, nil, err
 				}
@@ -149,22 +162,25 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 			}
 			// Not an id: the stream moved behind the writer's back.
 			w.heads.forget(a.stream)
-			return eventstore.AppendResult{}, fmt.Errorf("append %s: insert event %s: %w", a.stream, r.ID, err), nil
+			return eventstore.AppendResult{}, fmt.Errorf("append %s: insert events %d to %d: %w", a.stream, from+1, from+len(chunk), err), nil
 		}
-		if i == len(a.evs)-1 || collect {
-			if last, err = res.LastInsertId(); err != nil {
-				return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: %w", a.stream, err)
-			}
+		if last, err = res.LastInsertId(); err != nil {
+			return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: %w", a.stream, err)
 		}
-		if collect {
-			w.fresh = append(w.fresh, tailRecord(r, last))
+		// One statement's rows take consecutive positions: the writer is
+		// the only one inserting, and rows are never deleted.
+		first := last - int64(len(chunk)) + 1
+		for i, r := range recs {
+			w.fresh = append(w.fresh, tailRecord(r, first+int64(i)))
 		}
+		clear(recs)
+		w.recs = recs[:0]
 	}
 	version := current + uint64(len(a.evs))
 	if _, err := w.stmts.upsertStream.ExecContext(ctx, a.stream, int64(version), prev); err != nil {
 		return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: update stream head: %w", a.stream, err)
 	}
-	if multi {
+	if chunked {
 		if err := w.endSavepoint(ctx, false); err != nil {
 			return eventstore.AppendResult{}, nil, err
 		}

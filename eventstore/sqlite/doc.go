@@ -10,10 +10,10 @@
 // commit): appends that arrive while a commit is in progress share the next
 // transaction and its single fsync, and each caller learns its own outcome.
 // One append's failure (a wrong expected version, a duplicate event id) undoes
-// only that append: an append of several events runs inside its own
-// SAVEPOINT, and a single insert is atomic by itself. Reads use a separate
-// pool of read-only connections, which WAL lets run concurrently with the
-// writer.
+// only that append: up to 16 events are written by one INSERT statement,
+// atomic by itself, and a longer append runs inside its own SAVEPOINT. Reads
+// use a separate pool of read-only connections, which WAL lets run
+// concurrently with the writer.
 //
 // Subscribers are woken by an in-process broadcast after each commit, and
 // those that keep up take the new records from an in-memory tail of recent

@@ -5,7 +5,39 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
+
+// maxInsertRows caps the events one INSERT statement writes. An append of
+// up to this many events is one statement, which SQLite applies or rolls
+// back as a whole; the cap bounds the statements the writer keeps prepared
+// (one per row count) and their parameters (insertColumns each).
+const maxInsertRows = 16
+
+// insertColumns is the number of columns insertEvents writes per event.
+const insertColumns = 14
+
+// insertSQL returns the statement that inserts n events.
+func insertSQL(n int) string {
+	row := "(" + strings.Repeat("?, ", insertColumns-1) + "?)"
+	return `INSERT INTO events (event_id, stream, version, type, schema_version, occurred_at, recorded_at,
+	actor, correlation_id, causation_id, idempotency_key, payload, prev_hash, hash)
+VALUES ` + strings.Repeat(row+", ", n-1) + row
+}
+
+// insertEvents inserts n events in one statement, args holding their
+// insertColumns values each, in order.
+func (w *writer) insertEvents(ctx context.Context, n int, args []any) (sql.Result, error) {
+	st := w.stmts.inserts[n-1]
+	if st == nil {
+		var err error
+		if st, err = w.conn.PrepareContext(ctx, insertSQL(n)); err != nil {
+			return nil, fmt.Errorf("prepare insert of %d events: %w", n, err)
+		}
+		w.stmts.inserts[n-1] = st
+	}
+	return st.ExecContext(ctx, args...)
+}
 
 // writeStmts are the writer's statements, prepared once on the write
 // connection.
@@ -13,8 +45,10 @@ type writeStmts struct {
 	begin, commit, rollback        *sql.Stmt
 	savepoint, release, rollbackTo *sql.Stmt
 	streamHead, upsertStream       *sql.Stmt
-	insertEvent, findEvent         *sql.Stmt
+	findEvent                      *sql.Stmt
 	saveCheckpoint, dataVersion    *sql.Stmt
+	// inserts[n-1] inserts n events; each is prepared when first needed.
+	inserts [maxInsertRows]*sql.Stmt
 }
 
 func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn) error {
@@ -31,9 +65,6 @@ func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn) error {
 		{&s.streamHead, "SELECT version, head_hash FROM streams WHERE stream = ?"},
 		{&s.upsertStream, `INSERT INTO streams (stream, version, head_hash) VALUES (?, ?, ?)
 ON CONFLICT (stream) DO UPDATE SET version = excluded.version, head_hash = excluded.head_hash`},
-		{&s.insertEvent, `INSERT INTO events (event_id, stream, version, type, schema_version, occurred_at, recorded_at,
-	actor, correlation_id, causation_id, idempotency_key, payload, prev_hash, hash)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.findEvent, "SELECT stream, position FROM events WHERE event_id = ?"},
 		{&s.saveCheckpoint, `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`},
@@ -50,8 +81,9 @@ ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excl
 
 func (s *writeStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.begin, s.commit, s.rollback, s.savepoint, s.release, s.rollbackTo,
-		s.streamHead, s.upsertStream, s.insertEvent, s.findEvent, s.saveCheckpoint, s.dataVersion} {
+	all := []*sql.Stmt{s.begin, s.commit, s.rollback, s.savepoint, s.release, s.rollbackTo,
+		s.streamHead, s.upsertStream, s.findEvent, s.saveCheckpoint, s.dataVersion}
+	for _, st := range append(all, s.inserts[:]...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -32,6 +32,10 @@ type writer struct {
 	// fresh holds the records the group has written, as ReadAll would
 	// read them back, for the tail; only filled when the tail is enabled.
 	fresh []events.Record
+	// args and recs are an append's scratch buffers: the values of one
+	// INSERT statement and the records it writes.
+	args []any
+	recs []events.Record
 	// expect is how many callers the writer knows to be appending: those
 	// the last commit answered, who are likely to send again soon, and
 	// those that were already queued then.

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/eventstore"
+	"github.com/worldval/worldval/eventstore/sqlite"
 )
 
 func ev(key string) events.Event {
@@ -98,6 +100,78 @@ func TestGroupIsolation(t *testing.T) {
 			if err != nil || rerr != nil || len(recs) != 2 {
 				t.Fatalf("append %d: %v; read: %v (%d events)", i, err, rerr, len(recs))
 			}
+		}
+	}
+	if err := s.IntegrityCheck(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAppendAllOrNothing appends runs of events that fit in one INSERT
+// statement and runs that need several to a stream that holds one event,
+// first with one event reusing a stored id (at the start, at the end, and
+// first and last of a later statement's rows), which must leave nothing of
+// the append, then without: every event is stored once, at consecutive
+// positions, as a live subscriber was served it from memory, and a retry is
+// recognised as one.
+func TestAppendAllOrNothing(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "events.db"))
+	mustAppend(t, s, "taken", ev("taken/0"))
+	sub := follow(t, s, 0, nil)
+	var last uint64
+	for _, n := range []int{3, 16, 17, 40} {
+		stream := fmt.Sprintf("atomic/%d", n)
+		mustAppend(t, s, stream, ev(stream+"/first"))
+		evs := make([]events.Event, n)
+		for i := range evs {
+			evs[i] = ev(fmt.Sprintf("%s/%d", stream, i))
+		}
+		for _, at := range []int{0, n - 1, 16, 31} {
+			if at >= n {
+				continue
+			}
+			bad := slices.Clone(evs)
+			bad[at] = ev("taken/0")
+			if _, err := s.Append(t.Context(), stream, eventstore.Exact(1), bad...); !errors.Is(err, eventstore.ErrDuplicateEventID) {
+				t.Fatalf("%d events, stored id at %d: %v, want ErrDuplicateEventID", n, at, err)
+			}
+			if recs, err := s.ReadStream(t.Context(), stream, 0, 0); err != nil || len(recs) != 1 {
+				t.Fatalf("%d events, stored id at %d: the stream holds %d events (%v), want 1", n, at, len(recs), err)
+			}
+		}
+		res, err := s.Append(t.Context(), stream, eventstore.Exact(1), evs...)
+		if err != nil {
+			t.Fatalf("%d events: %v", n, err)
+		}
+		recs, err := s.ReadStream(t.Context(), stream, 2, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != n || res.StreamVersion != uint64(n+1) || res.Position != recs[n-1].GlobalPosition {
+			t.Fatalf("%d events: result %+v, %d stored", n, res, len(recs))
+		}
+		for i, r := range recs {
+			if r.ID != evs[i].ID || r.StreamVersion != uint64(i+2) || r.GlobalPosition != res.Position-uint64(n-1-i) {
+				t.Fatalf("%d events: event %d stored as %s, version %d, position %d (last %d)",
+					n, i, r.ID, r.StreamVersion, r.GlobalPosition, res.Position)
+			}
+		}
+		again, err := s.Append(t.Context(), stream, eventstore.Exact(1), evs...)
+		if err != nil || !again.Duplicate || again.Position != res.Position || again.StreamVersion != uint64(n+1) {
+			t.Fatalf("%d events, retried: %+v, %v", n, again, err)
+		}
+		last = res.Position
+	}
+	sub.waitFor(t, last)
+	got := sub.stop(t)
+	sameAsStored(t, s, 0, got)
+	if fromTail, fromFile := sqlite.Delivered(s); fromFile != 0 {
+		t.Fatalf("%d records came from the tail and %d from the file, want all from the tail", fromTail, fromFile)
+	}
+	v := events.NewChainVerifier()
+	for i := range got {
+		if err := v.Verify(&got[i]); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if err := s.IntegrityCheck(t.Context()); err != nil {
