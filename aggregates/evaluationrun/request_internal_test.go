@@ -98,4 +98,20 @@ func BenchmarkRequestHash(b *testing.B) {
 			}
 		}
 	})
+	// The whole hash of a request as `worldval bench ingest` submits it:
+	// returns with six decimals, as clients round them.
+	six := make(events.ReturnSeries, 252)
+	for i := range six {
+		v := math.Round(math.Sin(float64(i))*1e4) / 1e6
+		six[i] = &v
+	}
+	req6 := events.EvaluationRunSubmitted{WorldID: "bench", StrategyID: "s042", RunID: "r1795675422-0000042", Stage: "backtest", Returns: six}
+	b.Run("RequestHash/six-decimals", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := RequestHash(req6); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
