@@ -6,7 +6,7 @@ package events
 // decoder accepts the members under their exact tags, each at most once.
 
 func (p EvaluationRunSubmitted) fastJSON() ([]byte, bool) {
-	w := newObjectWriter(256 + 24*len(p.Returns) + len(p.Metrics) + len(p.Params))
+	w := newObjectWriter(256 + 12*len(p.Returns) + len(p.Metrics) + len(p.Params))
 	w.str("world_id", p.WorldID)
 	w.str("strategy_id", p.StrategyID)
 	w.str("run_id", p.RunID)
