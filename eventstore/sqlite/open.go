@@ -11,8 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
-
 	"github.com/worldval/worldval/eventstore"
 )
 
@@ -27,6 +25,7 @@ type Store struct {
 	rdb    *sql.DB // read-only connection pool
 	reads  readStmts
 	writer *writer
+	ckpt   *walCheckpointer // checkpoints the WAL in the background
 	notify *broadcaster
 	tail   *tail // recent records, for live subscribers
 
@@ -111,7 +110,12 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return classify(err)
 	}
-	s.writer, err = newWriter(ctx, conn, s.cfg, s.notify, s.tail)
+	s.ckpt, err = openCheckpointer(ctx, s.path, s.cfg)
+	if err != nil {
+		conn.Close()
+		return classify(err)
+	}
+	s.writer, err = newWriter(ctx, conn, s.cfg, s.notify, s.tail, s.ckpt)
 	if err != nil {
 		conn.Close()
 		return err
@@ -144,8 +148,9 @@ func dsn(path string, pragmas ...string) string {
 func (s *Store) Path() string { return s.path }
 
 // Close waits for the appends and checkpoint saves already in flight, ends
-// subscriptions with [eventstore.ErrClosed], stops the writer and closes the
-// file. Later calls return the first call's result.
+// subscriptions with [eventstore.ErrClosed], stops the writer and the
+// background WAL checkpointer and closes the file, whose WAL is then copied
+// into it and removed. Later calls return the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -165,8 +170,14 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
+// closeDBs stops the checkpointer and closes the connection pools, the
+// writer's last: closing the last connection to the file checkpoints the
+// WAL into it and removes the WAL.
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.stop())
+	}
 	if s.rdb != nil {
 		errs = append(errs, s.reads.close(), s.rdb.Close())
 	}

@@ -20,6 +20,10 @@ type config struct {
 	busyTimeout  time.Duration
 	tailRecords  int
 	tailBytes    int
+	// WAL pages between background checkpoints, and the WAL length at
+	// which the writer restarts it; tests lower them.
+	walCheckpointPages int
+	walRestartPages    int
 }
 
 // Defaults of the options.
@@ -43,6 +47,9 @@ func newConfig(opts []Option) config {
 		batchWindow:  defaultBatchWindow,
 		tailRecords:  defaultTailRecords,
 		tailBytes:    defaultTailBytes,
+
+		walCheckpointPages: walCheckpointPages,
+		walRestartPages:    walRestartPages,
 	}
 	for _, o := range opts {
 		o(&c)
