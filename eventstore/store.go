@@ -91,6 +91,11 @@ type AppendResult struct {
 
 // Handler receives events from a subscription, in global order. An error stops
 // the subscription and is returned by Subscribe.
+//
+// rec.Payload may be shared with the store and with other subscribers: a
+// handler must treat it as read-only. It may keep the record, but must copy
+// the payload before changing it (events.Registry.Decode already hands
+// upcasters a copy).
 type Handler func(ctx context.Context, rec events.Record) error
 
 // Store is an append-only event store. Implementations are safe for
@@ -108,14 +113,16 @@ type Store interface {
 	// means no limit. A stream with no events is ErrStreamNotFound.
 	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]events.Record, error)
 	// ReadAll returns up to limit events with global position > after, in
-	// global order; a limit <= 0 means no limit.
+	// global order; a limit <= 0 means no limit. As with a [Handler],
+	// callers treat the records' payloads as read-only: a backend may
+	// share them.
 	ReadAll(ctx context.Context, after uint64, limit int) ([]events.Record, error)
 	// Subscribe delivers every event with global position > after to h, in
 	// global order: first the stored ones, then new ones as they are
 	// appended, with no gap and no duplicate at the hand-over. It blocks
 	// until ctx is done (returning ctx.Err()), h fails (returning its
 	// error) or the store is closed (returning an error wrapping
-	// ErrClosed).
+	// ErrClosed). The payloads h receives are read-only (see [Handler]).
 	Subscribe(ctx context.Context, after uint64, h Handler) error
 	// Head returns the global position of the last stored event (0 when
 	// empty).

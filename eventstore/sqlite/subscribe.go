@@ -53,10 +53,11 @@ func (b *broadcaster) broadcast() {
 // tail. Records from the tail are exactly those [Store.ReadAll] returns,
 // field for field, and only ever committed ones.
 //
-// Each record h receives is its own: its payload is a copy made for this
-// delivery (as a read from the file makes one), and its other fields are
-// strings and values, so a handler may keep or change it without affecting
-// other subscribers or the store.
+// A record h receives from the tail shares its Payload with the tail and
+// with every other subscriber that receives it, so h must treat the payload
+// as read-only, as [eventstore.Handler] requires: it may keep it, but must
+// copy it before changing it (appending to it copies, since it has no spare
+// capacity). The other fields are strings and values, h's own.
 //
 // It returns ctx.Err() when ctx ends, h's error when h fails, and an error
 // wrapping [eventstore.ErrClosed] when the store is closed.

@@ -22,7 +22,10 @@ import (
 // until the next publish starts it afresh after the records it publishes.
 //
 // Records in the tail are immutable: their payloads are the writer's own
-// copies, never handed out (read copies them) and never written to.
+// copies, never written to. read hands them out shared, not copied (every
+// subscriber of the service read each record's payload, and copying it for
+// each was 6% of the CPU of bench ingest): a delivered payload is read-only,
+// as [eventstore.Handler] documents.
 type tail struct {
 	maxRecords int // 0: disabled
 	maxBytes   int
@@ -115,7 +118,7 @@ func (t *tail) reset() {
 }
 
 // read appends to dst up to limit records with position > after, in
-// position order, each with its own copy of the payload, and reports true;
+// position order, sharing the tail's payloads, and reports true;
 // it may append none when the tail holds nothing beyond after. It reports
 // false, appending nothing, when the tail cannot tell what follows after (it
 // is invalid, or after lies before its start): the caller must read the
@@ -133,13 +136,12 @@ func (t *tail) read(after uint64, dst []events.Record, limit int) ([]events.Reco
 	from := len(dst)
 	for ; i < t.n && len(dst)-from < limit; i++ {
 		dst = append(dst, *t.at(i))
+		// No spare capacity: a handler that appends to the payload gets a
+		// copy instead of writing into bytes it shares.
+		p := dst[len(dst)-1].Payload
+		dst[len(dst)-1].Payload = p[:len(p):len(p)]
 	}
 	t.mu.RUnlock()
-	// Outside the lock: the tail's payloads are never written to, and each
-	// subscriber gets bytes of its own.
-	for j := from; j < len(dst); j++ {
-		dst[j].Payload = bytes.Clone(dst[j].Payload)
-	}
 	return dst, true
 }
 

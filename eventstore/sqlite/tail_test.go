@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -170,16 +171,17 @@ func TestTailRecordsEqualReadAll(t *testing.T) {
 	}
 }
 
-// TestTailIsolation checks that no one can change a record for anyone else:
-// the appender changing its payload after Append, and a handler changing the
-// payload it was given.
+// TestTailIsolation checks what the tail shares and what it does not: the
+// appender changing its payload after Append changes nothing stored or
+// delivered; subscribers receive one shared copy of each payload, not one
+// each; and a handler that appends to its payload (allowed: the payload is
+// read-only, but appending is not writing into it) gets new bytes, leaving
+// the shared ones as stored.
 func TestTailIsolation(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "events.db"))
 	mustAppend(t, s, "iso", tailEvent("iso/first")) // from now on the tail holds everything
-	vandal := follow(t, s, 0, func(r *events.Record) {
-		for i := range r.Payload {
-			r.Payload[i] = 'X'
-		}
+	appender := follow(t, s, 0, func(r *events.Record) {
+		r.Payload = append(r.Payload, " appended"...)
 	})
 	honest := follow(t, s, 0, nil)
 	var last uint64
@@ -190,15 +192,30 @@ func TestTailIsolation(t *testing.T) {
 			e.Payload[j] = 'Y' // the appender's slice, after the append
 		}
 	}
-	vandal.waitFor(t, last)
+	appender.waitFor(t, last)
 	honest.waitFor(t, last)
-	vandal.stop(t)
-	sameAsStored(t, s, 0, honest.stop(t))
+	grown, first := appender.stop(t), honest.stop(t)
+	sameAsStored(t, s, 0, first)
 	late := follow(t, s, 10, nil) // within the tail
 	late.waitFor(t, last)
-	sameAsStored(t, s, 10, late.stop(t))
+	second := late.stop(t)
+	sameAsStored(t, s, 10, second)
 	if _, fromFile := sqlite.Delivered(s); fromFile != 0 {
 		t.Fatalf("%d records came from the file, want none", fromFile)
+	}
+	shared := map[uint64][]byte{}
+	for _, r := range grown {
+		if !strings.HasSuffix(string(r.Payload), " appended") {
+			t.Fatalf("position %d: appending handler kept %q", r.GlobalPosition, r.Payload)
+		}
+	}
+	for _, r := range first {
+		shared[r.GlobalPosition] = r.Payload
+	}
+	for _, r := range second {
+		if p := shared[r.GlobalPosition]; len(p) == 0 || &p[0] != &r.Payload[0] {
+			t.Fatalf("position %d: two subscribers got separate copies of the payload, want one shared", r.GlobalPosition)
+		}
 	}
 }
 
