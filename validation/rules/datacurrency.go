@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/worldval/worldval/internal/jsonfast"
 	"github.com/worldval/worldval/validation/policy"
 )
 
@@ -111,5 +112,5 @@ func (n MetricNames) Names() []string {
 // MarshalJSON encodes the sorted names as a JSON array, as json.Marshal
 // encodes them.
 func (n MetricNames) MarshalJSON() ([]byte, error) {
-	return appendStrings(make([]byte, 0, 2+32*len(n.flat)), n.Names(), true), nil
+	return jsonfast.AppendStrings(make([]byte, 0, 2+32*len(n.flat)), n.Names(), true), nil
 }

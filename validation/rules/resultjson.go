@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/worldval/worldval/internal/jsonfast"
 )
 
 // Results are encoded for every verdict (one RuleEvaluated event per rule),
@@ -31,17 +33,17 @@ func (r RuleResult) appendJSON(dst []byte, escapeHTML bool) ([]byte, bool) {
 	orig := dst
 	dst = slices.Grow(dst, r.sizeHint())
 	dst = append(dst, `{"status":`...)
-	dst = appendString(dst, string(r.Status), escapeHTML)
+	dst = jsonfast.AppendString(dst, string(r.Status), escapeHTML)
 	dst = append(dst, `,"severity":`...)
-	dst = appendString(dst, string(r.Severity), escapeHTML)
+	dst = jsonfast.AppendString(dst, string(r.Severity), escapeHTML)
 	dst = append(dst, `,"owner":`...)
-	dst = appendString(dst, string(r.Owner), escapeHTML)
+	dst = jsonfast.AppendString(dst, string(r.Owner), escapeHTML)
 	dst = append(dst, `,"reason_code":`...)
-	dst = appendString(dst, r.ReasonCode, escapeHTML)
+	dst = jsonfast.AppendString(dst, r.ReasonCode, escapeHTML)
 	dst = append(dst, `,"reason":`...)
-	dst = appendString(dst, r.Reason, escapeHTML)
+	dst = jsonfast.AppendString(dst, r.Reason, escapeHTML)
 	dst = append(dst, `,"tags":`...)
-	dst = appendStrings(dst, r.Tags, escapeHTML)
+	dst = jsonfast.AppendStrings(dst, r.Tags, escapeHTML)
 	dst = append(dst, `,"details":`...)
 	dst, err := r.Details.appendJSON(dst)
 	if err != nil {
@@ -84,7 +86,7 @@ func appendObject(dst []byte, what string, n int, at func(i int) (string, any)) 
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, key, true)
+		dst = jsonfast.AppendString(dst, key, true)
 		dst = append(dst, ':')
 		if out, ok := appendValue(dst, val); ok {
 			dst = out
@@ -107,17 +109,17 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 	case nil:
 		return append(dst, "null"...), true
 	case string:
-		return appendString(dst, x, true), true
+		return jsonfast.AppendString(dst, x, true), true
 	case float64:
-		return appendFloat(dst, x)
+		return jsonfast.AppendFloat(dst, x)
 	case int:
 		return strconv.AppendInt(dst, int64(x), 10), true
 	case bool:
 		return strconv.AppendBool(dst, x), true
 	case []string:
-		return appendStrings(dst, x, true), true
+		return jsonfast.AppendStrings(dst, x, true), true
 	case MetricNames:
-		return appendStrings(dst, x.Names(), true), true
+		return jsonfast.AppendStrings(dst, x.Names(), true), true
 	case []Violation:
 		if x == nil {
 			return append(dst, "null"...), true
@@ -145,12 +147,12 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 // appendJSON appends the violation as json.Marshal writes it.
 func (v Violation) appendJSON(dst []byte) ([]byte, bool) {
 	dst = append(dst, `{"metric":`...)
-	dst = appendString(dst, v.Metric, true)
+	dst = jsonfast.AppendString(dst, v.Metric, true)
 	dst = append(dst, `,"reason":`...)
-	dst = appendString(dst, v.Reason, true)
+	dst = jsonfast.AppendString(dst, v.Reason, true)
 	if v.Mode != "" {
 		dst = append(dst, `,"mode":`...)
-		dst = appendString(dst, v.Mode, true)
+		dst = jsonfast.AppendString(dst, v.Mode, true)
 	}
 	for _, b := range [...]struct {
 		key string
@@ -161,7 +163,7 @@ func (v Violation) appendJSON(dst []byte) ([]byte, bool) {
 		}
 		dst = append(dst, b.key...)
 		var ok bool
-		if dst, ok = appendFloat(dst, *b.v); !ok {
+		if dst, ok = jsonfast.AppendFloat(dst, *b.v); !ok {
 			return dst, false
 		}
 	}
@@ -176,9 +178,9 @@ func (v Violation) appendJSON(dst []byte) ([]byte, bool) {
 func (h Health) AppendMarshal(dst []byte) ([]byte, bool) {
 	orig := dst
 	dst = append(dst, `{"metric_coverage_ratio":`...)
-	dst, ok1 := appendFloat(dst, h.MetricCoverageRatio)
+	dst, ok1 := jsonfast.AppendFloat(dst, h.MetricCoverageRatio)
 	dst = append(dst, `,"rules_executed_ratio":`...)
-	dst, ok2 := appendFloat(dst, h.RulesExecutedRatio)
+	dst, ok2 := jsonfast.AppendFloat(dst, h.RulesExecutedRatio)
 	if !ok1 || !ok2 {
 		return orig, false
 	}

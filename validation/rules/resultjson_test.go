@@ -7,6 +7,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/worldval/worldval/internal/jsonfast/jsonfasttest"
 	"github.com/worldval/worldval/validation/policy"
 )
 
@@ -40,13 +41,7 @@ func referenceObject(what string, n int, at func(i int) (string, any)) ([]byte, 
 // encodeStored encodes v as events.Marshal does through encoding/json: an
 // Encoder with SetEscapeHTML(false), without the newline.
 func encodeStored(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return jsonfasttest.MarshalNoHTML(v)
 }
 
 // checkResultJSON compares every encoding of r with encoding/json's: its
@@ -136,29 +131,6 @@ func TestResultsOfEvaluationEncodeAsBefore(t *testing.T) {
 			checkResultsJSON(t, out.Validation.Results)
 		}
 	}
-}
-
-// FuzzAppenders compares the string and float appenders with encoding/json
-// on arbitrary input, with and without HTML escaping.
-func FuzzAppenders(f *testing.F) {
-	f.Add("<a>&\u2028\xff\x00", uint64(0x3f9798b7a8d7c0f2))
-	f.Add("", uint64(0x7ff8000000000001))
-	f.Fuzz(func(t *testing.T, s string, bits uint64) {
-		want, _ := json.Marshal(s)
-		if got := appendString(nil, s, true); !bytes.Equal(got, want) {
-			t.Fatalf("%q escaped: %s, encoding/json %s", s, got, want)
-		}
-		want, _ = encodeStored(s)
-		if got := appendString(nil, s, false); !bytes.Equal(got, want) {
-			t.Fatalf("%q: %s, encoding/json %s", s, got, want)
-		}
-		x := math.Float64frombits(bits)
-		want, err := json.Marshal(x)
-		got, ok := appendFloat(nil, x)
-		if ok != (err == nil) || ok && !bytes.Equal(got, want) {
-			t.Fatalf("%v: %s (%v), encoding/json %s (%v)", x, got, ok, want, err)
-		}
-	})
 }
 
 // BenchmarkResultJSON encodes the results of one evaluation of the
