@@ -3,14 +3,17 @@ package events
 import (
 	"encoding/json"
 	"strconv"
+
+	"github.com/worldval/worldval/internal/jsonfast"
 )
 
 // The payload types every verdict stores — EvaluationRunSubmitted,
 // MetricsComputed, RuleEvaluated, EvaluationCompleted — are encoded by
 // [Marshal] and decoded by [Registry.Decode] through hand-written fast paths
-// (run_json.go) instead of reflection. Each fast path produces exactly what
-// encoding/json produces (the same bytes, the same decoded value) or
-// declines; the fuzz tests compare the two.
+// (run_json.go) instead of reflection, on the scanner and appenders of
+// [jsonfast]. Each fast path produces exactly what encoding/json produces
+// (the same bytes, the same decoded value) or declines; the fuzz tests
+// compare the two.
 
 // fastEncoder is a payload type [Marshal] can encode without reflection. Its
 // method returns the payload as encoding/json would write it with HTML
@@ -53,7 +56,7 @@ func marshalFast(v any) (json.RawMessage, bool) {
 	case *EvaluationCompleted:
 		return fastPointer(x)
 	case map[string]any:
-		return appendMap(make([]byte, 0, 1024), x, 0)
+		return jsonfast.AppendAny(make([]byte, 0, 1024), x)
 	}
 	return nil, false
 }
@@ -115,7 +118,7 @@ func (w *objectWriter) key(name string) {
 // str writes a string member.
 func (w *objectWriter) str(name, v string) {
 	w.key(name)
-	w.b = appendString(w.b, v)
+	w.b = jsonfast.AppendString(w.b, v, false)
 }
 
 // int writes an integer member.
@@ -133,7 +136,7 @@ func (w *objectWriter) bool(name string, v bool) {
 // strings writes a []string member (null when nil).
 func (w *objectWriter) strings(name string, v []string) {
 	w.key(name)
-	w.b = appendStrings(w.b, v)
+	w.b = jsonfast.AppendStrings(w.b, v, false)
 }
 
 // raw writes a json.RawMessage member, compacted (null when nil).
@@ -142,7 +145,7 @@ func (w *objectWriter) raw(name string, v json.RawMessage) {
 		return
 	}
 	w.key(name)
-	w.b, w.ok = appendRaw(w.b, v)
+	w.b, w.ok = jsonfast.AppendRaw(w.b, v)
 }
 
 // returns writes a return series member.
@@ -163,54 +166,23 @@ func (w *objectWriter) end() (json.RawMessage, bool) {
 }
 
 // readObject walks one JSON object for a fast decoder: exactly one
-// object, possibly surrounded by whitespace, whose member names hold no
-// escapes. It hands each member's name and value (the value's bytes as
-// written, without surrounding whitespace) to member, in document order,
-// and returns false when the body is anything else or member returns false.
+// object, possibly surrounded by whitespace, nested at most
+// [jsonfast.MaxDepth] deep, whose member names hold no escapes. It hands
+// each member's name and value (the value's bytes as written, without
+// surrounding whitespace) to member, in document order, and returns false
+// when the body is anything else or member returns false.
 func readObject(body []byte, member func(name, value []byte) bool) bool {
-	s := jsonScan{b: body}
-	i := s.space(0)
-	if i >= len(body) || body[i] != '{' {
+	var buf [16]jsonfast.Member
+	ms, ok := jsonfast.AppendMembers(buf[:0], body, jsonfast.MaxDepth)
+	if !ok {
 		return false
 	}
-	i = s.space(i + 1)
-	if i < len(body) && body[i] == '}' {
-		return s.space(i+1) == len(body)
-	}
-	for {
-		if i >= len(body) || body[i] != '"' {
-			return false
-		}
-		end, ok := s.str(i)
-		if !ok {
-			return false
-		}
-		name := body[i+1 : end-1]
-		for _, c := range name {
-			if c == '\\' {
-				return false
-			}
-		}
-		if i = s.space(end); i >= len(body) || body[i] != ':' {
-			return false
-		}
-		start := s.space(i + 1)
-		end, ok = s.value(start, 1)
-		if !ok || !member(name, body[start:end]) {
-			return false
-		}
-		if i = s.space(end); i >= len(body) {
-			return false
-		}
-		switch body[i] {
-		case ',':
-			i = s.space(i + 1)
-		case '}':
-			return s.space(i+1) == len(body)
-		default:
+	for _, m := range ms {
+		if m.NameForm&jsonfast.Escaped != 0 || !member(m.Name, m.Value) {
 			return false
 		}
 	}
+	return true
 }
 
 // fieldSet records which members of an object were seen, so that a fast
@@ -230,12 +202,13 @@ func (f *fieldSet) first(i int) bool {
 
 // The value readers of the fast decoders accept exactly one form of a value
 // and decline everything else (null included, except in raw JSON), which
-// encoding/json then decodes or refuses. Each is handed a value the scanner
+// encoding/json then decodes or refuses. Each is handed a value [readObject]
 // accepted.
 
-// readString reads a JSON string without escapes (see [plainString]).
+// readString reads a JSON string without escapes (see
+// [jsonfast.PlainString]).
 func readString(v []byte, dst *string) bool {
-	s, ok := plainString(v)
+	s, ok := jsonfast.PlainString(v)
 	*dst = s
 	return ok
 }
@@ -287,8 +260,7 @@ func readStrings(v []byte, dst *[]string) bool {
 		return false
 	}
 	out := []string{}
-	s := jsonScan{b: v}
-	i := s.space(1)
+	i := jsonfast.SkipSpace(v, 1)
 	if v[i] == ']' {
 		*dst = out
 		return true
@@ -297,19 +269,15 @@ func readStrings(v []byte, dst *[]string) bool {
 		if v[i] != '"' {
 			return false
 		}
-		end, ok := s.str(i)
-		if !ok {
+		end, f, ok := jsonfast.String(v, i)
+		if !ok || !f.Plain() {
 			return false
 		}
-		str, ok := plainString(v[i:end])
-		if !ok {
-			return false
-		}
-		out = append(out, str)
-		i = s.space(end)
+		out = append(out, string(v[i+1:end-1]))
+		i = jsonfast.SkipSpace(v, end)
 		switch v[i] {
 		case ',':
-			i = s.space(i + 1)
+			i = jsonfast.SkipSpace(v, i+1)
 		case ']':
 			*dst = out
 			return true

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/worldval/worldval/internal/jsonfast"
 )
 
 // ReturnSeries is a per-period return series as submitted: a JSON array of
@@ -49,6 +51,29 @@ func (r ReturnSeries) AppendJSON(dst []byte) ([]byte, error) {
 	return dst, err
 }
 
+// appendReturns appends a return series as encoding/json writes a
+// []*float64: null for a missing period; false for NaN or ±Inf.
+func appendReturns(dst []byte, r ReturnSeries) ([]byte, bool) {
+	if r == nil {
+		return append(dst, "null"...), true
+	}
+	dst = append(dst, '[')
+	for i, p := range r {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if p == nil {
+			dst = append(dst, "null"...)
+			continue
+		}
+		var ok bool
+		if dst, ok = jsonfast.AppendFloat(dst, *p); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, ']'), true
+}
+
 // parsePlainSeries parses b when it is an array holding only numbers and
 // nulls; ok is false for anything else, and for a number out of the range
 // of a float64, so that the caller reports it the way encoding/json does.
@@ -60,7 +85,7 @@ func parsePlainSeries(b []byte) (ReturnSeries, bool) {
 		return nil, false
 	}
 	body := b[1 : len(b)-1]
-	i := skipJSONSpace(body, 0)
+	i := jsonfast.SkipSpace(body, 0)
 	if i == len(body) {
 		return ReturnSeries{}, true
 	}
@@ -73,13 +98,13 @@ func parsePlainSeries(b []byte) (ReturnSeries, bool) {
 			if i >= len(body) || body[i] != ',' {
 				return nil, false
 			}
-			i = skipJSONSpace(body, i+1)
+			i = jsonfast.SkipSpace(body, i+1)
 		}
 		if i < len(body) && body[i] == 'n' {
 			if len(body)-i < 4 || string(body[i:i+4]) != "null" {
 				return nil, false
 			}
-			i = skipJSONSpace(body, i+4)
+			i = jsonfast.SkipSpace(body, i+4)
 			continue
 		}
 		v, end, ok := parseNumber(body, i)
@@ -88,21 +113,12 @@ func parsePlainSeries(b []byte) (ReturnSeries, bool) {
 		}
 		vals[k] = v
 		out[k] = &vals[k]
-		i = skipJSONSpace(body, end)
+		i = jsonfast.SkipSpace(body, end)
 	}
 	if i != len(body) {
 		return nil, false
 	}
 	return out, true
-}
-
-// skipJSONSpace returns the index of the first byte of b at or after i that
-// is not JSON whitespace.
-func skipJSONSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 // parseNumber reads the JSON number starting at b[i] and returns its value
