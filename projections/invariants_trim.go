@@ -4,14 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/worldval/worldval/internal/jsonfast"
 )
 
 // The trims below keep what the invariants read of a metrics document and of
 // a rule result. Each has a scanning path, which copies the parts it keeps
-// without decoding them, and a decoding path (the reference, and the
-// fallback for anything the scanner refuses); both give the same bytes. Each
-// returns new bytes, never shared ones, since trimForInvariants recognises
-// trimmed parts by their address.
+// without decoding them (splitting objects with [jsonfast.AppendMembers]),
+// and a decoding path (the reference, and the fallback for anything the
+// scanner refuses); both give the same bytes. Each returns new bytes, never
+// shared ones, since trimForInvariants recognises trimmed parts by their
+// address.
 
 // invariantBlocks returns the metrics blocks the invariants read, besides
 // diagnostics.validation_health, in key order. (A function rather than a
@@ -33,24 +36,24 @@ func trimMetrics(metrics json.RawMessage) (json.RawMessage, error) {
 // trimMetricsScanned is trimMetrics for a document the scanner reads whole
 // and whose keys are plain; ok is false for any other.
 func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) {
-	var buf [8]member
-	ms, ok := scanMembers(objectOrEmpty(metrics), buf[:0])
+	var buf [8]jsonfast.Member
+	ms, ok := jsonfast.AppendMembers(buf[:0], objectOrEmpty(metrics), maxScanDepth)
 	if !ok {
 		return nil, false
 	}
 	blocks := invariantBlocks()
-	var kept [len(blocks)]*member
-	var health member
+	var kept [len(blocks)]*jsonfast.Member
+	var health jsonfast.Member
 	hasHealth := false
 	for i := range ms {
 		m := &ms[i]
-		if !m.plain {
+		if !m.NameForm.Canonical() {
 			return nil, false
 		}
-		k := string(m.key)
+		k := string(m.Name)
 		if k == "diagnostics" {
 			// encoding/json keeps the last of repeated keys.
-			if health, hasHealth, ok = validationHealth(m.value); !ok {
+			if health, hasHealth, ok = validationHealth(m.Value); !ok {
 				return nil, false
 			}
 			continue
@@ -88,23 +91,23 @@ func trimMetricsScanned(metrics json.RawMessage) (out json.RawMessage, ok bool) 
 // diagnostics is not an object or has no such member, the last one when
 // there are several. ok is false when a key might match the field only as
 // encoding/json matches names, regardless of case.
-func validationHealth(diag []byte) (health member, found, ok bool) {
+func validationHealth(diag []byte) (health jsonfast.Member, found, ok bool) {
 	if diag[0] != '{' {
-		return member{}, false, true // null, or not an object: no health
+		return jsonfast.Member{}, false, true // null, or not an object: no health
 	}
-	var buf [8]member
-	ms, ok := scanMembers(diag, buf[:0])
+	var buf [8]jsonfast.Member
+	ms, ok := jsonfast.AppendMembers(buf[:0], diag, maxScanDepth)
 	if !ok {
-		return member{}, false, false
+		return jsonfast.Member{}, false, false
 	}
 	for _, m := range ms {
-		switch k := string(m.key); {
-		case !m.plain || !isASCII(k):
-			return member{}, false, false
+		switch k := string(m.Name); {
+		case !m.NameForm.Canonical() || !isASCII(k):
+			return jsonfast.Member{}, false, false
 		case k == "validation_health":
 			health, found = m, true
 		case strings.EqualFold(k, "validation_health"):
-			return member{}, false, false
+			return jsonfast.Member{}, false, false
 		}
 	}
 	return health, found, true
@@ -112,15 +115,15 @@ func validationHealth(diag []byte) (health member, found, ok bool) {
 
 // appendCompact appends m's value as json.Marshal writes a json.RawMessage
 // holding it.
-func appendCompact(dst []byte, m *member) []byte {
-	if m.form&compact != 0 {
-		return append(dst, m.value...)
+func appendCompact(dst []byte, m *jsonfast.Member) []byte {
+	if m.Form.Compact(true) {
+		return append(dst, m.Value...)
 	}
-	b, err := json.Marshal(json.RawMessage(m.value))
+	b, err := json.Marshal(json.RawMessage(m.Value))
 	if err != nil {
 		// Unreachable: the scanner validated the value. Keep it as it is
 		// rather than lose it.
-		return append(dst, m.value...)
+		return append(dst, m.Value...)
 	}
 	return append(dst, b...)
 }
@@ -165,21 +168,21 @@ func trimResult(result json.RawMessage) (json.RawMessage, error) {
 // clears it, and a value of another type leaves it as it was, or sets it to
 // "" when unset.
 func trimResultScanned(result json.RawMessage) (out json.RawMessage, ok bool) {
-	var buf [8]member
-	ms, ok := scanMembers(result, buf[:0])
+	var buf [8]jsonfast.Member
+	ms, ok := jsonfast.AppendMembers(buf[:0], result, maxScanDepth)
 	if !ok {
 		return nil, false
 	}
 	var code []byte // the literal of the reason code, quotes included
 	plain, set := false, false
 	for _, m := range ms {
-		switch k := string(m.key); {
-		case !m.plain || !isASCII(k):
+		switch k := string(m.Name); {
+		case !m.NameForm.Canonical() || !isASCII(k):
 			return nil, false
 		case k == "reason_code":
-			switch m.value[0] {
+			switch m.Value[0] {
 			case '"':
-				code, plain, set = m.value, m.form&canonical != 0, true
+				code, plain, set = m.Value, m.Form.Canonical(), true
 			case 'n':
 				code, set = nil, false
 			default:

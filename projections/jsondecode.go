@@ -1,14 +1,23 @@
 package projections
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/worldval/worldval/internal/jsonfast"
+)
+
+// maxScanDepth bounds the nesting the scanning paths of this package (merge
+// patches, trims, decodeValue) follow; deeper documents take the
+// encoding/json path, which allows 10,000 levels.
+const maxScanDepth = 1000
 
 // decodeValue decodes raw into an any as decodeNumbers does (numbers as
 // [json.Number], the first value only). A document the scanner reads whole
 // is built from the scan, without encoding/json's reflection; any other goes
 // through decodeNumbers.
 func decodeValue(raw []byte) (any, error) {
-	i := skipSpace(raw, 0)
-	if end, _, ok := scanValue(raw, i, 0); ok && skipSpace(raw, end) == len(raw) {
+	i := jsonfast.SkipSpace(raw, 0)
+	if end, _, ok := jsonfast.Value(raw, i, maxScanDepth); ok && jsonfast.SkipSpace(raw, end) == len(raw) {
 		if v, _, ok := buildValue(raw, i); ok {
 			return v, nil
 		}
@@ -26,7 +35,7 @@ func buildValue(b []byte, i int) (v any, end int, ok bool) {
 	switch c := b[i]; {
 	case c == '{':
 		m := map[string]any{}
-		j := skipSpace(b, i+1)
+		j := jsonfast.SkipSpace(b, i+1)
 		if b[j] == '}' {
 			return m, j + 1, true
 		}
@@ -35,19 +44,19 @@ func buildValue(b []byte, i int) (v any, end int, ok bool) {
 			if !ok {
 				return nil, 0, false
 			}
-			j = skipSpace(b, skipSpace(b, kend)+1) // past ':'
+			j = jsonfast.SkipSpace(b, jsonfast.SkipSpace(b, kend)+1) // past ':'
 			if m[k], j, ok = buildValue(b, j); !ok {
 				return nil, 0, false
 			}
-			j = skipSpace(b, j)
+			j = jsonfast.SkipSpace(b, j)
 			if b[j] == '}' {
 				return m, j + 1, true
 			}
-			j = skipSpace(b, j+1) // past ','
+			j = jsonfast.SkipSpace(b, j+1) // past ','
 		}
 	case c == '[':
 		a := []any{}
-		j := skipSpace(b, i+1)
+		j := jsonfast.SkipSpace(b, i+1)
 		if b[j] == ']' {
 			return a, j + 1, true
 		}
@@ -57,11 +66,11 @@ func buildValue(b []byte, i int) (v any, end int, ok bool) {
 				return nil, 0, false
 			}
 			a = append(a, e)
-			j = skipSpace(b, j)
+			j = jsonfast.SkipSpace(b, j)
 			if b[j] == ']' {
 				return a, j + 1, true
 			}
-			j = skipSpace(b, j+1)
+			j = jsonfast.SkipSpace(b, j+1)
 		}
 	case c == '"':
 		return buildString(b, i)
@@ -72,17 +81,17 @@ func buildValue(b []byte, i int) (v any, end int, ok bool) {
 	case c == 'n':
 		return nil, i + 4, true
 	}
-	end, _ = scanNumber(b, i)
+	end, _ = jsonfast.Number(b, i)
 	return json.Number(b[i:end]), end, true
 }
 
 // buildString decodes the string literal at b[i].
 func buildString(b []byte, i int) (s string, end int, ok bool) {
-	end, plain, _, ok := scanString(b, i)
+	end, f, ok := jsonfast.String(b, i)
 	if !ok {
 		return "", 0, false
 	}
-	if plain {
+	if f.Plain() {
 		return string(b[i+1 : end-1]), end, true
 	}
 	if err := json.Unmarshal(b[i:end], &s); err != nil {

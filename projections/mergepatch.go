@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/worldval/worldval/internal/jsonfast"
 )
 
 // emptyObject is the JSON document {}.
@@ -30,7 +32,7 @@ func objectOrEmpty(raw json.RawMessage) json.RawMessage {
 // when the patch is an object only the target's objects on the patch's
 // paths are taken apart; every other part of the target is copied as it is
 // when it already has the form json.Marshal would give it (see
-// [canonical]), and re-encoded otherwise. Anything else takes the path of
+// [jsonfast.Form.Canonical]), and re-encoded otherwise. Anything else takes the path of
 // mergePatchDecoded, which decodes both documents whole.
 func mergePatch(target, patch json.RawMessage) (json.RawMessage, error) {
 	if len(bytes.TrimSpace(patch)) == 0 {
@@ -55,22 +57,22 @@ func mergePatch(target, patch json.RawMessage) (json.RawMessage, error) {
 // one of its objects on the patch's paths has a key that is not plain or a
 // key twice; the caller then decodes both documents whole.
 func mergeObject(dst, obj []byte, patch map[string]any) (out []byte, ok bool, err error) {
-	var buf [8]member
-	ms, ok := scanMembers(obj, buf[:0])
+	var buf [8]jsonfast.Member
+	ms, ok := jsonfast.AppendMembers(buf[:0], obj, maxScanDepth)
 	if !ok {
 		return nil, false, nil
 	}
 	for _, m := range ms {
-		if !m.plain {
+		if !m.NameForm.Canonical() {
 			return nil, false, nil
 		}
 	}
-	byKey := func(a, b member) int { return bytes.Compare(a.key, b.key) }
+	byKey := func(a, b jsonfast.Member) int { return bytes.Compare(a.Name, b.Name) }
 	if !slices.IsSortedFunc(ms, byKey) {
 		slices.SortStableFunc(ms, byKey)
 	}
 	for i := 1; i < len(ms); i++ {
-		if bytes.Equal(ms[i-1].key, ms[i].key) {
+		if bytes.Equal(ms[i-1].Name, ms[i].Name) {
 			return nil, false, nil // encoding/json keeps the last one
 		}
 	}
@@ -89,10 +91,10 @@ func mergeObject(dst, obj []byte, patch map[string]any) (out []byte, ok bool, er
 		case j == len(keys):
 			c = -1
 		default:
-			c = compareKey(ms[i].key, keys[j])
+			c = compareKey(ms[i].Name, keys[j])
 		}
 		var pv any
-		var m *member
+		var m *jsonfast.Member
 		switch {
 		case c < 0:
 			m = &ms[i]
@@ -115,7 +117,7 @@ func mergeObject(dst, obj []byte, patch map[string]any) (out []byte, ok bool, er
 		}
 		if m != nil {
 			dst = append(dst, '"')
-			dst = append(dst, m.key...)
+			dst = append(dst, m.Name...)
 			dst = append(dst, '"', ':')
 		} else {
 			if dst, err = appendMarshal(dst, keys[j-1]); err != nil {
@@ -128,8 +130,8 @@ func mergeObject(dst, obj []byte, patch map[string]any) (out []byte, ok bool, er
 			if dst, ok, err = appendCanonical(dst, m); !ok || err != nil {
 				return nil, ok, err
 			}
-		case isObject && m != nil && m.value[0] == '{':
-			if dst, ok, err = mergeObject(dst, m.value, pm); !ok || err != nil {
+		case isObject && m != nil && m.Value[0] == '{':
+			if dst, ok, err = mergeObject(dst, m.Value, pm); !ok || err != nil {
 				return nil, ok, err
 			}
 		default:
@@ -155,11 +157,11 @@ func compareKey(a []byte, b string) int {
 }
 
 // appendCanonical appends m's value as json.Marshal encodes it decoded.
-func appendCanonical(dst []byte, m *member) ([]byte, bool, error) {
-	if m.form&canonical != 0 {
-		return append(dst, m.value...), true, nil
+func appendCanonical(dst []byte, m *jsonfast.Member) ([]byte, bool, error) {
+	if m.Form.Canonical() {
+		return append(dst, m.Value...), true, nil
 	}
-	v, err := decodeValue(m.value)
+	v, err := decodeValue(m.Value)
 	if err != nil {
 		return nil, false, nil
 	}

@@ -63,9 +63,10 @@ func referenceWithValidationHealth(metrics, health json.RawMessage) (json.RawMes
 	return referenceMergePatch(metrics, patch)
 }
 
-// jsonSeeds are documents that exercise what the scanner must get right:
-// key order, repeated keys, whitespace, escapes, characters json.Marshal
-// escapes, invalid UTF-8, number forms, nulls, and invalid JSON.
+// jsonSeeds are documents that exercise what the scanning paths must get
+// right: key order, repeated keys, whitespace, escapes, characters
+// json.Marshal escapes, invalid UTF-8, number forms, nulls, invalid JSON,
+// and the members the merges and trims look for.
 var jsonSeeds = []string{
 	``, `null`, ` null `, `{}`, `[]`, `1`, `"s"`, `true`, `{`, `}`, `{"a":}`, `{"a":1,}`, `[1,]`, `{"a":1}x`, `{"a":1} `,
 	`{"a":1}{"b":2}`, `{"a":01}`, `{"a":-0}`, `{"a":1.0}`, `{"a":1e-7}`, `{"a":1E+07}`, `{"a":-}`, `{"a":1.}`, `{"a":.5}`,
@@ -146,43 +147,6 @@ func FuzzMergePatch(f *testing.F) {
 		got, err := mergePatch(target, patch)
 		want, wantErr := referenceMergePatch(target, patch)
 		sameResult(t, fmt.Sprintf("merge %q into %q", patch, target), got, err, want, wantErr)
-	})
-}
-
-// FuzzScanForms checks the scanner's claims directly: what it accepts is
-// valid JSON, a value it calls canonical is what json.Marshal makes of its
-// decoding, and one it calls compact is what json.Marshal makes of it as a
-// json.RawMessage.
-func FuzzScanForms(f *testing.F) {
-	for _, s := range jsonSeeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, doc []byte) {
-		end, form, ok := scanValue(doc, 0, 0)
-		if !ok {
-			return
-		}
-		v := doc[:end]
-		if !json.Valid(v) {
-			t.Fatalf("scanner accepted %q, which is not valid JSON", v)
-		}
-		if form&canonical != 0 {
-			if form&compact == 0 {
-				t.Fatalf("%q canonical but not compact", v)
-			}
-			var d any
-			if err := decodeNumbers(v, &d); err != nil {
-				t.Fatal(err)
-			}
-			if b, err := json.Marshal(d); err != nil || !bytes.Equal(b, v) {
-				t.Fatalf("canonical %q encodes to %q, %v", v, b, err)
-			}
-		}
-		if form&compact != 0 {
-			if b, err := json.Marshal(json.RawMessage(v)); err != nil || !bytes.Equal(b, v) {
-				t.Fatalf("compact %q encodes to %q, %v", v, b, err)
-			}
-		}
 	})
 }
 
