@@ -9,7 +9,9 @@ const MaxDepth = 256
 // SkipSpace returns the index of the first byte of b at or after i that is
 // not JSON whitespace (space, tab, line feed, carriage return).
 func SkipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+	// Every whitespace byte is at most ' ': one comparison settles the
+	// usual case, a token right at i.
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
 	return i
@@ -78,34 +80,34 @@ type scanner struct {
 }
 
 // value scans the value at b[i], inside containers depth deep.
-func (s *scanner) value(i, depth int) (end int, f Form, ok bool) {
+func (s scanner) value(i, depth int) (end int, f Form, ok bool) {
 	b := s.b
 	if i >= len(b) {
 		return 0, 0, false
 	}
-	switch c := b[i]; {
-	case c == '"':
+	switch b[i] { // cases of single bytes, which compile to a jump table
+	case '"':
 		return String(b, i)
-	case c == '{':
+	case '{':
 		end, f, _, ok := s.object(i, depth+1, nil, false)
 		return end, f, ok
-	case c == '[':
+	case '[':
 		return s.array(i, depth+1)
-	case c == '-' || '0' <= c && c <= '9':
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		end, ok := Number(b, i)
 		return end, 0, ok
-	case c == 't':
+	case 't':
 		return s.literal(i, "true")
-	case c == 'f':
+	case 'f':
 		return s.literal(i, "false")
-	case c == 'n':
+	case 'n':
 		return s.literal(i, "null")
 	}
 	return 0, 0, false
 }
 
 // literal scans the literal lit at b[i].
-func (s *scanner) literal(i int, lit string) (end int, f Form, ok bool) {
+func (s scanner) literal(i int, lit string) (end int, f Form, ok bool) {
 	if len(s.b)-i < len(lit) || string(s.b[i:i+len(lit)]) != lit {
 		return 0, 0, false
 	}
@@ -114,7 +116,7 @@ func (s *scanner) literal(i int, lit string) (end int, f Form, ok bool) {
 
 // object scans the object at b[i] ('{'), depth deep, appending its members
 // to ms when collect is set.
-func (s *scanner) object(i, depth int, ms []Member, collect bool) (end int, f Form, _ []Member, ok bool) {
+func (s scanner) object(i, depth int, ms []Member, collect bool) (end int, f Form, _ []Member, ok bool) {
 	b := s.b
 	if depth > s.maxDepth {
 		return 0, 0, nil, false
@@ -190,7 +192,7 @@ func ascending(a, b []byte) bool {
 }
 
 // array scans the array at b[i] ('['), depth deep.
-func (s *scanner) array(i, depth int) (end int, f Form, ok bool) {
+func (s scanner) array(i, depth int) (end int, f Form, ok bool) {
 	b := s.b
 	if depth > s.maxDepth {
 		return 0, 0, false
