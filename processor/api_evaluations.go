@@ -72,8 +72,8 @@ func (a *api) submitEvaluation(w http.ResponseWriter, r *http.Request) (err erro
 		status = projections.StatusEvaluating
 	}
 	if a.models.waitFor(r.Context(), res.Position, a.readYourWrites, projections.RunCurrentName, projections.RunHistoryName) {
-		if v, err := a.models.runs.Get(r.Context(), req.WorldID, req.StrategyID, req.RunID); err == nil {
-			status = v.Status
+		if st, err := a.models.runs.Status(r.Context(), req.WorldID, req.StrategyID, req.RunID); err == nil {
+			status = st
 		}
 	}
 	links := linksOf(req.WorldID, req.StrategyID, req.RunID)

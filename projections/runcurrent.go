@@ -111,6 +111,36 @@ func (p *RunCurrent) Get(ctx context.Context, world, strategy, run string) (RunV
 	return st.View, nil
 }
 
+// Status returns the lifecycle status of a run ([StatusEvaluating] or
+// [StatusEvaluated]), or an error wrapping [ErrNotFound]. It is what an
+// answer to a submission needs, and reads no more than that: from a store
+// that keeps Go values, the committed value itself, neither copied nor
+// encoded.
+func (p *RunCurrent) Status(ctx context.Context, world, strategy, run string) (string, error) {
+	stream, err := events.RunStream(world, strategy, run)
+	if err != nil {
+		return "", fmt.Errorf("run %q/%q/%q: %w", world, strategy, run, ErrNotFound)
+	}
+	k := key(p.name, "run", stream)
+	if vs, ok := p.store.(valueStore); ok {
+		sv, found, err := vs.value(ctx, k)
+		switch {
+		case err != nil:
+			return "", fmt.Errorf("run %s: %w", stream, err)
+		case !found:
+			return "", fmt.Errorf("run %s: %w", stream, ErrNotFound)
+		}
+		if st, ok := sv.obj.(*runState); ok {
+			return st.View.Status, nil // read only: committed values never change
+		}
+	}
+	st, err := p.load(ctx, stream)
+	if err != nil {
+		return "", err
+	}
+	return st.View.Status, nil
+}
+
 // load reads the stored state of the run with the given stream name.
 func (p *RunCurrent) load(ctx context.Context, stream string) (*runState, error) {
 	raw, err := p.store.Get(ctx, key(p.name, "run", stream))

@@ -131,3 +131,56 @@ func TestRunCurrentRefusesEventsBeforeSubmission(t *testing.T) {
 		t.Fatalf("apply: %v, want an error about the missing submission", err)
 	}
 }
+
+// TestRunCurrentStatus checks that Status answers what Get's view says at
+// every step of a run's life, from a store that keeps Go values and from one
+// that keeps bytes only, and ErrNotFound for a run it does not hold.
+func TestRunCurrentStatus(t *testing.T) {
+	f := newFixture(t)
+	stores := map[string]projections.Store{
+		"values": projections.NewMemoryStore(),
+		"bytes":  bytesStore{projections.NewMemoryStore()},
+	}
+	runs := map[string]*projections.RunCurrent{}
+	for name, s := range stores {
+		p, err := projections.NewRunCurrent(s, f.reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[name] = p
+	}
+	wantStatus := []string{projections.StatusEvaluating, projections.StatusEvaluated, projections.StatusEvaluated,
+		projections.StatusEvaluated, projections.StatusEvaluated}
+	var pos uint64
+	for i, step := range lifecycleSteps {
+		step(f)
+		recs, err := f.es.ReadAll(f.ctx, pos, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos = recs[len(recs)-1].GlobalPosition
+		for name, p := range runs {
+			if err := p.ApplyBatch(f.ctx, recs); err != nil {
+				t.Fatalf("step %d (%s): %v", i+1, name, err)
+			}
+			got, err := p.Status(f.ctx, "w1", "s1", "r1")
+			if err != nil {
+				t.Fatalf("step %d (%s): status: %v", i+1, name, err)
+			}
+			v, err := p.Get(f.ctx, "w1", "s1", "r1")
+			if err != nil {
+				t.Fatalf("step %d (%s): get: %v", i+1, name, err)
+			}
+			if got != wantStatus[i] || got != v.Status {
+				t.Fatalf("step %d (%s): status %q, view says %q, want %q", i+1, name, got, v.Status, wantStatus[i])
+			}
+		}
+	}
+	for name, p := range runs {
+		for _, ids := range [][3]string{{"w1", "s1", "nope"}, {"", "s1", "r1"}} {
+			if _, err := p.Status(f.ctx, ids[0], ids[1], ids[2]); !errors.Is(err, projections.ErrNotFound) {
+				t.Errorf("%s: status %q: %v, want ErrNotFound", name, ids, err)
+			}
+		}
+	}
+}
