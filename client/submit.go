@@ -92,7 +92,7 @@ func (c *Client) Submit(ctx context.Context, world string, req SubmitRequest) (*
 	if req.Returns == nil && len(req.Metrics) == 0 {
 		return nil, errors.New("submit to " + world + ": the request has neither returns nor metrics")
 	}
-	body, err := json.Marshal(req)
+	body, err := marshalSubmit(&req)
 	if err != nil {
 		return nil, fmt.Errorf("submit to %s: %w", world, err)
 	}
