@@ -2,7 +2,8 @@ package metrics
 
 import (
 	"math"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // blockOrder is the normative traversal order of the top-level metric blocks
@@ -30,115 +31,175 @@ func (f Flat) Lookup(name string) (float64, bool) {
 // first registration of a name wins. Non-finite numbers, booleans, strings,
 // nulls and arrays are skipped (CD4).
 func Flatten(doc map[string]any) Flat {
-	f := flattener{flat: make(Flat, 2*countLeaves(doc))}
-	for _, k := range blockOrder {
-		if v, ok := doc[k]; ok {
-			f.top(k, v)
+	// The walk records every leaf once, in traversal order, with its dotted
+	// path written into one buffer; the map is then filled back to front, so
+	// that the first registration of a name is the last write to it and each
+	// registration costs one map assignment. The buffers start on the stack
+	// and cover a derived document; larger ones spill to the heap.
+	var (
+		leaves [64]leaf
+		kids   [16]member
+		paths  [1024]byte
+		prefix [128]byte
+		blocks [len(blockOrder)]any
+	)
+	f := flattener{leaves: leaves[:0], kids: kids[:0], paths: paths[:0], prefix: prefix[:0]}
+	var others []member
+	for k, v := range doc {
+		if i := blockIndex(k); i >= 0 {
+			blocks[i] = v
+		} else {
+			others = append(others, member{k, v})
 		}
 	}
-	if !onlyBlocks(doc) {
-		for k := range doc {
-			if !isBlock(k) {
-				f.keys = append(f.keys, k)
-			}
-		}
-		others := f.keys
-		sort.Strings(others)
-		for _, k := range others {
-			f.top(k, doc[k])
+	for i, v := range blocks {
+		if v != nil {
+			f = f.top(blockOrder[i], v)
 		}
 	}
-	return f.flat
+	sortMembers(others)
+	for _, m := range others {
+		f = f.top(m.key, m.value)
+	}
+	return f.flat()
 }
 
-// flattener carries the output and reusable key and path buffers through the
-// walk, so that sorting each object's keys and building dotted paths cost
-// one allocation per registered path and little else.
+// flattener carries the recorded leaves and the scratch buffers through the
+// walk. Its methods take and return it by value: stored through a pointer,
+// the slices would leave the stack.
 type flattener struct {
-	flat Flat
-	keys []string
-	path []byte
+	leaves []leaf   // in traversal order
+	kids   []member // child objects of the objects being walked, a stack
+	paths  []byte   // the dotted paths of leaves, back to back
+	prefix []byte   // the dotted path of the object being walked
+}
+
+// leaf is one numeric leaf: registered under paths[start:end], unless start
+// is negative (a top-level number has no dotted path), then under name.
+type leaf struct {
+	name       string
+	start, end int
+	value      float64
+}
+
+// member is one key of an object and its value.
+type member struct {
+	key   string
+	value any
 }
 
 // top visits one top-level key: a number registers under its own name, an
 // object is walked.
-func (f *flattener) top(k string, v any) {
-	if x, ok := Number(v); ok {
-		f.register(k, k, x)
-		return
-	}
+func (f flattener) top(k string, v any) flattener {
 	if obj, ok := v.(map[string]any); ok {
-		f.path = append(f.path[:0], k...)
-		f.walk(obj)
+		f.prefix = append(f.prefix[:0], k...)
+		return f.walk(obj)
 	}
+	if x, ok := Number(v); ok {
+		f.leaves = append(f.leaves, leaf{name: k, start: -1, value: x})
+	}
+	return f
 }
 
-// walk registers the numeric leaves of obj, whose dotted path is f.path, in
+// walk records the numeric leaves of obj, whose dotted path is f.prefix, in
 // key order, then descends into its child objects in key order.
-func (f *flattener) walk(obj map[string]any) {
-	start := len(f.keys)
-	for k := range obj {
-		f.keys = append(f.keys, k)
-	}
-	sort.Strings(f.keys[start:])
-	base := len(f.path)
-	for i := start; i < start+len(obj); i++ {
-		k := f.keys[i]
-		if x, ok := Number(obj[k]); ok {
-			f.path = append(append(f.path[:base], '.'), k...)
-			f.register(string(f.path), k, x)
+//
+// The leaves are sorted only when one of their keys contains a dot: they
+// are registered together, and without a dot their names (k and prefix.k
+// for every leaf k) are all distinct, so their order cannot decide which
+// registration comes first.
+func (f flattener) walk(obj map[string]any) flattener {
+	first, firstKid := len(f.leaves), len(f.kids)
+	dotted := false
+	for k, v := range obj {
+		var x float64
+		switch n := v.(type) {
+		case float64:
+			if math.IsNaN(n) || math.IsInf(n, 0) {
+				continue
+			}
+			x = n
+		case map[string]any:
+			f.kids = append(f.kids, member{k, n})
+			continue
+		default:
+			var ok bool
+			if x, ok = Number(v); !ok {
+				continue
+			}
 		}
+		dotted = dotted || strings.IndexByte(k, '.') >= 0
+		f.leaves = append(f.leaves, leaf{name: k, value: x})
 	}
-	for i := start; i < start+len(obj); i++ {
-		k := f.keys[i]
-		if child, ok := obj[k].(map[string]any); ok {
-			f.path = append(append(f.path[:base], '.'), k...)
-			f.walk(child)
-		}
+	if dotted {
+		slices.SortFunc(f.leaves[first:], func(a, b leaf) int { return strings.Compare(a.name, b.name) })
 	}
-	f.path = f.path[:base]
-	f.keys = f.keys[:start]
+	for i := first; i < len(f.leaves); i++ {
+		l := &f.leaves[i]
+		l.start = len(f.paths)
+		f.paths = append(append(append(f.paths, f.prefix...), '.'), l.name...)
+		l.end = len(f.paths)
+	}
+	sortMembers(f.kids[firstKid:])
+	base := len(f.prefix)
+	// f.kids grows and shrinks below each child: index it afresh.
+	for i := firstKid; i < len(f.kids); i++ {
+		kid := f.kids[i]
+		f.prefix = append(append(f.prefix[:base], '.'), kid.key...)
+		f = f.walk(kid.value.(map[string]any))
+	}
+	f.prefix = f.prefix[:base]
+	f.kids = f.kids[:firstKid]
+	return f
 }
 
-func (f *flattener) register(path, leaf string, x float64) {
-	if _, ok := f.flat[path]; !ok {
-		f.flat[path] = x
-	}
-	if _, ok := f.flat[leaf]; !ok {
-		f.flat[leaf] = x
-	}
-}
-
-// countLeaves counts the numeric leaves under obj, to size the map once.
-func countLeaves(obj map[string]any) int {
+// flat builds the table from the recorded leaves.
+func (f flattener) flat() Flat {
 	n := 0
-	for _, v := range obj {
-		if child, ok := v.(map[string]any); ok {
-			n += countLeaves(child)
-		} else if _, ok := Number(v); ok {
+	for i := range f.leaves {
+		n++
+		if f.leaves[i].start >= 0 {
 			n++
 		}
 	}
-	return n
-}
-
-func isBlock(k string) bool {
-	for _, b := range blockOrder {
-		if k == b {
-			return true
+	paths := string(f.paths)
+	flat := make(Flat, n)
+	for i := len(f.leaves) - 1; i >= 0; i-- {
+		l := &f.leaves[i]
+		flat[l.name] = l.value
+		if l.start >= 0 {
+			flat[paths[l.start:l.end]] = l.value
 		}
 	}
-	return false
+	return flat
 }
 
-// onlyBlocks reports whether every key of doc is one of the named blocks.
-func onlyBlocks(doc map[string]any) bool {
-	for k := range doc {
-		if !isBlock(k) {
-			return false
-		}
+// sortMembers sorts ms by key.
+func sortMembers(ms []member) {
+	if len(ms) > 1 {
+		slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
 	}
-	return true
+}
+
+// blockIndex returns the position of k in blockOrder, or -1.
+func blockIndex(k string) int {
+	switch k {
+	case "returns":
+		return 0
+	case "sample":
+		return 1
+	case "risk":
+		return 2
+	case "robustness":
+		return 3
+	case "diagnostics":
+		return 4
+	case "benchmark":
+		return 5
+	case "stress":
+		return 6
+	}
+	return -1
 }
 
 // Number reports the value of v as a finite float64. It accepts the numeric

@@ -308,3 +308,17 @@ func TestFlattenCollisionOrder(t *testing.T) {
 		t.Errorf("Flatten = %v, want %v", got, want)
 	}
 }
+
+// TestBlockIndex: the switch in blockIndex agrees with blockOrder.
+func TestBlockIndex(t *testing.T) {
+	for i, b := range blockOrder {
+		if got := blockIndex(b); got != i {
+			t.Errorf("blockIndex(%q) = %d, want %d", b, got, i)
+		}
+	}
+	for _, k := range []string{"", "live", "Returns", "returns ", "stres"} {
+		if got := blockIndex(k); got != -1 {
+			t.Errorf("blockIndex(%q) = %d, want -1", k, got)
+		}
+	}
+}
