@@ -23,7 +23,7 @@ func metricsCommand() command {
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
 			file := fs.String("returns", "", "per-period simple returns: a JSON array of numbers (null allowed) or a one-column CSV; - reads standard input")
 			ppy := fs.Float64("periods-per-year", metrics.DefaultPeriodsPerYear, "return periods per year (252 daily equities, 365 daily crypto, 8760 hourly crypto)")
-			trials := fs.Float64("search-intensity", 0, "number of variants tried before this one (DSR trial count); 0 = not given")
+			trials := fs.Float64("search-intensity", 0, "diagnostics.search_intensity: number of variants tried (DSR trial count); when not given, 1 is written")
 			optional := fs.Bool("optional", false, "also derive sortino_ratio, sharpe_annualized and min_track_record_length")
 			return func(_ context.Context, args []string) error {
 				if len(args) > 0 {
@@ -39,8 +39,11 @@ func metricsCommand() command {
 				if err != nil {
 					return err
 				}
+				// An explicit 0 is a value (validation-core §3.2, §4.5.7: search_intensity
+				// is an int ≥ 0, and only an absent one is written as 1), so the flag
+				// counts when it is given at all, not when it is positive.
 				submitted := map[string]any{}
-				if *trials > 0 {
+				if flagSet(fs, "search-intensity") {
 					submitted["diagnostics"] = map[string]any{"search_intensity": *trials}
 				}
 				p := metrics.Params{PeriodsPerYear: *ppy, OptionalMetrics: *optional}

@@ -106,3 +106,37 @@ func TestMetricsBadInputExit2WithOneLine(t *testing.T) {
 		t.Fatalf("no --returns: exit %d", code)
 	}
 }
+
+// TestMetricsSearchIntensityZeroIsAValue: an explicit --search-intensity 0 is
+// the value 0 (validation-core §3.2: int ≥ 0; §4.5.7: only an absent value is
+// written as 1), so strategy_complexity = 1 + ln(1 + 0) = 1 and the trial
+// count is max(1, 0) = 1, as for a run file whose params.search_intensity is
+// 0. Without the flag, 1 is written and the complexity is 1 + ln 2.
+func TestMetricsSearchIntensityZeroIsAValue(t *testing.T) {
+	p := writeFile(t, "r.json", "[0.01,0.02,-0.005,0.015,0.012,0.008,-0.003,0.02,0.01,0.005]")
+	diag := func(args ...string) map[string]any {
+		t.Helper()
+		code, out, stderr := runCLI(t, append([]string{"metrics", "--returns", p}, args...)...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var doc map[string]map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc["diagnostics"]
+	}
+	for _, c := range []struct {
+		args       []string
+		si, complx float64
+	}{
+		{nil, 1, 1 + math.Ln2},
+		{[]string{"--search-intensity", "0"}, 0, 1},
+		{[]string{"--search-intensity", "3"}, 3, 1 + math.Log(4)},
+	} {
+		d := diag(c.args...)
+		if d["search_intensity"] != c.si || math.Abs(d["strategy_complexity"].(float64)-c.complx) > 1e-12 {
+			t.Errorf("%v: search_intensity %v, strategy_complexity %v; want %v, %v", c.args, d["search_intensity"], d["strategy_complexity"], c.si, c.complx)
+		}
+	}
+}
