@@ -32,6 +32,9 @@ func metricsCommand() command {
 				if *file == "" {
 					return usagef("--returns is required")
 				}
+				if !(*ppy > 0) || math.IsInf(*ppy, 0) {
+					return usagef("--periods-per-year %v: must be a finite number > 0", *ppy)
+				}
 				if math.IsNaN(*trials) || math.IsInf(*trials, 0) || *trials < 0 {
 					return usagef("--search-intensity %v: must be a finite number ≥ 0", *trials)
 				}

@@ -105,6 +105,15 @@ func TestMetricsBadInputExit2WithOneLine(t *testing.T) {
 	if code, _, _ := runCLI(t, "metrics"); code != exitUsage {
 		t.Fatalf("no --returns: exit %d", code)
 	}
+	// Periods per year must be positive, as in the HTTP API: 0 is not a
+	// silent way of asking for the default.
+	series := writeFile(t, "ok.json", `[0.01, 0.02]`)
+	for _, ppy := range []string{"0", "-12", "NaN", "+Inf"} {
+		code, out, stderr := runCLI(t, "metrics", "--returns", series, "--periods-per-year", ppy)
+		if code != exitUsage || out != "" || !strings.Contains(stderr, "--periods-per-year") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Fatalf("--periods-per-year %s: exit %d, stdout %q, stderr %q", ppy, code, out, stderr)
+		}
+	}
 }
 
 // TestMetricsSearchIntensityZeroIsAValue: an explicit --search-intensity 0 is

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/worldval/worldval/validation/metrics"
@@ -172,6 +173,11 @@ func (rf *RunFile) decodeParams(v any) error {
 			x, ok := metrics.Number(pv)
 			if !ok {
 				return &FieldError{Path: "params." + key, Message: "must be a finite number, got " + jsonType(pv)}
+			}
+			if key == "periods_per_year" && x <= 0 {
+				// As the HTTP API: a run that names its periods per year names a
+				// positive number; leaving the key out means the default (252).
+				return &FieldError{Path: "params.periods_per_year", Message: "must be a number > 0, got " + strconv.FormatFloat(x, 'g', -1, 64)}
 			}
 			*dst = x
 		}

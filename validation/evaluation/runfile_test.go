@@ -26,7 +26,8 @@ func TestDecodeRunFileErrorsNameTheField(t *testing.T) {
 		{`{"metrics":{"sample":{"regime_coverage":0.5}}}`, "metrics.sample.regime_coverage"},
 		{`{"returns":[0.1],"params":{"periods_per_year":"daily"}}`, "params.periods_per_year"},
 		{`{"returns":[0.1],"params":{"ppy":252}}`, "params.ppy"},
-		{`{"returns":[0.1],"params":{"periods_per_year":-1}}`, "params"},
+		{`{"returns":[0.1],"params":{"periods_per_year":-1}}`, "params.periods_per_year"},
+		{`{"returns":[0.1],"params":{"periods_per_year":0}}`, "params.periods_per_year"},
 		{`{"series":{"returns":[0.1],"prices":[1]}}`, "series.prices"},
 		{`{"returns":[0.1],"series":{"pnl":[0.1]}}`, "series"},
 	}
