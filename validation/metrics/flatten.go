@@ -129,16 +129,12 @@ func (f flattener) walk(obj map[string]any) flattener {
 			}
 		}
 		dotted = dotted || strings.IndexByte(k, '.') >= 0
-		f.leaves = append(f.leaves, leaf{name: k, value: x})
+		start := len(f.paths)
+		f.paths = append(append(append(f.paths, f.prefix...), '.'), k...)
+		f.leaves = append(f.leaves, leaf{name: k, start: start, end: len(f.paths), value: x})
 	}
 	if dotted {
 		slices.SortFunc(f.leaves[first:], func(a, b leaf) int { return strings.Compare(a.name, b.name) })
-	}
-	for i := first; i < len(f.leaves); i++ {
-		l := &f.leaves[i]
-		l.start = len(f.paths)
-		f.paths = append(append(append(f.paths, f.prefix...), '.'), l.name...)
-		l.end = len(f.paths)
 	}
 	sortMembers(f.kids[firstKid:])
 	base := len(f.prefix)
