@@ -2,6 +2,7 @@ package rules
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/worldval/worldval/validation/policy"
 )
@@ -41,10 +42,21 @@ func SummaryStatus(results Results, active bool) Status {
 	return Pass
 }
 
-// equalFold compares case-insensitively, with a fast path for the exact
-// (lower-case) spelling the engine itself produces.
+// equalFold compares case-insensitively, with fast paths for the exact
+// (lower-case) spelling the engine itself produces and for an ASCII first
+// byte that differs from lower's in both cases. lower starts with a
+// lower-case ASCII letter (the callers pass constants); only a non-ASCII
+// rune (the Kelvin sign, the long s) can fold to one besides its two cases.
 func equalFold(s, lower string) bool {
-	return s == lower || strings.EqualFold(s, lower)
+	if s == lower {
+		return true
+	}
+	if s != "" && lower != "" {
+		if c, l := s[0], lower[0]; c < utf8.RuneSelf && 'a' <= l && l <= 'z' && c != l && c != l-('a'-'A') {
+			return false
+		}
+	}
+	return strings.EqualFold(s, lower)
 }
 
 // Recommended stages (validation-core §9.2).
@@ -82,7 +94,13 @@ func RecommendedStage(profile, stage string) string {
 // recommended stage, else the one computed with the stored stage (the
 // lower-cased request stage, default backtest).
 func recordedRecommendedStage(profile, stage string) string {
-	if rs := RecommendedStage(profile, stage); rs != "" {
+	return recordedFrom(RecommendedStage(profile, stage), profile, stage)
+}
+
+// recordedFrom is recordedRecommendedStage given rs, the evaluation's
+// RecommendedStage(profile, stage).
+func recordedFrom(rs, profile, stage string) string {
+	if rs != "" {
 		return rs
 	}
 	stored := strings.ToLower(stage)

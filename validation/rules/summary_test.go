@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/worldval/worldval/validation/policy"
@@ -78,6 +79,25 @@ func TestRecommendedStageIgnoresOutcome(t *testing.T) {
 		out := Evaluate(p, Input{StrategyID: "s", Stage: stage, Metrics: good()})
 		if out.Summary.Status != Fail || out.Summary.RecommendedStage != want {
 			t.Errorf("stage %q: %+v want %q", stage, out.Summary, want)
+		}
+	}
+}
+
+// TestEqualFoldIsStringsEqualFold: the fast paths of equalFold answer as
+// strings.EqualFold does, including for non-ASCII runes that fold to ASCII
+// letters (the Kelvin sign K, the long s ſ).
+func TestEqualFoldIsStringsEqualFold(t *testing.T) {
+	lowers := []string{"fail", "warn", "blocking", "rule_error", "s", "k"}
+	inputs := []string{
+		"", "f", "fail", "FAIL", "Fail", "fAiL", "fail ", "pass", "warn", "WARN", "blocking", "BLOCKING", "soft", "info",
+		"rule_error", "RULE_ERROR", "rule-error", "\u212a", "\u212aill", "\u017f", "\u017foft", "ßail", "éail", "@ail", "`ail",
+		"Fail\u212a", "k", "K", "s", "S", "\x00", "\xff", "\xe2\x84", "x",
+	}
+	for _, l := range lowers {
+		for _, s := range inputs {
+			if got, want := equalFold(s, l), strings.EqualFold(s, l); got != want {
+				t.Errorf("equalFold(%q, %q) = %v, want %v", s, l, got, want)
+			}
 		}
 	}
 }
