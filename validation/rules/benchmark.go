@@ -13,7 +13,7 @@ func (e *engine) benchmark(i int) RuleResult {
 	sharpe, hasSharpe := flat["sharpe"]
 	bs, hasBS := flat["benchmark_sharpe"]
 	up, hasUp := flat["vs_benchmark_sharpe"]
-	details := withRoom(1,
+	details := e.arena.withRoom(1,
 		Detail{"stage", e.stageValue()},
 		Detail{"sharpe", optional(sharpe, hasSharpe)},
 		Detail{"benchmark_sharpe", optional(bs, hasBS)},

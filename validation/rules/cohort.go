@@ -63,7 +63,7 @@ func (e *engine) cohort(i int, x *extScope) RuleResult {
 	if x.cohortTop != nil {
 		inTop = x.cohortTop[i]
 	}
-	details := withRoom(2,
+	details := e.arena.withRoom(2,
 		Detail{"median_sharpe", optional(x.medianSharpe, x.hasMedianSharpe)},
 		Detail{"median_dsr", optional(x.medianDSR, x.hasMedianDSR)},
 		Detail{"top_k", topK},

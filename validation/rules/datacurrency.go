@@ -62,11 +62,11 @@ func (e *engine) dataCurrency(i int) RuleResult {
 	if len(missing) > 0 {
 		missingValue = missing
 	}
-	r.Details = Details{
-		{"missing_metrics", missingValue},
-		{"available_metrics", newMetricNames(flat)},
-		{"policy_on_missing_metric", modeValue(mode)},
-	}
+	r.Details = e.arena.of(
+		Detail{"missing_metrics", missingValue},
+		Detail{"available_metrics", newMetricNames(flat)},
+		Detail{"policy_on_missing_metric", modeValue(mode)},
+	)
 	return r
 }
 

@@ -16,10 +16,61 @@ type Detail struct {
 // cost more than the rest of the rule logic.
 type Details []Detail
 
-// withRoom builds details with spare capacity for the members a failing check
-// may add later.
-func withRoom(extra int, ds ...Detail) Details {
-	return append(make(Details, 0, len(ds)+extra), ds...)
+// detailArena hands out the Details of one evaluation from shared chunks, so
+// that a run allocates its rules' details once rather than once per rule.
+// Every slice it returns is capped at its own capacity: an append past it
+// reallocates, as it would for a slice of its own, and never reaches the
+// members of another rule.
+type detailArena struct {
+	free  []Detail
+	chunk int // members per chunk; see engine.detailsPerCandidate
+}
+
+// withRoom returns ds as details with spare capacity for the members a
+// failing check may add later.
+func (a *detailArena) withRoom(extra int, ds ...Detail) Details {
+	n := len(ds) + extra
+	if len(a.free) < n {
+		a.free = make([]Detail, max(n, a.chunk))
+	}
+	d := a.free[:0:n]
+	a.free = a.free[n:]
+	return append(d, ds...)
+}
+
+// of returns ds as details without spare capacity.
+func (a *detailArena) of(ds ...Detail) Details {
+	return a.withRoom(0, ds...)
+}
+
+// detailsPerCandidate returns how many details members the rules ask the
+// arena for on one candidate that passes (risk_constraint asks only when it
+// fails), and how many live monitoring asks for once per evaluation. It only
+// sizes chunks: a rule that asks for more gets another chunk.
+func (e *engine) detailsPerCandidate(x *extScope) (perCand, live int) {
+	m := e.m
+	// data_currency 3; sample 1 + its names and thresholds; performance 2;
+	// robustness 5 + 3.
+	perCand = 3 + 1 + len(sampleNames) + len(e.sampleTh) + 2 + 8
+	if m.Cohort != nil {
+		perCand += 6 + 2
+	}
+	if m.Portfolio != nil {
+		perCand += 5 + 3
+	}
+	if m.Benchmark != nil {
+		perCand += 4 + 1
+	}
+	if m.Stress != nil {
+		perCand += 2 + 3
+	}
+	if x.paperApplies {
+		perCand += 14 + 4
+	}
+	if m.LiveMonitoring != nil {
+		live = 4 + 3
+	}
+	return perCand, live
 }
 
 // Get returns the value of key.

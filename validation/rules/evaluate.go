@@ -16,14 +16,19 @@ import (
 func Evaluate(p *policy.Policy, in Input) Outcome {
 	var (
 		e    engine
-		cs   [1]cand
-		st   [1]candState
 		outs [1]StrategyOutcome
 		hdr  SetOutcome
 	)
+	// The outcome keeps some of the engine's contents (the boxed stage, the
+	// selected set), so escape analysis moves everything the engine points
+	// to onto the heap: one allocation holds the candidate and its state.
+	one := new(struct {
+		c [1]cand
+		s [1]candState
+	})
 	e.init(p, in.Stage, in.FailClosed, in.Previous, in.Correlations, "")
-	e.cands = append(cs[:0], newCand(in.StrategyID, in.Metrics, in.Flat))
-	e.st = st[:]
+	e.cands = append(one.c[:0], newCand(in.StrategyID, in.Metrics, in.Flat))
+	e.st = one.s[:]
 	e.run(in.PolicyVersion, &hdr, outs[:])
 	return outs[0].Outcome
 }
@@ -71,18 +76,15 @@ func (e *engine) run(policyVersion string, out *SetOutcome, outs []StrategyOutco
 	e.selection()
 	out.RulesetHash = e.m.RulesetHash()
 	out.PolicySnapshot = e.m.Snapshot()
-	out.PolicyVersion = optString(policyVersion)
+	out.PolicyVersion, out.Profile = versionAndProfile(policyVersion, e.m.HasProfile, e.m.ProfileName)
 	out.RecommendedStage = RecommendedStage(e.m.ProfileName, e.stage)
 	out.Selected = e.selected
-	if e.m.HasProfile {
-		out.Profile = optString(e.m.ProfileName)
-		if out.Profile == nil {
-			empty := ""
-			out.Profile = &empty
-		}
-	}
-	recorded := recordedRecommendedStage(e.m.ProfileName, e.stage)
+	recorded := recordedFrom(out.RecommendedStage, e.m.ProfileName, e.stage)
 	ext := e.extendedScope()
+	perCand, live := e.detailsPerCandidate(&ext)
+	e.arena.chunk = perCand + live // the first chunk also holds live monitoring's
+	e.liveMonitoringScope(&ext)
+	e.arena.chunk = perCand
 	for i := range e.cands {
 		results := make(Results, 0, 5+ext.count)
 		results = append(results,
@@ -113,11 +115,24 @@ func (e *engine) run(policyVersion string, out *SetOutcome, outs []StrategyOutco
 	}
 }
 
-func optString(s string) *string {
-	if s == "" {
-		return nil
+// versionAndProfile returns the policy_version (nil when empty) and the
+// profile (nil without profiles, else the name, possibly empty) of an
+// evaluation, from one allocation.
+func versionAndProfile(version string, hasProfile bool, profile string) (*string, *string) {
+	if version == "" && !hasProfile {
+		return nil, nil
 	}
-	return &s
+	var v, p *string
+	s := new([2]string)
+	if version != "" {
+		s[0] = version
+		v = &s[0]
+	}
+	if hasProfile {
+		s[1] = profile
+		p = &s[1]
+	}
+	return v, p
 }
 
 // cand is one strategy in scope.
@@ -138,6 +153,7 @@ type engine struct {
 	corrs    []Correlation
 	fault    string
 
+	arena      detailArena        // backs the details of every result
 	dcRequired []string           // metrics of data-currency thresholds
 	sampleTh   []policy.Threshold // sample-group thresholds
 	st         []candState        // per candidate, parallel to cands
@@ -166,7 +182,7 @@ func (e *engine) init(p *policy.Policy, stage string, failClosed bool, previous 
 	e.fault = fault
 	e.mode = e.m.Validation.OnMissingMetric
 	if stage != "" {
-		e.stageAny = stage
+		e.stageAny = boxStage(stage)
 	}
 }
 
@@ -177,4 +193,20 @@ func (e *engine) thresholds() {
 	for i := range e.cands {
 		e.st[i].viol = checkThresholds(e.m.Thresholds, e.cands[i].flat, e.mode)
 	}
+}
+
+// boxStage boxes a stage for details; the usual spellings box as constants,
+// without allocating.
+func boxStage(s string) any {
+	switch s {
+	case "backtest":
+		return "backtest"
+	case "paper":
+		return "paper"
+	case "shadow":
+		return "shadow"
+	case "live":
+		return "live"
+	}
+	return s
 }

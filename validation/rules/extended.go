@@ -42,9 +42,16 @@ func (e *engine) extendedScope() extScope {
 	}
 	if m.LiveMonitoring != nil {
 		x.count++
-		x.live, x.hasLive = e.protect(e.specLiveMonitoring(), e.liveMonitoring), true
 	}
 	return x
+}
+
+// liveMonitoringScope evaluates live monitoring, whose one result every
+// candidate gets, when the policy configures it.
+func (e *engine) liveMonitoringScope(x *extScope) {
+	if e.m.LiveMonitoring != nil {
+		x.live, x.hasLive = e.protect(e.specLiveMonitoring(), e.liveMonitoring), true
+	}
 }
 
 // extended appends the inline extended results of candidate i, in result

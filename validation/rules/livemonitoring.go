@@ -38,7 +38,7 @@ func (e *engine) liveMonitoring() RuleResult {
 	if cfg.LookbackDays != nil {
 		lookback = *cfg.LookbackDays
 	}
-	details := withRoom(3,
+	details := e.arena.withRoom(3,
 		Detail{"sharpe_mean", optional(sm, hasSM)},
 		Detail{"dd_mean", optional(dm, hasDM)},
 		Detail{"decay_mean", optional(qm, hasQM)},

@@ -40,7 +40,7 @@ func (e *engine) paperShadow(i int) RuleResult {
 	er, hasER := flat["paper_vs_backtest_es_p01_ratio"]
 	pv, hasPV := firstPresent(flat, "var_p01", "returns.var_p01")
 	pe, hasPE := firstPresent(flat, "es_p01", "returns.es_p01")
-	details := withRoom(4,
+	details := e.arena.withRoom(4,
 		Detail{"stage", e.stageValue()},
 		Detail{"baseline_run_id", baselineRunID(c.doc, flat)},
 		Detail{"backtest_sharpe", get("backtest_sharpe")},

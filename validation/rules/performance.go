@@ -37,7 +37,7 @@ func (e *engine) performance(i int) RuleResult {
 	case len(blocking) > 0:
 		r.Status, r.ReasonCode = Fail, "performance_thresholds_failed"
 		r.Reason = violationReason(blocking[0])
-		r.Details = Details{{"violations", blocking}}
+		r.Details = e.arena.of(Detail{"violations", blocking})
 	case len(missing) > 0:
 		names := make([]string, len(missing))
 		for j, v := range missing {
@@ -48,7 +48,7 @@ func (e *engine) performance(i int) RuleResult {
 			r.Status = Fail
 		}
 		r.Reason = "Missing metrics: " + strings.Join(names, ", ")
-		r.Details = Details{{"violations", vs}, {"policy_on_missing_metric", modeValue(e.mode)}}
+		r.Details = e.arena.of(Detail{"violations", vs}, Detail{"policy_on_missing_metric", modeValue(e.mode)})
 	case e.m.TopK != nil && !e.st[i].topkKept:
 		r.Status, r.ReasonCode = Fail, "performance_rank_outside_top_k"
 		r.Tags = tagsPerformanceTop
@@ -58,10 +58,10 @@ func (e *engine) performance(i int) RuleResult {
 		} else {
 			r.Reason = "Not selected by top_k=" + kk
 		}
-		r.Details = Details{{"rank", e.rankValue(i)}, {"top_k", k}}
+		r.Details = e.arena.of(Detail{"rank", e.rankValue(i)}, Detail{"top_k", k})
 	default:
 		r.Status, r.ReasonCode, r.Reason = Pass, "performance_ok", "Passed thresholds and ranking"
-		r.Details = Details{{"rank", e.rankValue(i)}, {"top_k", k}}
+		r.Details = e.arena.of(Detail{"rank", e.rankValue(i)}, Detail{"top_k", k})
 	}
 	return r
 }

@@ -16,7 +16,7 @@ func (e *engine) portfolio(i int) RuleResult {
 	v, hasV := flat["incremental_var_99"]
 	es, hasES := flat["incremental_es_99"]
 	up, hasUp := flat["portfolio_sharpe_uplift"]
-	details := withRoom(3,
+	details := e.arena.withRoom(3,
 		Detail{"max_incremental_var_99", optional(v, hasV)},
 		Detail{"max_incremental_es_99", optional(es, hasES)},
 		Detail{"incremental_var_99", optional(v, hasV)},

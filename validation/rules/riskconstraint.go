@@ -21,7 +21,7 @@ func (e *engine) riskConstraint(i int) RuleResult {
 	case cr != nil && e.st[i].blockedBy != nil:
 		r.Status, r.ReasonCode = Fail, "correlation_constraint_failed"
 		r.Reason = "Correlation exceeds max " + pyFloat(cr.Max)
-		r.Details = Details{{"blocked_by", e.st[i].blockedBy}}
+		r.Details = e.arena.of(Detail{"blocked_by", e.st[i].blockedBy})
 	case h != nil && e.st[i].hys != "":
 		mode := e.st[i].hys
 		r.Status = Fail
@@ -33,12 +33,12 @@ func (e *engine) riskConstraint(i int) RuleResult {
 			r.Reason = h.Metric + " below enter " + pyFloat(h.Enter)
 		}
 		v, ok := e.cands[i].flat[h.Metric]
-		r.Details = Details{
-			{"metric", h.Metric},
-			{"previously_active", e.previouslyActive(e.cands[i].id)},
-			{"mode", mode},
-			{"value", optional(v, ok)},
-		}
+		r.Details = e.arena.of(
+			Detail{"metric", h.Metric},
+			Detail{"previously_active", e.previouslyActive(e.cands[i].id)},
+			Detail{"mode", mode},
+			Detail{"value", optional(v, ok)},
+		)
 	case cr == nil && h == nil:
 		r.Status, r.Severity, r.ReasonCode, r.Reason = Pass, policy.Info, "risk_constraints_not_configured", "No risk constraints configured"
 	default:

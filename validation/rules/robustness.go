@@ -28,7 +28,7 @@ func (e *engine) robustness(i int) RuleResult {
 	second, hasSecond := flat["sharpe_second_half"]
 	cvMean, hasCVMean := flat["cv_sharpe_mean"]
 	cvStd, hasCVStd := flat["cv_sharpe_std"]
-	details := append(make(Details, 0, 8),
+	details := e.arena.withRoom(3,
 		Detail{"deflated_sharpe_ratio", optional(dsr, hasDSR)},
 		Detail{"sharpe_first_half", optional(first, hasFirst)},
 		Detail{"sharpe_second_half", optional(second, hasSecond)},

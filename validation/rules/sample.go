@@ -30,11 +30,11 @@ func (e *engine) sample(i int) RuleResult {
 			}
 			r.Status, r.ReasonCode = Fail, "sample_thresholds_failed"
 			r.Reason = "Sample thresholds failed: " + strings.Join(names, ", ")
-			r.Details = Details{{"violations", vs}}
+			r.Details = e.arena.of(Detail{"violations", vs})
 			return r
 		}
 	}
-	values := make(Details, 0, len(sampleNames)+len(e.sampleTh))
+	values := e.arena.withRoom(len(sampleNames) + len(e.sampleTh))
 	positive := false
 	for _, n := range sampleNames {
 		if v, ok := flat[n]; ok {
@@ -44,11 +44,15 @@ func (e *engine) sample(i int) RuleResult {
 	}
 	for _, t := range e.sampleTh {
 		if v, ok := flat[t.Metric]; ok {
-			values.Set(t.Metric, v)
+			// A name already listed holds this same value: only a new one
+			// is added (Set would box it again for nothing).
+			if _, listed := values.Get(t.Metric); !listed {
+				values = append(values, Detail{t.Metric, v})
+			}
 			positive = positive || v > 0
 		}
 	}
-	r.Details = Details{{"sample_metrics", values}}
+	r.Details = e.arena.of(Detail{"sample_metrics", values})
 	if positive {
 		r.Status, r.ReasonCode, r.Reason = Pass, "sample_ok", "Sample depth present"
 		return r

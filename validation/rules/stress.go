@@ -20,7 +20,7 @@ func (e *engine) stress(i int) RuleResult {
 	for j, sc := range cfg.Scenarios {
 		names[j] = sc.Name
 	}
-	details := withRoom(3, Detail{"scenarios", names}, Detail{"stage", e.stageValue()})
+	details := e.arena.withRoom(3, Detail{"scenarios", names}, Detail{"stage", e.stageValue()})
 	var fails, warns reasonList
 	check := func(limit *float64, v float64, ok bool, name, what, limitSuffix string) {
 		if limit == nil {
