@@ -66,15 +66,7 @@ func TestMetricsAppendixB(t *testing.T) {
 func TestMetricsSearchIntensityLowersDSR(t *testing.T) {
 	p := writeFile(t, "r.json", "[0.01,0.02,-0.005,0.015,0.012,0.008,-0.003,0.02,0.01,0.005]")
 	dsr := func(args ...string) float64 {
-		code, out, stderr := runCLI(t, append([]string{"metrics", "--returns", p}, args...)...)
-		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		var doc map[string]map[string]any
-		if err := json.Unmarshal([]byte(out), &doc); err != nil {
-			t.Fatal(err)
-		}
-		return doc["robustness"]["deflated_sharpe_ratio"].(float64)
+		return metricsBlocks(t, p, args...)["robustness"]["deflated_sharpe_ratio"].(float64)
 	}
 	one, many := dsr(), dsr("--search-intensity", "100")
 	if !(many < one) {
@@ -123,18 +115,7 @@ func TestMetricsBadInputExit2WithOneLine(t *testing.T) {
 // 0. Without the flag, 1 is written and the complexity is 1 + ln 2.
 func TestMetricsSearchIntensityZeroIsAValue(t *testing.T) {
 	p := writeFile(t, "r.json", "[0.01,0.02,-0.005,0.015,0.012,0.008,-0.003,0.02,0.01,0.005]")
-	diag := func(args ...string) map[string]any {
-		t.Helper()
-		code, out, stderr := runCLI(t, append([]string{"metrics", "--returns", p}, args...)...)
-		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		var doc map[string]map[string]any
-		if err := json.Unmarshal([]byte(out), &doc); err != nil {
-			t.Fatal(err)
-		}
-		return doc["diagnostics"]
-	}
+	diag := func(args ...string) map[string]any { return metricsBlocks(t, p, args...)["diagnostics"] }
 	for _, c := range []struct {
 		args       []string
 		si, complx float64
@@ -148,4 +129,19 @@ func TestMetricsSearchIntensityZeroIsAValue(t *testing.T) {
 			t.Errorf("%v: search_intensity %v, strategy_complexity %v; want %v, %v", c.args, d["search_intensity"], d["strategy_complexity"], c.si, c.complx)
 		}
 	}
+}
+
+// metricsBlocks runs worldval metrics on the returns file path with args and
+// returns the printed metric blocks; anything but exit 0 fails the test.
+func metricsBlocks(t *testing.T, path string, args ...string) map[string]map[string]any {
+	t.Helper()
+	code, out, stderr := runCLI(t, append([]string{"metrics", "--returns", path}, args...)...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc map[string]map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
