@@ -133,9 +133,7 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 			r := events.Record{Event: chunk[i], Stream: a.stream, StreamVersion: current + uint64(from+i) + 1, RecordedAt: now}
 			r.Seal(prev)
 			prev = r.Hash
-			args = append(args, r.ID, r.Stream, int64(r.StreamVersion), r.Type, r.SchemaVersion,
-				events.FormatTime(r.OccurredAt), recordedAt, r.Actor, r.CorrelationID, r.CausationID, r.IdempotencyKey,
-				[]byte(r.Payload), r.PrevHash, r.Hash)
+			args = appendInsertArgs(args, &r, recordedAt)
 			if collect {
 				recs = append(recs, r)
 			}

@@ -28,13 +28,9 @@ VALUES ` + strings.Repeat(row+", ", n-1) + row
 // insertEvents inserts n events in one statement, args holding their
 // insertColumns values each, in order.
 func (w *writer) insertEvents(ctx context.Context, n int, args []any) (sql.Result, error) {
-	st := w.stmts.inserts[n-1]
-	if st == nil {
-		var err error
-		if st, err = w.conn.PrepareContext(ctx, insertSQL(n)); err != nil {
-			return nil, fmt.Errorf("prepare insert of %d events: %w", n, err)
-		}
-		w.stmts.inserts[n-1] = st
+	st, err := w.stmts.prepared(ctx, w.conn, &w.stmts.inserts, n, insertSQL)
+	if err != nil {
+		return nil, err
 	}
 	return st.ExecContext(ctx, args...)
 }
@@ -47,8 +43,9 @@ type writeStmts struct {
 	streamHead, upsertStream       *sql.Stmt
 	findEvent                      *sql.Stmt
 	saveCheckpoint, dataVersion    *sql.Stmt
-	// inserts[n-1] inserts n events; each is prepared when first needed.
-	inserts [maxInsertRows]*sql.Stmt
+	// inserts[n-1] inserts n events and upserts[n-1] moves the heads of n
+	// streams; each is prepared when first needed.
+	inserts, upserts [maxInsertRows]*sql.Stmt
 }
 
 func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn) error {
@@ -83,7 +80,7 @@ func (s *writeStmts) close() error {
 	var errs []error
 	all := []*sql.Stmt{s.begin, s.commit, s.rollback, s.savepoint, s.release, s.rollbackTo,
 		s.streamHead, s.upsertStream, s.findEvent, s.saveCheckpoint, s.dataVersion}
-	for _, st := range append(all, s.inserts[:]...) {
+	for _, st := range append(append(all, s.inserts[:]...), s.upserts[:]...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

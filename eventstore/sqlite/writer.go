@@ -43,6 +43,13 @@ type writer struct {
 	// INSERT statement and the records it writes.
 	args []any
 	recs []events.Record
+	// The appends staged for the group's next shared INSERT (see stage),
+	// their values, their records (when the tail is enabled) and how many
+	// rows they make.
+	staged     []stagedAppend
+	stagedArgs []any
+	stagedRecs []events.Record
+	stagedRows int
 	// expect is how many callers the writer knows to be appending: those
 	// the last commit answered, who are likely to send again soon, and
 	// those that were already queued then.
@@ -94,9 +101,10 @@ func (w *writer) stop() error {
 
 // group runs one group commit: it opens a transaction, applies first and
 // each write that joins the group (see next) as it arrives, commits, and
-// answers every caller in the group. Applying writes while later ones are
-// still on their way keeps the writer busy while the callers of the previous
-// group prepare their next writes.
+// answers every caller in the group. Small appends are staged and written
+// together (see stage), whenever the queue runs dry: applying writes while
+// later ones are still on their way keeps the writer busy while the callers
+// of the previous group prepare their next writes.
 //
 // The records the group wrote go to the tail after the commit (so
 // subscribers only ever see durable records) and before the broadcast (so a
@@ -122,25 +130,38 @@ func (w *writer) group(first *request) {
 	}
 	var wait groupWait
 	defer wait.stop()
-	wrote := false
+	w.resetStaged()
 	for r := first; r != nil; r = w.next(&wait) {
 		if r != first {
 			w.batch = append(w.batch, r)
 		}
 		w.size += r.size
-		mark := len(w.fresh)
-		res, reject, fatal := r.op.apply(ctx, w)
+		i := len(w.outs)
+		w.outs = append(w.outs, outcome{}) // a staged append's comes with the flush
+		if a, ok := r.op.(*appendOp); ok {
+			staged, err := w.stage(ctx, i, a)
+			if err != nil {
+				w.abort(ctx, err)
+				return
+			}
+			if staged {
+				continue
+			}
+		}
+		if err := w.flush(ctx); err != nil {
+			w.abort(ctx, err)
+			return
+		}
+		out, fatal := w.applyOne(ctx, r.op)
 		if fatal != nil {
 			w.abort(ctx, fatal)
 			return
 		}
-		if reject != nil || res.Duplicate {
-			w.dropFresh(mark) // it wrote nothing after all
-		}
-		if _, isAppend := r.op.(*appendOp); isAppend && reject == nil && !res.Duplicate {
-			wrote = true
-		}
-		w.outs = append(w.outs, outcome{res: res, err: reject})
+		w.outs[i] = out
+	}
+	if err := errors.Join(wait.err, w.flush(ctx)); err != nil {
+		w.abort(ctx, err)
+		return
 	}
 	start := time.Now()
 	if _, err := w.stmts.commit.ExecContext(ctx); err != nil {
@@ -151,9 +172,19 @@ func (w *writer) group(first *request) {
 	w.countFrames()
 	w.heads.commit()
 	w.tail.publish(w.fresh)
-	if wrote {
+	if w.wroteEvents() {
 		w.notify.broadcast()
 	}
+}
+
+// wroteEvents reports whether an append of the group stored events.
+func (w *writer) wroteEvents() bool {
+	for i, r := range w.batch {
+		if _, isAppend := r.op.(*appendOp); isAppend && w.outs[i].err == nil && !w.outs[i].res.Duplicate {
+			return true
+		}
+	}
+	return false
 }
 
 // dropFresh forgets the group's records from index mark on.
@@ -167,6 +198,8 @@ func (w *writer) dropFresh(mark int) {
 type groupWait struct {
 	timer   *time.Timer
 	expired bool
+	// err is a fatal error of a flush next ran while waiting.
+	err error
 }
 
 func (g *groupWait) stop() {
@@ -204,6 +237,15 @@ func (w *writer) next(g *groupWait) *request {
 		window := min(w.cfg.batchWindow, w.commitCost)
 		if g.expired || len(w.batch) >= w.expect || window <= 0 {
 			return nil
+		}
+		// Nothing is queued: write what is staged while the next callers
+		// are on their way, rather than after the last has come.
+		if err := w.flush(context.Background()); err != nil {
+			g.err = err
+			return nil
+		}
+		if len(w.reqs) > 0 {
+			continue
 		}
 		if g.timer == nil {
 			g.timer = time.NewTimer(window)

@@ -178,3 +178,116 @@ func TestAppendAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStagedAppends sends bursts of small appends at once so that the writer
+// stages them into shared INSERT statements: several callers on one stream
+// (their heads moved once per statement), the same event sent twice (one is
+// stored, the other is recognised as a retry), an event whose id is stored
+// already (which makes the shared statement fail and the writer apply the
+// burst one append at a time) and a wrong expected version. Every caller must
+// get its own outcome, and every result must name where its events are: the
+// stored record at its position is its last event, at its version. A live
+// subscriber is served the same records from memory, and the chains verify.
+func TestStagedAppends(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "events.db"))
+	mustAppend(t, s, "taken", ev("taken/0"))
+	sub := follow(t, s, 0, nil)
+	type call struct {
+		stream   string
+		expected eventstore.ExpectedVersion
+		evs      []events.Event
+		res      eventstore.AppendResult
+		err      error
+	}
+	var calls []*call
+	for burst := range 8 {
+		for i := range 24 {
+			c := &call{stream: fmt.Sprintf("staged/%d", i%6), expected: eventstore.Any{}}
+			key := fmt.Sprintf("staged/%d/%d", burst, i)
+			switch {
+			case i == 5 && burst%2 == 0: // an id stored before, in another stream
+				c.evs = []events.Event{ev(key), ev("taken/0")}
+			case i == 7: // a wrong expected version
+				c.expected = eventstore.Exact(1000)
+				c.evs = []events.Event{ev(key)}
+			case i == 9 || i == 10: // the same event twice
+				c.stream = "staged/twice"
+				c.evs = []events.Event{ev(fmt.Sprintf("staged/%d/twice", burst))}
+			case i%3 == 0:
+				c.evs = []events.Event{ev(key + "/a"), ev(key + "/b"), ev(key + "/c")}
+			default:
+				c.evs = []events.Event{ev(key)}
+			}
+			calls = append(calls, c)
+		}
+		var wg sync.WaitGroup
+		for _, c := range calls[burst*24:] {
+			wg.Go(func() { c.res, c.err = s.Append(t.Context(), c.stream, c.expected, c.evs...) })
+		}
+		wg.Wait()
+	}
+	stored := 0
+	twice := map[string]int{}
+	var last uint64
+	for _, c := range calls {
+		switch {
+		case len(c.evs) == 2:
+			if !errors.Is(c.err, eventstore.ErrDuplicateEventID) {
+				t.Fatalf("append with a stored id to %s: %v, want ErrDuplicateEventID", c.stream, c.err)
+			}
+			continue
+		case c.expected != (eventstore.Any{}):
+			if !errors.Is(c.err, eventstore.ErrWrongExpectedVersion) {
+				t.Fatalf("append expecting version 1000 to %s: %v, want ErrWrongExpectedVersion", c.stream, c.err)
+			}
+			continue
+		case c.err != nil:
+			t.Fatalf("append to %s: %v", c.stream, c.err)
+		}
+		if c.stream == "staged/twice" {
+			if !c.res.Duplicate {
+				stored++
+			}
+			twice[c.evs[0].ID]++
+		} else if c.res.Duplicate {
+			t.Fatalf("append to %s: a fresh event reported as a retry", c.stream)
+		} else {
+			stored += len(c.evs)
+		}
+		recs, err := s.ReadStream(t.Context(), c.stream, c.res.StreamVersion, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1 || recs[0].ID != c.evs[len(c.evs)-1].ID || recs[0].GlobalPosition != c.res.Position {
+			t.Fatalf("append to %s: result %+v does not name its last event %s (%+v)", c.stream, c.res, c.evs[len(c.evs)-1].ID, recs)
+		}
+		last = max(last, c.res.Position)
+	}
+	for id, n := range twice {
+		if n != 2 {
+			t.Fatalf("event %s: %d successful appends, want 2 (one stored, one retry)", id, n)
+		}
+	}
+	all, err := s.ReadAll(t.Context(), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != stored {
+		t.Fatalf("%d events stored after the first, want %d", len(all), stored)
+	}
+	sub.waitFor(t, last)
+	got := sub.stop(t)
+	sameAsStored(t, s, 0, got)
+	if _, fromFile := sqlite.Delivered(s); fromFile != 0 {
+		t.Fatalf("%d records came from the file, want all from the tail", fromFile)
+	}
+	v := events.NewChainVerifier()
+	for i := range got {
+		if err := v.Verify(&got[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.IntegrityCheck(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
