@@ -72,6 +72,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 // open connects both pools, checks and migrates the file and starts the
 // writer. On error the caller closes what was opened.
 func (s *Store) open(ctx context.Context) error {
+	if err := registerWALVFS(); err != nil {
+		return err
+	}
 	var err error
 	settings := writerSettings(s.cfg)
 	s.wdb, err = sql.Open("sqlite", dsn(s.path, settings.dsn()...))
@@ -138,9 +141,10 @@ func checkReader(ctx context.Context, db *sql.DB, want settings) error {
 }
 
 // dsn builds a modernc.org/sqlite data source name: a file: URI (so that any
-// character of the path is escaped) with one _pragma per connection setting.
+// character of the path is escaped) through the WAL-buffering VFS (see
+// walvfs.go), with one _pragma per connection setting.
 func dsn(path string, pragmas ...string) string {
-	q := url.Values{"_pragma": pragmas}
+	q := url.Values{"_pragma": pragmas, "vfs": {walVFSName}}
 	return "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + q.Encode()
 }
 
