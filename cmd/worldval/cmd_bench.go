@@ -114,7 +114,7 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 	}
 
 	reqs := benchRequests(64, o.returns)
-	cpuBefore := processCPU()
+	cpuBefore, schedBefore := processCPU(), readSchedLatencies()
 	start := time.Now().Add(50 * time.Millisecond)
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
@@ -139,12 +139,13 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 	}()
 	progressUntil(env.stderr, drained, start, watch)
 	<-drained
-	cpu := processCPU() - cpuBefore
+	cpu, sched := processCPU()-cpuBefore, readSchedLatencies().since(schedBefore)
 	report(env.stdout, o, res, watch, start)
 	if seen, _ := watch.counts(); seen > 0 {
 		fmt.Fprintf(env.stdout, "process CPU (service and load generator): %.2fs, %.2f ms per verdict, a ceiling of %.0f verdicts/s on %d CPUs\n",
 			cpu.Seconds(), float64(cpu)/float64(time.Millisecond)/float64(seen), float64(runtime.NumCPU())*float64(seen)/cpu.Seconds(), runtime.NumCPU())
 	}
+	fmt.Fprintf(env.stdout, "goroutine scheduling latency (runnable → running): %s\n", sched)
 	fmt.Fprintf(env.stdout, "load average after: %s\n", loadAverage())
 	if ctx.Err() != nil {
 		return ctx.Err()

@@ -20,6 +20,7 @@ func TestBenchIngestSmall(t *testing.T) {
 		"verdicts: 40 visible, 0 never seen",
 		"due → verdict visible:    p50 ",
 		"process CPU (service and load generator): ",
+		"goroutine scheduling latency (runnable → running): p50 ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q:\n%s", want, out)
