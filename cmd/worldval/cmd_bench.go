@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -30,7 +31,7 @@ func benchIngestCommand() command {
 	return command{
 		name:     "bench ingest",
 		synopsis: "Load the embedded service (durable sqlite) with submissions at a fixed rate over HTTP; report throughput and submission-to-verdict latency.",
-		usage:    "--rate R --duration D [--concurrency C] [--returns N] [--data-dir DIR] [--cpuprofile FILE]",
+		usage:    "--rate R --duration D [--concurrency C] [--returns N] [--data-dir DIR] [--cpuprofile FILE] [--trace FILE]",
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
 			var o benchOptions
 			fs.Float64Var(&o.rate, "rate", benchTargetRate, "target submissions per second (open loop)")
@@ -40,6 +41,7 @@ func benchIngestCommand() command {
 			fs.StringVar(&o.dataDir, "data-dir", "", "`directory` of the event store (default: a temporary directory, removed at the end)")
 			fs.DurationVar(&o.drain, "drain", 30*time.Second, "how long to wait for the last verdicts after the load")
 			fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole process (service and load) during the load to `file`")
+			fs.StringVar(&o.trace, "trace", "", "write an execution trace of the whole process during the load to `file` (read it with go tool trace)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
@@ -69,6 +71,7 @@ type benchOptions struct {
 	dataDir     string
 	drain       time.Duration
 	cpuprofile  string
+	trace       string
 }
 
 // benchIngest runs the benchmark and prints its report on stdout, progress
@@ -111,6 +114,17 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 			return fmt.Errorf("bench: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.trace != "" {
+		f, err := os.Create(o.trace)
+		if err != nil {
+			return usagef("--trace: %v", err)
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer trace.Stop()
 	}
 
 	reqs := benchRequests(64, o.returns)
