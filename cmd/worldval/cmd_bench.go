@@ -31,7 +31,7 @@ func benchIngestCommand() command {
 	return command{
 		name:     "bench ingest",
 		synopsis: "Load the embedded service (durable sqlite) with submissions at a fixed rate over HTTP; report throughput and submission-to-verdict latency.",
-		usage:    "--rate R --duration D [--concurrency C] [--returns N] [--data-dir DIR] [--cpuprofile FILE] [--trace FILE]",
+		usage:    "--rate R --duration D [--concurrency C] [--returns N] [--data-dir DIR] [--cpuprofile FILE] [--memprofile FILE] [--trace FILE]",
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
 			var o benchOptions
 			fs.Float64Var(&o.rate, "rate", benchTargetRate, "target submissions per second (open loop)")
@@ -41,6 +41,7 @@ func benchIngestCommand() command {
 			fs.StringVar(&o.dataDir, "data-dir", "", "`directory` of the event store (default: a temporary directory, removed at the end)")
 			fs.DurationVar(&o.drain, "drain", 30*time.Second, "how long to wait for the last verdicts after the load")
 			fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole process (service and load) during the load to `file`")
+			fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile of the whole process to `file` once the verdicts are in (what the read models hold)")
 			fs.StringVar(&o.trace, "trace", "", "write an execution trace of the whole process during the load to `file` (read it with go tool trace)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -71,6 +72,7 @@ type benchOptions struct {
 	dataDir     string
 	drain       time.Duration
 	cpuprofile  string
+	memprofile  string
 	trace       string
 }
 
@@ -154,6 +156,11 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 	progressUntil(env.stderr, drained, start, watch)
 	<-drained
 	cpu, sched := processCPU()-cpuBefore, readSchedLatencies().since(schedBefore)
+	if o.memprofile != "" {
+		if err := writeHeapProfile(o.memprofile); err != nil {
+			return usagef("--memprofile: %v", err)
+		}
+	}
 	report(env.stdout, o, res, watch, start)
 	if seen, _ := watch.counts(); seen > 0 {
 		fmt.Fprintf(env.stdout, "process CPU (service and load generator): %.2fs, %.2f ms per verdict, a ceiling of %.0f verdicts/s on %d CPUs\n",
@@ -165,6 +172,16 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 		return ctx.Err()
 	}
 	return nil
+}
+
+// writeHeapProfile writes the live heap, after a garbage collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	return errors.Join(pprof.Lookup("heap").WriteTo(f, 0), f.Close())
 }
 
 // progressUntil prints a progress line every second until done is closed.
