@@ -15,8 +15,16 @@ const recordColumns = `position, event_id, stream, version, type, schema_version
 	actor, correlation_id, causation_id, idempotency_key, payload, prev_hash, hash`
 
 // ReadStream returns up to limit events of stream with version >= from, in
-// version order, as documented on [eventstore.Store]. It reads one consistent
-// snapshot.
+// version order, as documented on [eventstore.Store].
+//
+// Every answer holds in one snapshot of the store, without a transaction
+// around the two reads: the stream's version is read first, and a stream
+// that is missing then, or holds nothing at or after from, is answered from
+// that read alone; otherwise the events are read in a second statement,
+// whose later snapshot still holds the stream (streams are never removed)
+// and every event the first saw. Without the BEGIN and ROLLBACK, a read of a
+// stream that does not exist (the model cards of most strategies, looked up
+// at every submission) is one statement.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]events.Record, error) {
 	if err := events.ValidateStreamName(stream); err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, err)
@@ -28,19 +36,17 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	if from > 1<<63-1 {
 		return nil, nil
 	}
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("read stream %s: %w", stream, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // read-only: nothing to undo
 	var version int64
-	switch err := tx.StmtContext(ctx, s.reads.streamVersion).QueryRowContext(ctx, stream).Scan(&version); {
+	switch err := s.reads.streamVersion.QueryRowContext(ctx, stream).Scan(&version); {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("read stream %s: %w", stream, eventstore.ErrStreamNotFound)
 	case err != nil:
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}
-	rows, err := tx.StmtContext(ctx, s.reads.readStream).QueryContext(ctx, stream, int64(from), sqlLimit(limit))
+	if from > uint64(version) {
+		return nil, nil
+	}
+	rows, err := s.reads.readStream.QueryContext(ctx, stream, int64(from), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}

@@ -1,0 +1,43 @@
+package sqlite_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/eventstore"
+)
+
+// BenchmarkReadStream reads a stream as an aggregate load does: one that
+// does not exist (the model cards of a strategy that has none, looked up at
+// every submission) and one of eight events (a run), from a store of 16,000
+// events.
+func BenchmarkReadStream(b *testing.B) {
+	s := openBench(b)
+	for i := range 2000 {
+		evs := make([]events.Event, 8)
+		for k := range evs {
+			evs[k] = benchEvent(fmt.Sprintf("read/%d", i), k)
+		}
+		if _, err := s.Append(b.Context(), fmt.Sprintf("run/%d", i), eventstore.NoStream{}, evs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("missing", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, err := s.ReadStream(b.Context(), fmt.Sprintf("cards/%d", i%2000), 0, 0); !errors.Is(err, eventstore.ErrStreamNotFound) {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("events=8", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if recs, err := s.ReadStream(b.Context(), fmt.Sprintf("run/%d", i%2000), 0, 0); err != nil || len(recs) != 8 {
+				b.Fatal(len(recs), err)
+			}
+		}
+	})
+}
