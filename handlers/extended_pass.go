@@ -414,7 +414,7 @@ func postProcess(pol *policy.Policy, set passSettings, ms []*member, out rules.S
 	if reRank {
 		values, has := make([]float64, len(ms)), make([]bool, len(ms))
 		for i, m := range ms {
-			values[i], has[i] = m.enriched.Flat["deflated_sharpe_ratio"]
+			values[i], has[i] = m.enriched.Flat.Lookup("deflated_sharpe_ratio")
 		}
 		topK = extended.TopK(values, has, *pol.Cohort.TopK)
 	}
@@ -423,11 +423,11 @@ func postProcess(pol *policy.Policy, set passSettings, ms []*member, out rules.S
 	esN := 0
 	for _, m := range ms {
 		if max := set.extremeSharpeMax; max != nil {
-			if s, ok := m.enriched.Flat["sharpe"]; ok && s > *max {
+			if s, ok := m.enriched.Flat.Lookup("sharpe"); ok && s > *max {
 				offenders = append(offenders, m.view.StrategyID)
 			}
 		}
-		if es, ok := m.enriched.Flat["live_es_p01"]; ok {
+		if es, ok := m.enriched.Flat.Lookup("live_es_p01"); ok {
 			esSum += es
 			esN++
 		}

@@ -67,10 +67,10 @@ func newCohortStats(ms []*member, results []rules.Results) *cohortStats {
 	var sharpes, dsrs []float64
 	for i, m := range ms {
 		cs.members[i] = events.CohortMember{StrategyID: m.view.StrategyID, RunID: m.view.RunID}
-		if v, ok := m.enriched.Flat["sharpe"]; ok {
+		if v, ok := m.enriched.Flat.Lookup("sharpe"); ok {
 			sharpes = append(sharpes, v)
 		}
-		if v, ok := m.enriched.Flat["deflated_sharpe_ratio"]; ok {
+		if v, ok := m.enriched.Flat.Lookup("deflated_sharpe_ratio"); ok {
 			dsrs = append(dsrs, v)
 		}
 		if r, ok := results[i].Get(rules.Cohort); ok {

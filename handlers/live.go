@@ -352,7 +352,7 @@ func (l *LiveMonitor) rule(pol *policy.Policy, runs []*liveRun) *rules.RuleResul
 	for i, lr := range runs {
 		flat := rules.ExtendedDerivatives(metrics.Flatten(lr.metrics))
 		cands[i] = rules.Candidate{StrategyID: lr.strategy, Metrics: lr.metrics, Flat: flat}
-		if es, ok := flat["live_es_p01"]; ok {
+		if es, ok := flat.Lookup("live_es_p01"); ok {
 			esSum += es
 			esN++
 		}

@@ -114,7 +114,7 @@ func (a *api) reportInput(ctx context.Context, at time.Time, asOf bool, world, s
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(v.Metrics, &doc); err == nil {
-		in.Flat = metrics.Flatten(doc)
+		in.Flat = metrics.Flatten(doc).Map()
 	}
 	return in, nil
 }

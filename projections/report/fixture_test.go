@@ -101,7 +101,7 @@ func fixture(t testing.TB, file string) Input {
 		Verdict:     verdict,
 		Override:    &events.OverrideRecorded{Status: "approved", Reason: "tail hedged", Actor: "risk.lead@example.com", Timestamp: "2026-11-21T10:00:00Z", ReviewDue: "2027-02-19T10:00:00Z", Revision: 3},
 		ModelCard:   &ModelCard{Version: "1.2", PublishedAt: "2026-11-01T00:00:00Z", Document: json.RawMessage(card)},
-		Flat:        metrics.Flatten(out.Metrics),
+		Flat:        metrics.Flatten(out.Metrics).Map(),
 		GeneratedAt: generatedAt,
 	}
 }

@@ -95,7 +95,7 @@ type Enriched struct {
 	Metrics map[string]any
 	// Flat is the rules' look-up table of Metrics, with the derived names
 	// of the extended re-evaluation ([rules.ExtendedDerivatives]).
-	Flat metrics.Flat
+	Flat *metrics.Flat
 }
 
 // Enrich applies steps 4–6 of spec §3.1 to one run: live aggregates from
@@ -124,7 +124,7 @@ func (p *Pass) Enrich(run Run) Enriched {
 	if otherConvention(doc) {
 		// The derived ratio would divide a per-period live Sharpe by a
 		// Sharpe of another convention (O11).
-		delete(flat, "live_vs_backtest_sharpe_ratio")
+		flat = flat.Without("live_vs_backtest_sharpe_ratio")
 	}
 	return Enriched{Metrics: doc, Flat: flat}
 }

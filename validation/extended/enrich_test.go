@@ -51,7 +51,7 @@ func TestEnrichHubCandidate(t *testing.T) {
 	near(t, "baseline VaR", extra(e.Metrics, "portfolio_baseline_var_99").(float64), 0.03360373788732438)
 	near(t, "uplift", extra(e.Metrics, "portfolio_sharpe_uplift").(float64), 1.2)
 	near(t, "VaR with candidate", extra(e.Metrics, "portfolio_var_99_with_candidate").(float64), 0.03360373788732438-0.006342848523826189)
-	if got := e.Flat["incremental_var_99"]; got != v {
+	if got, _ := e.Flat.Lookup("incremental_var_99"); got != v {
 		t.Errorf("flat incremental_var_99 = %v", got)
 	}
 
@@ -96,17 +96,23 @@ func TestEnrichLiveAndStress(t *testing.T) {
 	e := p.Enrich(recorded(t, "c"))
 	// Window 2 of TestLiveAggregates: live Sharpe 0.5; the backtest Sharpe
 	// is 1.2, so the decay ratio is 0.5/1.2.
-	near(t, "live_sharpe", e.Flat["live_sharpe"], 0.5)
-	near(t, "decay", e.Flat["live_vs_backtest_sharpe_ratio"], 0.5/1.2)
-	near(t, "live_returns_len", e.Flat["live_returns_len"], 4)
-	near(t, "stress", e.Flat["stress.crash.max_drawdown"], 0.3)
-	if _, ok := e.Flat["live_dd"]; !ok {
+	near(t, "live_sharpe", flatValue(e.Flat, "live_sharpe"), 0.5)
+	near(t, "decay", flatValue(e.Flat, "live_vs_backtest_sharpe_ratio"), 0.5/1.2)
+	near(t, "live_returns_len", flatValue(e.Flat, "live_returns_len"), 4)
+	near(t, "stress", flatValue(e.Flat, "stress.crash.max_drawdown"), 0.3)
+	if _, ok := e.Flat.Lookup("live_dd"); !ok {
 		t.Error("the extended derivatives were not added")
 	}
 	// A declared annualised convention refuses the ratio (O11).
 	run := recorded(t, "c")
 	run.Metrics["returns"].(map[string]any)["sharpe_convention"] = "annualized"
-	if _, ok := p.Enrich(run).Flat["live_vs_backtest_sharpe_ratio"]; ok {
+	if _, ok := p.Enrich(run).Flat.Lookup("live_vs_backtest_sharpe_ratio"); ok {
 		t.Error("decay ratio across conventions")
 	}
+}
+
+// flatValue returns the value of name in flat, 0 when absent.
+func flatValue(flat *metrics.Flat, name string) float64 {
+	v, _ := flat.Lookup(name)
+	return v
 }

@@ -30,8 +30,8 @@ func TestDeriveFlatPayload(t *testing.T) {
 		t.Errorf("Metrics = %v, want %v", res.Metrics, want)
 	}
 	flat, structured := Flatten(res.Metrics), Flatten(decodeDoc(t, `{"returns": {"sharpe": 1.2}}`))
-	if flat["sharpe"] != structured["sharpe"] || flat["returns.sharpe"] != 1.2 {
-		t.Errorf("flat %v vs structured %v", flat, structured)
+	if !reflect.DeepEqual(flat.Map(), structured.Map()) || flat.Map()["returns.sharpe"] != 1.2 {
+		t.Errorf("flat %v vs structured %v", flat.Map(), structured.Map())
 	}
 	if got := Normalize(map[string]any{}); !reflect.DeepEqual(got, map[string]any{"returns": map[string]any{}}) {
 		t.Errorf("Normalize({}) = %v", got)

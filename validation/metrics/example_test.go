@@ -20,7 +20,8 @@ func ExampleDerive() {
 	}
 	flat := metrics.Flatten(res.Metrics)
 	for _, name := range []string{"sharpe", "max_drawdown", "gain_to_pain_ratio", "deflated_sharpe_ratio", "var_p01", "low_vol"} {
-		fmt.Printf("%s = %.7f\n", name, flat[name])
+		v, _ := flat.Lookup(name)
+		fmt.Printf("%s = %.7f\n", name, v)
 	}
 	fmt.Println(len(res.Derivations), "paths derived")
 	// Output:

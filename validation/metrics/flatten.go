@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"bytes"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -9,17 +11,6 @@ import (
 // blockOrder is the normative traversal order of the top-level metric blocks
 // (validation-core §5). Any other top-level key follows in lexicographic order.
 var blockOrder = [...]string{"returns", "sample", "risk", "robustness", "diagnostics", "benchmark", "stress"}
-
-// Flat is the look-up table rules evaluate against: every finite numeric leaf of
-// a metrics document registered under its dotted path and under its leaf name
-// (validation-core §5). A name is "present" when it is a key of the map.
-type Flat map[string]float64
-
-// Lookup returns the value registered under name and whether it is present.
-func (f Flat) Lookup(name string) (float64, bool) {
-	v, ok := f[name]
-	return v, ok
-}
 
 // Flatten builds the [Flat] look-up table of a metrics document (a decoded JSON
 // object: nested map[string]any with float64, json.Number, int or int64 leaves).
@@ -30,12 +21,13 @@ func (f Flat) Lookup(name string) (float64, bool) {
 // numeric leaves first, in key order, then its child objects, in key order. The
 // first registration of a name wins. Non-finite numbers, booleans, strings,
 // nulls and arrays are skipped (CD4).
-func Flatten(doc map[string]any) Flat {
+func Flatten(doc map[string]any) *Flat {
 	// The walk records every leaf once, in traversal order, with its dotted
-	// path written into one buffer; the map is then filled back to front, so
-	// that the first registration of a name is the last write to it and each
-	// registration costs one map assignment. The buffers start on the stack
-	// and cover a derived document; larger ones spill to the heap.
+	// path (or, at the top level, its name) written into one buffer, which
+	// becomes the table's names: a leaf name is the end of its dotted path.
+	// The table then registers the leaves in that order. The buffers start
+	// on the stack and cover a derived document; larger ones spill to the
+	// heap.
 	var (
 		leaves [64]leaf
 		kids   [16]member
@@ -74,12 +66,12 @@ type flattener struct {
 	prefix []byte   // the dotted path of the object being walked
 }
 
-// leaf is one numeric leaf: registered under paths[start:end], unless start
-// is negative (a top-level number has no dotted path), then under name.
+// leaf is one numeric leaf: registered under its dotted path
+// paths[start:end] and its name paths[name:end], which are the same for a
+// top-level number (it has no dotted path).
 type leaf struct {
-	name       string
-	start, end int
-	value      float64
+	start, name, end int
+	value            float64
 }
 
 // member is one key of an object and its value.
@@ -96,7 +88,9 @@ func (f flattener) top(k string, v any) flattener {
 		return f.walk(obj)
 	}
 	if x, ok := Number(v); ok {
-		f.leaves = append(f.leaves, leaf{name: k, start: -1, value: x})
+		start := len(f.paths)
+		f.paths = append(f.paths, k...)
+		f.leaves = append(f.leaves, leaf{start: start, name: start, end: len(f.paths), value: x})
 	}
 	return f
 }
@@ -130,11 +124,16 @@ func (f flattener) walk(obj map[string]any) flattener {
 		}
 		dotted = dotted || strings.IndexByte(k, '.') >= 0
 		start := len(f.paths)
-		f.paths = append(append(append(f.paths, f.prefix...), '.'), k...)
-		f.leaves = append(f.leaves, leaf{name: k, start: start, end: len(f.paths), value: x})
+		f.paths = append(append(f.paths, f.prefix...), '.')
+		name := len(f.paths)
+		f.paths = append(f.paths, k...)
+		f.leaves = append(f.leaves, leaf{start: start, name: name, end: len(f.paths), value: x})
 	}
 	if dotted {
-		slices.SortFunc(f.leaves[first:], func(a, b leaf) int { return strings.Compare(a.name, b.name) })
+		paths := f.paths
+		slices.SortFunc(f.leaves[first:], func(a, b leaf) int {
+			return bytes.Compare(paths[a.name:a.end], paths[b.name:b.end])
+		})
 	}
 	sortMembers(f.kids[firstKid:])
 	base := len(f.prefix)
@@ -149,25 +148,44 @@ func (f flattener) walk(obj map[string]any) flattener {
 	return f
 }
 
-// flat builds the table from the recorded leaves.
-func (f flattener) flat() Flat {
+// flat builds the table from the recorded leaves, registering each under
+// its dotted path, then its name. The loop is [Flat.add] written out, with
+// the table's parts in local variables: through add, which spills them
+// around the hash call, a registration took about 30 more instructions (of
+// some 100, hash included).
+func (f flattener) flat() *Flat {
 	n := 0
 	for i := range f.leaves {
 		n++
-		if f.leaves[i].start >= 0 {
+		if f.leaves[i].start != f.leaves[i].name {
 			n++
 		}
 	}
-	paths := string(f.paths)
-	flat := make(Flat, n)
-	for i := len(f.leaves) - 1; i >= 0; i-- {
+	t := makeFlat(string(f.paths), n)
+	names, ents, index, seed := t.names, t.ents[:n], t.index, t.seed
+	mask := uint64(len(index) - 1)
+	k := 0 // registered names
+	for i := range f.leaves {
 		l := &f.leaves[i]
-		flat[l.name] = l.value
-		if l.start >= 0 {
-			flat[paths[l.start:l.end]] = l.value
+		for off := l.start; ; off = l.name {
+			name := names[off:l.end]
+			j := maphash.String(seed, name) & mask
+			for ; index[j] != 0; j = (j + 1) & mask {
+				if e := &ents[index[j]-1]; names[e.off:e.end] == name {
+					goto registered
+				}
+			}
+			ents[k] = flatEntry{off, l.end, l.value}
+			k++
+			index[j] = uint32(k)
+		registered:
+			if off == l.name {
+				break
+			}
 		}
 	}
-	return flat
+	t.ents = ents[:k]
+	return &t
 }
 
 // sortMembers sorts ms by key.

@@ -15,8 +15,8 @@ import (
 // numeric leaves in key order, then its child objects in key order; every
 // leaf registered under its dotted path and then its leaf name, the first
 // registration of a name winning.
-func referenceFlatten(doc map[string]any) Flat {
-	out := Flat{}
+func referenceFlatten(doc map[string]any) map[string]float64 {
+	out := map[string]float64{}
 	register := func(name string, x float64) {
 		if _, ok := out[name]; !ok {
 			out[name] = x
@@ -78,15 +78,34 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// sameFlat compares two tables exactly: the same names, and values equal
-// bit for bit (so -0 and +0 differ).
-func sameFlat(a, b Flat) bool {
-	if len(a) != len(b) {
+// sameFlat compares a table with the oracle's map exactly: the same names,
+// and values equal bit for bit (so -0 and +0 differ). It reads the table
+// through each of its methods: Len, Lookup, Names and Map.
+func sameFlat(f *Flat, want map[string]float64) bool {
+	if f.Len() != len(want) {
 		return false
 	}
-	for k, x := range a {
-		y, ok := b[k]
+	for k, x := range want {
+		y, ok := f.Lookup(k)
 		if !ok || math.Float64bits(x) != math.Float64bits(y) {
+			return false
+		}
+	}
+	names := f.Names()
+	if len(names) != len(want) || !sort.StringsAreSorted(names) {
+		return false
+	}
+	for i, k := range names {
+		if _, ok := want[k]; !ok || i > 0 && names[i-1] == k {
+			return false
+		}
+	}
+	m := f.Map()
+	if len(m) != len(want) {
+		return false
+	}
+	for k, x := range want {
+		if y, ok := m[k]; !ok || math.Float64bits(x) != math.Float64bits(y) {
 			return false
 		}
 	}
@@ -171,7 +190,7 @@ func TestFlattenMatchesReference(t *testing.T) {
 	for name, doc := range cases {
 		got, want := Flatten(doc), referenceFlatten(doc)
 		if !sameFlat(got, want) {
-			t.Errorf("%s:\n got  %v\n want %v", name, got, want)
+			t.Errorf("%s:\n got  %v\n want %v", name, got.Map(), want)
 		}
 	}
 }
@@ -208,7 +227,7 @@ func FuzzFlatten(f *testing.F) {
 		doc := g.object(0)
 		got, want := Flatten(doc), referenceFlatten(doc)
 		if !sameFlat(got, want) {
-			t.Fatalf("doc %v:\n got  %v\n want %v", doc, got, want)
+			t.Fatalf("doc %v:\n got  %v\n want %v", doc, got.Map(), want)
 		}
 	})
 }
@@ -298,13 +317,13 @@ func TestFlattenCollisionOrder(t *testing.T) {
 		"benchmark": map[string]any{"sharpe": 4.0},
 		"a.b":       5.0,
 	}
-	want := Flat{
+	want := map[string]float64{
 		"returns.sharpe": 1.0, "sharpe": 1.0,
 		"returns.a.b": 2.0, "a.b": 2.0, // the leaf a.b comes before the child a
 		"b":                3.0,
 		"benchmark.sharpe": 4.0,
 	}
-	if got := Flatten(doc); !reflect.DeepEqual(got, want) {
+	if got := Flatten(doc).Map(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Flatten = %v, want %v", got, want)
 	}
 }

@@ -126,28 +126,23 @@ func (f *filler) deriveLive() {
 // live_max_drawdown / max_drawdown when max_drawdown is non-zero, and
 // live_vs_backtest_sharpe_ratio = live_sharpe / sharpe when absent and sharpe is
 // non-zero. Names already present are kept.
-func WithLiveDerivatives(flat Flat) Flat {
-	out := make(Flat, len(flat)+3)
-	for k, v := range flat {
-		out[k] = v
-	}
-	setDefault := func(name string, v float64, ok bool) {
-		if _, present := out[name]; !present && ok {
-			out[name] = v
+func WithLiveDerivatives(flat *Flat) *Flat {
+	var add [3]Metric
+	ms := add[:0]
+	if ls, ok := flat.Lookup("live_sharpe"); ok {
+		if s, ok := flat.Lookup("sharpe"); ok {
+			if v, ok := ratio(ls, s); ok {
+				ms = append(ms, Metric{"live_vs_backtest_sharpe_ratio", v})
+			}
 		}
 	}
-	if ls, ok := flat["live_sharpe"]; ok {
-		if s, ok := flat["sharpe"]; ok {
-			v, ok := ratio(ls, s)
-			setDefault("live_vs_backtest_sharpe_ratio", v, ok)
+	if dd, ok := flat.Lookup("live_max_drawdown"); ok {
+		ms = append(ms, Metric{"live_dd", dd})
+		if bdd, ok := flat.Lookup("max_drawdown"); ok {
+			if v, ok := ratio(dd, bdd); ok {
+				ms = append(ms, Metric{"live_vs_backtest_dd_ratio", v})
+			}
 		}
 	}
-	if dd, ok := flat["live_max_drawdown"]; ok {
-		setDefault("live_dd", dd, true)
-		if bdd, ok := flat["max_drawdown"]; ok {
-			v, ok := ratio(dd, bdd)
-			setDefault("live_vs_backtest_dd_ratio", v, ok)
-		}
-	}
-	return out
+	return flat.With(ms...)
 }

@@ -71,12 +71,12 @@ func TestDeriveLiveSources(t *testing.T) {
 
 // TestWithLiveDerivatives checks the names added for extended rules (§4.6).
 func TestWithLiveDerivatives(t *testing.T) {
-	f := WithLiveDerivatives(Flat{"live_sharpe": 0.1, "sharpe": 0.2, "live_max_drawdown": 0.05, "max_drawdown": 0.1})
+	f := WithLiveDerivatives(FlatOf(map[string]float64{"live_sharpe": 0.1, "sharpe": 0.2, "live_max_drawdown": 0.05, "max_drawdown": 0.1})).Map()
 	near(t, "live_vs_backtest_sharpe_ratio", f["live_vs_backtest_sharpe_ratio"], 0.5, 0)
 	near(t, "live_dd", f["live_dd"], 0.05, 0)
 	near(t, "live_vs_backtest_dd_ratio", f["live_vs_backtest_dd_ratio"], 0.5, 0)
 
-	f = WithLiveDerivatives(Flat{"live_sharpe": 0.1, "sharpe": 0, "live_vs_backtest_sharpe_ratio": 3, "max_drawdown": 0, "live_max_drawdown": 0.05})
+	f = WithLiveDerivatives(FlatOf(map[string]float64{"live_sharpe": 0.1, "sharpe": 0, "live_vs_backtest_sharpe_ratio": 3, "max_drawdown": 0, "live_max_drawdown": 0.05})).Map()
 	if f["live_vs_backtest_sharpe_ratio"] != 3 {
 		t.Error("existing ratio overwritten")
 	}

@@ -39,7 +39,7 @@ type Run struct {
 	Metrics map[string]any
 	// Flat carries metrics.Flatten(Metrics); Diff computes it when nil.
 	// It must not be modified afterwards.
-	Flat metrics.Flat
+	Flat *metrics.Flat
 }
 
 // Policy is one side of the diff.

@@ -10,9 +10,9 @@ func (e *engine) specBenchmark() spec {
 // (validation-core §7.8.3).
 func (e *engine) benchmark(i int) RuleResult {
 	flat := e.cands[i].flat
-	sharpe, hasSharpe := flat["sharpe"]
-	bs, hasBS := flat["benchmark_sharpe"]
-	up, hasUp := flat["vs_benchmark_sharpe"]
+	sharpe, hasSharpe := flat.Lookup("sharpe")
+	bs, hasBS := flat.Lookup("benchmark_sharpe")
+	up, hasUp := flat.Lookup("vs_benchmark_sharpe")
 	details := e.arena.withRoom(1,
 		Detail{"stage", e.stageValue()},
 		Detail{"sharpe", optional(sharpe, hasSharpe)},

@@ -16,10 +16,10 @@ func (e *engine) specCohort() spec {
 func (e *engine) cohortStats(x *extScope) {
 	var sharpes, dsrs []float64
 	for _, c := range e.cands {
-		if v, ok := c.flat["sharpe"]; ok {
+		if v, ok := c.flat.Lookup("sharpe"); ok {
 			sharpes = append(sharpes, v)
 		}
-		if v, ok := c.flat["deflated_sharpe_ratio"]; ok {
+		if v, ok := c.flat.Lookup("deflated_sharpe_ratio"); ok {
 			dsrs = append(dsrs, v)
 		}
 	}
@@ -35,7 +35,7 @@ func (e *engine) cohortStats(x *extScope) {
 		for i, c := range e.cands {
 			order[i] = i
 			score[i] = math.Inf(-1)
-			if v, ok := c.flat["sharpe"]; ok {
+			if v, ok := c.flat.Lookup("sharpe"); ok {
 				score[i] = v
 			}
 		}
@@ -54,8 +54,8 @@ func (e *engine) cohortStats(x *extScope) {
 func (e *engine) cohort(i int, x *extScope) RuleResult {
 	cfg := e.m.Cohort
 	flat := e.cands[i].flat
-	sharpe, hasSharpe := flat["sharpe"]
-	dsr, hasDSR := flat["deflated_sharpe_ratio"]
+	sharpe, hasSharpe := flat.Lookup("sharpe")
+	dsr, hasDSR := flat.Lookup("deflated_sharpe_ratio")
 	var topK, inTop any
 	if cfg.TopK != nil {
 		topK = *cfg.TopK

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/worldval/worldval/internal/jsonfast"
+	"github.com/worldval/worldval/validation/metrics"
 	"github.com/worldval/worldval/validation/policy"
 )
 
@@ -21,7 +22,7 @@ func (e *engine) dataCurrency(i int) RuleResult {
 	flat := e.cands[i].flat
 	var missing []string
 	for _, m := range e.dcRequired {
-		if _, ok := flat[m]; !ok {
+		if _, ok := flat.Lookup(m); !ok {
 			missing = append(missing, m)
 		}
 	}
@@ -35,7 +36,7 @@ func (e *engine) dataCurrency(i int) RuleResult {
 	}
 	mode := e.mode
 	switch {
-	case len(flat) == 0:
+	case flat.Len() == 0:
 		r.Status = Warn
 		if mode == policy.ModeFail {
 			r.Status = Fail
@@ -89,28 +90,23 @@ func modeValue(mode string) any {
 }
 
 // MetricNames is the value of data_currency's details.available_metrics: the
-// names of the flat metric map the rules saw, which encode (and read, through
-// Names) in lexicographic order. It refers to that map, and lists and sorts
-// its names only when asked, because most evaluations never look at the list
-// before it is serialized.
+// names of the flat metric table the rules saw, which encode (and read,
+// through Names) in lexicographic order. It refers to that table, and lists
+// and sorts its names only when asked, because most evaluations never look
+// at the list before it is serialized.
 type MetricNames struct {
-	flat map[string]float64 // read only
+	flat *metrics.Flat // never modified
 }
 
-func newMetricNames(m map[string]float64) MetricNames { return MetricNames{flat: m} }
+func newMetricNames(f *metrics.Flat) MetricNames { return MetricNames{flat: f} }
 
 // Names returns the names in lexicographic order, as a new slice.
 func (n MetricNames) Names() []string {
-	out := make([]string, 0, len(n.flat))
-	for k := range n.flat {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return n.flat.Names()
 }
 
 // MarshalJSON encodes the sorted names as a JSON array, as json.Marshal
 // encodes them.
 func (n MetricNames) MarshalJSON() ([]byte, error) {
-	return jsonfast.AppendStrings(make([]byte, 0, 2+32*len(n.flat)), n.Names(), true), nil
+	return jsonfast.AppendStrings(make([]byte, 0, 2+32*n.flat.Len()), n.Names(), true), nil
 }

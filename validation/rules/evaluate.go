@@ -62,7 +62,7 @@ func evaluate(p *policy.Policy, in SetInput, fault string) SetOutcome {
 	return out
 }
 
-func newCand(id string, doc map[string]any, flat metrics.Flat) cand {
+func newCand(id string, doc map[string]any, flat *metrics.Flat) cand {
 	if flat == nil {
 		flat = metrics.Flatten(doc)
 	}
@@ -139,7 +139,7 @@ func versionAndProfile(version string, hasProfile bool, profile string) (*string
 type cand struct {
 	id   string
 	doc  map[string]any
-	flat metrics.Flat
+	flat *metrics.Flat
 }
 
 // engine holds the state of one evaluation.

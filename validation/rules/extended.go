@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/worldval/worldval/validation/metrics"
 	"github.com/worldval/worldval/validation/policy"
 )
 
@@ -202,9 +203,9 @@ func (e *engine) stageValue() any {
 
 // firstPresent returns the first of names present in the flat map (CD9:
 // 0.0 is a value).
-func firstPresent(flat map[string]float64, names ...string) (float64, bool) {
+func firstPresent(flat *metrics.Flat, names ...string) (float64, bool) {
 	for _, n := range names {
-		if v, ok := flat[n]; ok {
+		if v, ok := flat.Lookup(n); ok {
 			return v, true
 		}
 	}

@@ -31,7 +31,7 @@ type Input struct {
 	// it already; Evaluate computes it when nil. The outcome refers to it
 	// (data_currency's available_metrics), so it must not be modified
 	// afterwards.
-	Flat metrics.Flat
+	Flat *metrics.Flat
 	// Previous is the previously active set, for hysteresis.
 	Previous []string
 	// Correlations are pairwise correlations for the correlation
@@ -48,7 +48,7 @@ type Candidate struct {
 	Metrics map[string]any
 	// Flat optionally carries metrics.Flatten(Metrics); as for Input.Flat,
 	// it must not be modified afterwards.
-	Flat metrics.Flat
+	Flat *metrics.Flat
 }
 
 // SetInput is the evaluation of several strategies at once (cohort

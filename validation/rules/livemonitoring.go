@@ -21,7 +21,7 @@ func (e *engine) liveMonitoring() RuleResult {
 		if v, ok := firstPresent(c.flat, "live_max_drawdown", "realized_max_drawdown"); ok {
 			dds = append(dds, v)
 		}
-		if v, ok := c.flat["live_vs_backtest_sharpe_ratio"]; ok {
+		if v, ok := c.flat.Lookup("live_vs_backtest_sharpe_ratio"); ok {
 			decays = append(decays, v)
 		}
 	}

@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/worldval/worldval/validation/policy"
+import (
+	"github.com/worldval/worldval/validation/metrics"
+	"github.com/worldval/worldval/validation/policy"
+)
 
 func (e *engine) specPaperShadow() spec {
 	return metaSpec(PaperShadowConsistency, e.m.PaperShadowConsistency.Meta, policy.Soft, policy.Ops, tagsPaperShadow)
@@ -33,11 +36,11 @@ func (e *engine) paperShadow(i int) RuleResult {
 	cfg := e.m.PaperShadowConsistency
 	c := e.cands[i]
 	flat := c.flat
-	get := func(name string) any { v, ok := flat[name]; return optional(v, ok) }
-	sr, hasSR := flat["paper_vs_backtest_sharpe_ratio"]
-	dr, hasDR := flat["paper_vs_backtest_dd_ratio"]
-	vr, hasVR := flat["paper_vs_backtest_var_p01_ratio"]
-	er, hasER := flat["paper_vs_backtest_es_p01_ratio"]
+	get := func(name string) any { v, ok := flat.Lookup(name); return optional(v, ok) }
+	sr, hasSR := flat.Lookup("paper_vs_backtest_sharpe_ratio")
+	dr, hasDR := flat.Lookup("paper_vs_backtest_dd_ratio")
+	vr, hasVR := flat.Lookup("paper_vs_backtest_var_p01_ratio")
+	er, hasER := flat.Lookup("paper_vs_backtest_es_p01_ratio")
 	pv, hasPV := firstPresent(flat, "var_p01", "returns.var_p01")
 	pe, hasPE := firstPresent(flat, "es_p01", "returns.es_p01")
 	details := e.arena.withRoom(4,
@@ -67,7 +70,7 @@ func (e *engine) paperShadow(i int) RuleResult {
 // baselineRunID reads diagnostics.extra_metrics.paper_shadow_baseline_run_id
 // from the document (a string, which flattening drops), else a numeric value
 // from the flat map, else null.
-func baselineRunID(doc map[string]any, flat map[string]float64) any {
+func baselineRunID(doc map[string]any, flat *metrics.Flat) any {
 	if d, ok := doc["diagnostics"].(map[string]any); ok {
 		if x, ok := d["extra_metrics"].(map[string]any); ok {
 			if s, ok := x["paper_shadow_baseline_run_id"].(string); ok && s != "" {
@@ -75,7 +78,7 @@ func baselineRunID(doc map[string]any, flat map[string]float64) any {
 			}
 		}
 	}
-	if v, ok := flat["paper_shadow_baseline_run_id"]; ok {
+	if v, ok := flat.Lookup("paper_shadow_baseline_run_id"); ok {
 		return v
 	}
 	return nil

@@ -13,9 +13,9 @@ func (e *engine) specPortfolio() spec {
 func (e *engine) portfolio(i int) RuleResult {
 	cfg := e.m.Portfolio
 	flat := e.cands[i].flat
-	v, hasV := flat["incremental_var_99"]
-	es, hasES := flat["incremental_es_99"]
-	up, hasUp := flat["portfolio_sharpe_uplift"]
+	v, hasV := flat.Lookup("incremental_var_99")
+	es, hasES := flat.Lookup("incremental_es_99")
+	up, hasUp := flat.Lookup("portfolio_sharpe_uplift")
 	details := e.arena.withRoom(3,
 		Detail{"max_incremental_var_99", optional(v, hasV)},
 		Detail{"max_incremental_es_99", optional(es, hasES)},

@@ -60,7 +60,7 @@ func (r RuleResult) sizeHint() int {
 		n += len(d.Key) + 24
 		switch x := d.Value.(type) {
 		case MetricNames:
-			n += 32 * len(x.flat)
+			n += 32 * x.flat.Len()
 		case []Violation:
 			n += 96 * len(x)
 		case []string:

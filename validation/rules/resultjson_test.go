@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/worldval/worldval/internal/jsonfast/jsonfasttest"
+	"github.com/worldval/worldval/validation/metrics"
 	"github.com/worldval/worldval/validation/policy"
 )
 
@@ -90,7 +91,7 @@ func TestResultJSONIsEncodingJSON(t *testing.T) {
 			Details: Details{
 				{odd, odd}, {"nil", nil}, {"f", 0.023058731814868432}, {"tiny", 1e-9}, {"huge", 1e21}, {"neg0", math.Copysign(0, -1)},
 				{"i", -42}, {"b", true}, {"ss", []string{odd}}, {"ssnil", []string(nil)},
-				{"names", newMetricNames(map[string]float64{"b": 1, "a<": 2, odd: 3})}, {"nonames", MetricNames{}},
+				{"names", newMetricNames(metrics.FlatOf(map[string]float64{"b": 1, "a<": 2, odd: 3}))}, {"nonames", MetricNames{}},
 				{"violations", []Violation{{Metric: odd, Reason: "below_min", Min: f(2), Value: f(1), Blocking: true}, {Metric: "m", Reason: "missing_metric", Mode: "warn"}, {Max: f(0.25), Value: f(1e-7)}}},
 				{"noviolations", []Violation(nil)}, {"emptyviolations", []Violation{}},
 				{"nested", Details{{"x", 1.5}, {odd, Details(nil)}}}, {"nilnested", Details(nil)},
@@ -162,12 +163,12 @@ func BenchmarkResultJSON(b *testing.B) {
 }
 
 func TestMetricNamesMarshalJSONIsEncodingJSON(t *testing.T) {
-	for _, flat := range []map[string]float64{nil, {}, {"b": 1, "a<&>": 2, "é\u2028": 3, "\xff": 4, "returns.sharpe": 5}} {
+	for _, flat := range []*metrics.Flat{nil, metrics.FlatOf(nil), metrics.FlatOf(map[string]float64{"b": 1, "a<&>": 2, "é\u2028": 3, "\xff": 4, "returns.sharpe": 5})} {
 		n := newMetricNames(flat)
 		got, err := n.MarshalJSON()
 		want, wantErr := json.Marshal(n.Names())
 		if err != nil || wantErr != nil || !bytes.Equal(got, want) {
-			t.Errorf("%v: %s (%v), encoding/json %s (%v)", flat, got, err, want, wantErr)
+			t.Errorf("%v: %s (%v), encoding/json %s (%v)", flat.Map(), got, err, want, wantErr)
 		}
 	}
 }

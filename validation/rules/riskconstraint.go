@@ -32,7 +32,7 @@ func (e *engine) riskConstraint(i int) RuleResult {
 			r.ReasonCode = "hysteresis_not_entered"
 			r.Reason = h.Metric + " below enter " + pyFloat(h.Enter)
 		}
-		v, ok := e.cands[i].flat[h.Metric]
+		v, ok := e.cands[i].flat.Lookup(h.Metric)
 		r.Details = e.arena.of(
 			Detail{"metric", h.Metric},
 			Detail{"previously_active", e.previouslyActive(e.cands[i].id)},

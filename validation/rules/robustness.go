@@ -23,11 +23,11 @@ func (e *engine) robustness(i int) RuleResult {
 	if rb := e.profileRobustness(); rb != nil {
 		dsrMin, gapMax = rb.DSRMin, rb.CVSharpeGapMax
 	}
-	dsr, hasDSR := flat["deflated_sharpe_ratio"]
-	first, hasFirst := flat["sharpe_first_half"]
-	second, hasSecond := flat["sharpe_second_half"]
-	cvMean, hasCVMean := flat["cv_sharpe_mean"]
-	cvStd, hasCVStd := flat["cv_sharpe_std"]
+	dsr, hasDSR := flat.Lookup("deflated_sharpe_ratio")
+	first, hasFirst := flat.Lookup("sharpe_first_half")
+	second, hasSecond := flat.Lookup("sharpe_second_half")
+	cvMean, hasCVMean := flat.Lookup("cv_sharpe_mean")
+	cvStd, hasCVStd := flat.Lookup("cv_sharpe_std")
 	details := e.arena.withRoom(3,
 		Detail{"deflated_sharpe_ratio", optional(dsr, hasDSR)},
 		Detail{"sharpe_first_half", optional(first, hasFirst)},

@@ -37,13 +37,13 @@ func (e *engine) sample(i int) RuleResult {
 	values := e.arena.withRoom(len(sampleNames) + len(e.sampleTh))
 	positive := false
 	for _, n := range sampleNames {
-		if v, ok := flat[n]; ok {
+		if v, ok := flat.Lookup(n); ok {
 			values = append(values, Detail{n, v})
 			positive = positive || v > 0
 		}
 	}
 	for _, t := range e.sampleTh {
-		if v, ok := flat[t.Metric]; ok {
+		if v, ok := flat.Lookup(t.Metric); ok {
 			// A name already listed holds this same value: only a new one
 			// is added (Set would box it again for nothing).
 			if _, listed := values.Get(t.Metric); !listed {

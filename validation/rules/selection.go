@@ -40,7 +40,7 @@ func (e *engine) selection() {
 	}
 	if tk := e.m.TopK; tk != nil {
 		score := func(i int) float64 {
-			if v, ok := e.cands[i].flat[tk.Metric]; ok {
+			if v, ok := e.cands[i].flat.Lookup(tk.Metric); ok {
 				return v
 			}
 			return math.Inf(-1)
@@ -82,7 +82,7 @@ func (e *engine) selection() {
 	if h := e.m.Hysteresis; h != nil {
 		kept := c[:0:0]
 		for _, i := range c {
-			v, ok := e.cands[i].flat[h.Metric]
+			v, ok := e.cands[i].flat.Lookup(h.Metric)
 			switch {
 			case !ok:
 				// Dropped silently: no rule reports it (validation-core §15.10).

@@ -3,6 +3,7 @@ package rules
 import (
 	"math"
 
+	"github.com/worldval/worldval/validation/metrics"
 	"github.com/worldval/worldval/validation/policy"
 )
 
@@ -70,11 +71,11 @@ func (e *engine) stress(i int) RuleResult {
 
 // stressValue looks up stress.<scenario>.<field> without building the key on
 // the heap.
-func stressValue(flat map[string]float64, buf *[96]byte, scenario, field string) (float64, bool) {
+func stressValue(flat *metrics.Flat, buf *[96]byte, scenario, field string) (float64, bool) {
 	b := append(buf[:0], "stress."...)
 	b = append(b, scenario...)
 	b = append(b, '.')
 	b = append(b, field...)
-	v, ok := flat[string(b)]
+	v, ok := flat.LookupBytes(b)
 	return v, ok
 }

@@ -32,11 +32,11 @@ type Violation struct {
 
 // checkThresholds evaluates thresholds against a flat map (validation-core
 // §7.4) with the given missing-metric mode; bounds are inclusive.
-func checkThresholds(ts []policy.Threshold, m metrics.Flat, mode string) []Violation {
+func checkThresholds(ts []policy.Threshold, m *metrics.Flat, mode string) []Violation {
 	var out []Violation
 	for i := range ts {
 		t := &ts[i]
-		v, ok := m[t.Metric]
+		v, ok := m.Lookup(t.Metric)
 		if !ok {
 			if mode != policy.ModeIgnore {
 				out = append(out, Violation{Metric: t.Metric, Reason: violationMissing, Mode: mode, Blocking: mode == policy.ModeFail})

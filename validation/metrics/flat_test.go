@@ -1,0 +1,74 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"testing"
+)
+
+// TestFlatNil: a nil table is empty.
+func TestFlatNil(t *testing.T) {
+	var f *Flat
+	if _, ok := f.Lookup("x"); ok || f.Len() != 0 || len(f.Names()) != 0 || len(f.Map()) != 0 {
+		t.Error("nil table not empty")
+	}
+	if _, ok := f.LookupBytes([]byte("x")); ok {
+		t.Error("LookupBytes on nil")
+	}
+	if f.Without("x") != nil {
+		t.Error("Without on nil")
+	}
+	if g := f.With(Metric{"x", 1}); !reflect.DeepEqual(g.Map(), map[string]float64{"x": 1}) {
+		t.Errorf("With on nil: %v", g.Map())
+	}
+}
+
+// TestFlatWithWithout: With keeps present names and the first of repeated
+// ones; Without drops one name; neither modifies its receiver.
+func TestFlatWithWithout(t *testing.T) {
+	f := FlatOf(map[string]float64{"a": 1, "b.c": 2, "": 3})
+	g := f.With(Metric{"a", 9}, Metric{"d", 4}, Metric{"d", 5}, Metric{"", 6}, Metric{"e.f", 7})
+	want := map[string]float64{"a": 1, "b.c": 2, "": 3, "d": 4, "e.f": 7}
+	if !reflect.DeepEqual(g.Map(), want) || g.Len() != 5 {
+		t.Errorf("With: %v", g.Map())
+	}
+	if !reflect.DeepEqual(g.Names(), []string{"", "a", "b.c", "d", "e.f"}) {
+		t.Errorf("Names: %q", g.Names())
+	}
+	h := g.Without("d")
+	delete(want, "d")
+	if !reflect.DeepEqual(h.Map(), want) {
+		t.Errorf("Without: %v", h.Map())
+	}
+	if g.Without("zz") != g {
+		t.Error("Without an absent name copied the table")
+	}
+	if f.Len() != 3 || g.Len() != 5 {
+		t.Error("receiver modified")
+	}
+	if v, ok := h.LookupBytes([]byte("e.f")); !ok || v != 7 {
+		t.Errorf("LookupBytes = %v, %v", v, ok)
+	}
+}
+
+// TestFlatLarge checks a table far larger than a derived document, every
+// name against a map, present and absent (long probe sequences).
+func TestFlatLarge(t *testing.T) {
+	m := map[string]float64{}
+	for i := range 5000 {
+		m[fmt.Sprintf("n%d.%d", i%97, i)] = float64(i)
+	}
+	f := FlatOf(m)
+	if f.Len() != len(m) {
+		t.Fatalf("Len %d, want %d", f.Len(), len(m))
+	}
+	for k, v := range m {
+		if got, ok := f.Lookup(k); !ok || math.Float64bits(got) != math.Float64bits(v) {
+			t.Fatalf("Lookup(%q) = %v, %v", k, got, ok)
+		}
+		if _, ok := f.Lookup(k + "x"); ok {
+			t.Fatalf("Lookup(%q) present", k+"x")
+		}
+	}
+}
