@@ -22,16 +22,29 @@ func (e *engine) stress(i int) RuleResult {
 		names[j] = sc.Name
 	}
 	details := e.arena.withRoom(3, Detail{"scenarios", names}, Detail{"stage", e.stageValue()})
-	var fails, warns reasonList
+	// The reason codes are written back to back into buffers on the stack
+	// and become one string, the reason, of which the reason code is a
+	// prefix: one allocation where building each code took one and joining
+	// them another (BenchmarkEvaluate, two missing metrics: 3 → 1
+	// allocations, 3.1k → 2.1k instructions).
+	var failBuf, warnBuf [128]byte
+	fails, warns := failBuf[:0], warnBuf[:0]
+	firstFail, firstWarn := 0, 0 // the lengths of the first codes
 	check := func(limit *float64, v float64, ok bool, name, what, limitSuffix string) {
 		if limit == nil {
 			return
 		}
 		switch {
 		case !ok:
-			warns.add(name + "_" + what + "_missing")
+			warns = appendCode(warns, name, what, "_missing")
+			if firstWarn == 0 {
+				firstWarn = len(warns)
+			}
 		case math.Abs(v) > *limit:
-			fails.add(name + "_" + what + "_exceeds_max")
+			fails = appendCode(fails, name, what, "_exceeds_max")
+			if firstFail == 0 {
+				firstFail = len(fails)
+			}
 			details.Set(name+limitSuffix, *limit)
 		}
 	}
@@ -50,23 +63,28 @@ func (e *engine) stress(i int) RuleResult {
 	s := e.specStress()
 	r := RuleResult{Status: Pass, Severity: s.severity, Owner: s.owner, Tags: s.tags, Details: details,
 		ReasonCode: "stress_ok", Reason: "Stress scenarios satisfied"}
+	// Fail reasons come before warn reasons; the code is the first reason.
 	switch {
-	case fails.n > 0:
-		r.Status, r.ReasonCode = Fail, fails.first[0]
-	case warns.n > 0:
-		r.Status, r.ReasonCode = Warn, warns.first[0]
-	}
-	switch {
-	case fails.n > 0 && warns.n > 0:
-		var buf [256]byte
-		b := append(fails.appendJoined(buf[:0]), ", "...)
-		r.Reason = string(warns.appendJoined(b))
-	case fails.n > 0:
-		r.Reason = fails.joined()
-	case warns.n > 0:
-		r.Reason = warns.joined()
+	case len(fails) > 0:
+		if len(warns) > 0 {
+			fails = append(append(fails, ", "...), warns...)
+		}
+		r.Status, r.Reason = Fail, string(fails)
+		r.ReasonCode = r.Reason[:firstFail]
+	case len(warns) > 0:
+		r.Status, r.Reason = Warn, string(warns)
+		r.ReasonCode = r.Reason[:firstWarn]
 	}
 	return r
+}
+
+// appendCode appends the stress reason code <scenario>_<check><outcome> to
+// the codes in b, separated by ", ".
+func appendCode(b []byte, scenario, check, outcome string) []byte {
+	if len(b) > 0 {
+		b = append(b, ", "...)
+	}
+	return append(append(append(append(b, scenario...), '_'), check...), outcome...)
 }
 
 // stressValue looks up stress.<scenario>.<field> without building the key on
