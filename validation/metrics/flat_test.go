@@ -72,3 +72,42 @@ func TestFlatLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestFlatCrowdedBucket: names that share a bucket by length and last byte
+// beyond maxChain get a table with hashed buckets, which finds them all.
+func TestFlatCrowdedBucket(t *testing.T) {
+	m := map[string]float64{}
+	for i := range 3 * maxChain {
+		m[fmt.Sprintf("m%02dx", i)] = float64(i) // length 4, last byte 'x'
+	}
+	for _, few := range []bool{true, false} {
+		want := m
+		if few {
+			want = map[string]float64{}
+			for i := range maxChain {
+				want[fmt.Sprintf("m%02dx", i)] = float64(i)
+			}
+		}
+		f := FlatOf(want)
+		if f.hashed == few {
+			t.Errorf("%d names in one bucket: hashed %v", len(want), f.hashed)
+		}
+		if !reflect.DeepEqual(f.Map(), want) || f.Len() != len(want) {
+			t.Errorf("%d names: %v", len(want), f.Map())
+		}
+		for k, v := range want {
+			if got, ok := f.Lookup(k); !ok || got != v {
+				t.Errorf("Lookup(%q) = %v, %v", k, got, ok)
+			}
+			if got, ok := f.LookupBytes([]byte(k)); !ok || got != v {
+				t.Errorf("LookupBytes(%q) = %v, %v", k, got, ok)
+			}
+		}
+		if _, ok := f.Lookup("m99x"); ok {
+			t.Error("absent name present")
+		}
+		if g := f.Without("m00x"); g.Len() != len(want)-1 {
+			t.Errorf("Without: %d names", g.Len())
+		}
+	}
+}

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"bytes"
-	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -22,20 +21,20 @@ var blockOrder = [...]string{"returns", "sample", "risk", "robustness", "diagnos
 // first registration of a name wins. Non-finite numbers, booleans, strings,
 // nulls and arrays are skipped (CD4).
 func Flatten(doc map[string]any) *Flat {
-	// The walk records every leaf once, in traversal order, with its dotted
-	// path (or, at the top level, its name) written into one buffer, which
-	// becomes the table's names: a leaf name is the end of its dotted path.
-	// The table then registers the leaves in that order. The buffers start
-	// on the stack and cover a derived document; larger ones spill to the
-	// heap.
+	// The walk records every registration in traversal order, a leaf's
+	// dotted path then its name, with the dotted path (or, at the top level,
+	// the name) written into one buffer, which becomes the table's names: a
+	// leaf name is the end of its dotted path. The table then registers them
+	// in that order. The buffers start on the stack and cover a derived
+	// document; larger ones spill to the heap.
 	var (
-		leaves [64]leaf
+		cands  [128]flatEntry
 		kids   [16]member
 		paths  [1024]byte
 		prefix [128]byte
 		blocks [len(blockOrder)]any
 	)
-	f := flattener{leaves: leaves[:0], kids: kids[:0], paths: paths[:0], prefix: prefix[:0]}
+	f := flattener{cands: cands[:0], kids: kids[:0], paths: paths[:0], prefix: prefix[:0]}
 	var others []member
 	for k, v := range doc {
 		if i := blockIndex(k); i >= 0 {
@@ -53,25 +52,17 @@ func Flatten(doc map[string]any) *Flat {
 	for _, m := range others {
 		f = f.top(m.key, m.value)
 	}
-	return f.flat()
+	return tableOf(string(f.paths), f.cands)
 }
 
-// flattener carries the recorded leaves and the scratch buffers through the
-// walk. Its methods take and return it by value: stored through a pointer,
+// flattener carries the recorded registrations and the scratch buffers
+// through the walk. Its methods take and return it by value: stored through a pointer,
 // the slices would leave the stack.
 type flattener struct {
-	leaves []leaf   // in traversal order
-	kids   []member // child objects of the objects being walked, a stack
-	paths  []byte   // the dotted paths of leaves, back to back
-	prefix []byte   // the dotted path of the object being walked
-}
-
-// leaf is one numeric leaf: registered under its dotted path
-// paths[start:end] and its name paths[name:end], which are the same for a
-// top-level number (it has no dotted path).
-type leaf struct {
-	start, name, end int
-	value            float64
+	cands  []flatEntry // registrations over paths, in traversal order
+	kids   []member    // child objects of the objects being walked, a stack
+	paths  []byte      // the dotted paths of leaves, back to back
+	prefix []byte      // the dotted path of the object being walked
 }
 
 // member is one key of an object and its value.
@@ -88,22 +79,23 @@ func (f flattener) top(k string, v any) flattener {
 		return f.walk(obj)
 	}
 	if x, ok := Number(v); ok {
-		start := len(f.paths)
+		start := uint32(len(f.paths))
 		f.paths = append(f.paths, k...)
-		f.leaves = append(f.leaves, leaf{start: start, name: start, end: len(f.paths), value: x})
+		f.cands = append(f.cands, flatEntry{start, uint32(len(f.paths)), x})
 	}
 	return f
 }
 
 // walk records the numeric leaves of obj, whose dotted path is f.prefix, in
-// key order, then descends into its child objects in key order.
+// key order, then descends into its child objects in key order. A leaf is
+// two registrations: its dotted path, then its name.
 //
 // The leaves are sorted only when one of their keys contains a dot: they
 // are registered together, and without a dot their names (k and prefix.k
 // for every leaf k) are all distinct, so their order cannot decide which
 // registration comes first.
 func (f flattener) walk(obj map[string]any) flattener {
-	first, firstKid := len(f.leaves), len(f.kids)
+	first, firstKid := len(f.cands), len(f.kids)
 	dotted := false
 	for k, v := range obj {
 		var x float64
@@ -123,17 +115,15 @@ func (f flattener) walk(obj map[string]any) flattener {
 			}
 		}
 		dotted = dotted || strings.IndexByte(k, '.') >= 0
-		start := len(f.paths)
+		start := uint32(len(f.paths))
 		f.paths = append(append(f.paths, f.prefix...), '.')
-		name := len(f.paths)
+		name := uint32(len(f.paths))
 		f.paths = append(f.paths, k...)
-		f.leaves = append(f.leaves, leaf{start: start, name: name, end: len(f.paths), value: x})
+		end := uint32(len(f.paths))
+		f.cands = append(f.cands, flatEntry{start, end, x}, flatEntry{name, end, x})
 	}
 	if dotted {
-		paths := f.paths
-		slices.SortFunc(f.leaves[first:], func(a, b leaf) int {
-			return bytes.Compare(paths[a.name:a.end], paths[b.name:b.end])
-		})
+		sortLeaves(f.cands[first:], f.paths)
 	}
 	sortMembers(f.kids[firstKid:])
 	base := len(f.prefix)
@@ -148,44 +138,21 @@ func (f flattener) walk(obj map[string]any) flattener {
 	return f
 }
 
-// flat builds the table from the recorded leaves, registering each under
-// its dotted path, then its name. The loop is [Flat.add] written out, with
-// the table's parts in local variables: through add, which spills them
-// around the hash call, a registration took about 30 more instructions (of
-// some 100, hash included).
-func (f flattener) flat() *Flat {
-	n := 0
-	for i := range f.leaves {
-		n++
-		if f.leaves[i].start != f.leaves[i].name {
-			n++
-		}
+// sortLeaves sorts the leaves of one object by name: cands holds them as
+// pairs of registrations, the dotted path then the name, over paths. Only
+// objects with a dotted key get here, so the pairs are copied out to sort
+// them rather than sorted in place.
+func sortLeaves(cands []flatEntry, paths []byte) {
+	pairs := make([][2]flatEntry, len(cands)/2)
+	for i := range pairs {
+		pairs[i] = [2]flatEntry{cands[2*i], cands[2*i+1]}
 	}
-	t := makeFlat(string(f.paths), n)
-	names, ents, index, seed := t.names, t.ents[:n], t.index, t.seed
-	mask := uint64(len(index) - 1)
-	k := 0 // registered names
-	for i := range f.leaves {
-		l := &f.leaves[i]
-		for off := l.start; ; off = l.name {
-			name := names[off:l.end]
-			j := maphash.String(seed, name) & mask
-			for ; index[j] != 0; j = (j + 1) & mask {
-				if e := &ents[index[j]-1]; names[e.off:e.end] == name {
-					goto registered
-				}
-			}
-			ents[k] = flatEntry{off, l.end, l.value}
-			k++
-			index[j] = uint32(k)
-		registered:
-			if off == l.name {
-				break
-			}
-		}
+	slices.SortFunc(pairs, func(a, b [2]flatEntry) int {
+		return bytes.Compare(paths[a[1].off:a[1].end], paths[b[1].off:b[1].end])
+	})
+	for i, p := range pairs {
+		cands[2*i], cands[2*i+1] = p[0], p[1]
 	}
-	t.ents = ents[:k]
-	return &t
 }
 
 // sortMembers sorts ms by key.

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"sort"
@@ -186,6 +187,7 @@ func TestFlattenMatchesReference(t *testing.T) {
 			"zz":     map[string]any{"a": map[string]any{"b": map[string]any{"x": 9.0}}},
 		},
 		"many children and leaves": manyKeys(),
+		"crowded bucket":           crowdedBucket(),
 	}
 	for name, doc := range cases {
 		got, want := Flatten(doc), referenceFlatten(doc)
@@ -193,6 +195,24 @@ func TestFlattenMatchesReference(t *testing.T) {
 			t.Errorf("%s:\n got  %v\n want %v", name, got.Map(), want)
 		}
 	}
+}
+
+// crowdedBucket is a document whose names put more than maxChain in one
+// bucket by length and last byte, leaves repeated across blocks among them:
+// Flatten builds its table with hashed buckets.
+func crowdedBucket() map[string]any {
+	doc := map[string]any{}
+	for _, block := range []string{"returns", "risk", "zz"} {
+		obj := map[string]any{}
+		for i := range 2 * maxChain {
+			obj[fmt.Sprintf("m%02dx", i)] = float64(len(doc)*100 + i)
+		}
+		doc[block] = obj
+	}
+	if !Flatten(doc).hashed {
+		panic("crowdedBucket: buckets not hashed")
+	}
+	return doc
 }
 
 // manyKeys is a document larger than Flatten's stack buffers, with long
