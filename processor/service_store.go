@@ -25,3 +25,11 @@ func (s timedStore) Append(ctx context.Context, stream string, expected eventsto
 	s.metrics.ObserveAppend(time.Since(start))
 	return res, err
 }
+
+// SubscribeBatches subscribes through the wrapped store in batches, which
+// the store delivers itself when it can (see [eventstore.SubscribeBatches]):
+// wrapping must not cost the embedded store's subscriptions their single
+// goroutine.
+func (s timedStore) SubscribeBatches(ctx context.Context, after uint64, max int, h eventstore.BatchHandler) error {
+	return eventstore.SubscribeBatches(ctx, s.Store, after, max, h)
+}

@@ -62,6 +62,39 @@ func (b *broadcaster) broadcast() {
 // It returns ctx.Err() when ctx ends, h's error when h fails, and an error
 // wrapping [eventstore.ErrClosed] when the store is closed.
 func (s *Store) Subscribe(ctx context.Context, after uint64, h eventstore.Handler) error {
+	return s.subscribe(ctx, after, subscribeBatch, func(ctx context.Context, recs []events.Record) error {
+		for i := range recs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := h(ctx, recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SubscribeBatches is Subscribe handing h each read as one batch of at most
+// max records (max <= 0: 256), what the tail or the file held after the
+// subscription's position when it looked (see
+// [eventstore.BatchSubscriber]). The slice is reused for the next batch;
+// the records' payloads are shared as Subscribe's are.
+//
+// It saves a batched subscriber the goroutine and the channel that
+// [eventstore.SubscribeBatches] otherwise puts between Subscribe and the
+// batches: the service runs a dozen subscriptions, which every commit
+// wakes, so that is a dozen goroutines fewer to schedule per commit.
+func (s *Store) SubscribeBatches(ctx context.Context, after uint64, max int, h eventstore.BatchHandler) error {
+	if max <= 0 {
+		max = subscribeBatch
+	}
+	return s.subscribe(ctx, after, max, h)
+}
+
+// subscribe is the loop of Subscribe and SubscribeBatches: it hands h each
+// read of at most max records and moves past them once h returns.
+func (s *Store) subscribe(ctx context.Context, after uint64, max int, h eventstore.BatchHandler) error {
 	pos := after
 	var buf []events.Record // reused for records from the tail
 	for {
@@ -72,30 +105,27 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, h eventstore.Handle
 			return fmt.Errorf("subscribe after %d: %w", pos, eventstore.ErrClosed)
 		}
 		wake := s.notify.wait()
-		recs, live := s.tail.read(pos, buf[:0], subscribeBatch)
+		recs, live := s.tail.read(pos, buf[:0], max)
 		if live {
 			s.fromTail.Add(uint64(len(recs)))
 		} else {
 			var err error
-			if recs, err = s.ReadAll(ctx, pos, subscribeBatch); err != nil {
+			if recs, err = s.ReadAll(ctx, pos, max); err != nil {
 				return s.subscribeError(ctx, pos, err)
 			}
 			s.fromFile.Add(uint64(len(recs)))
 		}
-		for i := range recs {
-			if err := ctx.Err(); err != nil {
+		if len(recs) > 0 {
+			if err := h(ctx, recs); err != nil {
 				return err
 			}
-			if err := h(ctx, recs[i]); err != nil {
-				return err
-			}
-			pos = recs[i].GlobalPosition
+			pos = recs[len(recs)-1].GlobalPosition
 		}
 		if live {
 			clear(recs) // let the delivered payloads go
 			buf = recs
 		}
-		if len(recs) == subscribeBatch {
+		if len(recs) == max {
 			continue
 		}
 		select {

@@ -21,15 +21,63 @@ type subscriber struct {
 	last   atomic.Uint64
 	mu     sync.Mutex
 	got    []events.Record
-	bad    error // first out-of-order delivery
+	bad    error // first out-of-order delivery or malformed batch
 }
 
-func startSubscriber(t testing.TB, s eventstore.Store, after uint64) *subscriber {
+// subscribeMode is how a test subscribes: event by event, or in batches
+// through [eventstore.SubscribeBatches] (the store's own batches when it is
+// a [eventstore.BatchSubscriber], else queued ones), or in queued batches
+// whatever the store is.
+type subscribeMode int
+
+const (
+	oneByOne subscribeMode = iota
+	inBatches
+	inQueuedBatches
+)
+
+var subscribeModes = []struct {
+	name string
+	mode subscribeMode
+}{{"Subscribe", oneByOne}, {"SubscribeBatches", inBatches}, {"QueuedBatches", inQueuedBatches}}
+
+// testBatchMax is the batch bound of the batched modes: small, so that
+// bursts fill batches.
+const testBatchMax = 7
+
+// plainStore hides every method of a store but those of [eventstore.Store],
+// so that [eventstore.SubscribeBatches] queues its batches.
+type plainStore struct{ eventstore.Store }
+
+// subscribeWith subscribes to s after the given position in mode, handing h
+// one event at a time; in the batched modes it checks each batch (not
+// empty, at most testBatchMax events) and reports a bad one as an error.
+func subscribeWith(ctx context.Context, s eventstore.Store, after uint64, mode subscribeMode, h eventstore.Handler) error {
+	if mode == oneByOne {
+		return s.Subscribe(ctx, after, h)
+	}
+	if mode == inQueuedBatches {
+		s = plainStore{s}
+	}
+	return eventstore.SubscribeBatches(ctx, s, after, testBatchMax, func(ctx context.Context, recs []events.Record) error {
+		if len(recs) == 0 || len(recs) > testBatchMax {
+			return fmt.Errorf("batch of %d events, want 1..%d", len(recs), testBatchMax)
+		}
+		for _, r := range recs {
+			if err := h(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func startSubscriberMode(t testing.TB, s eventstore.Store, after uint64, mode subscribeMode) *subscriber {
 	ctx, cancel := context.WithCancel(testContext(t))
 	sub := &subscriber{after: after, cancel: cancel, done: make(chan error, 1)}
 	sub.last.Store(after)
 	go func() {
-		sub.done <- s.Subscribe(ctx, after, func(_ context.Context, r events.Record) error {
+		sub.done <- subscribeWith(ctx, s, after, mode, func(_ context.Context, r events.Record) error {
 			sub.mu.Lock()
 			defer sub.mu.Unlock()
 			if prev := sub.last.Load(); r.GlobalPosition <= prev && sub.bad == nil {
@@ -86,13 +134,19 @@ func (sub *subscriber) stop(t testing.TB) []events.Record {
 // after its start position exactly once, in global order, across the
 // catch-up-to-live hand-over.
 func testSubscribeConcurrent(t *testing.T, h Harness) {
+	for _, m := range subscribeModes {
+		t.Run(m.name, func(t *testing.T) { subscribeConcurrent(t, h, m.mode) })
+	}
+}
+
+func subscribeConcurrent(t *testing.T, h Harness, mode subscribeMode) {
 	const writers, appends = 4, 30
 	s, _ := newStore(t, h, Config{})
 	for i := range 20 {
 		mustAppend(t, s, fmt.Sprintf("sub/seed/%d", i%3), eventstore.Any{}, event(fmt.Sprintf("sub/seed/%d", i), i))
 	}
 	seeded := head(t, s)
-	early := startSubscriber(t, s, 0)
+	early := startSubscriberMode(t, s, 0, mode)
 
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
@@ -114,8 +168,8 @@ func testSubscribeConcurrent(t *testing.T, h Harness) {
 			t.Fatalf("writers appended too little within %v", waitTimeout)
 		}
 	}
-	late := startSubscriber(t, s, 0)
-	mid := startSubscriber(t, s, head(t, s)/2)
+	late := startSubscriberMode(t, s, 0, mode)
+	mid := startSubscriberMode(t, s, head(t, s)/2, mode)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -148,12 +202,18 @@ func testSubscribeConcurrent(t *testing.T, h Harness) {
 // error, with its context's, and when the store is closed; and that one
 // started beyond the head waits for new events.
 func testSubscribeStops(t *testing.T, h Harness) {
+	for _, m := range subscribeModes {
+		t.Run(m.name, func(t *testing.T) { subscribeStops(t, h, m.mode) })
+	}
+}
+
+func subscribeStops(t *testing.T, h Harness, mode subscribeMode) {
 	s, _ := newStore(t, h, Config{})
 	mustAppend(t, s, "stop/a", eventstore.NoStream{}, eventsN("stop/a", 3)...)
 
 	errStop := errors.New("handler says stop")
 	calls := 0
-	err := s.Subscribe(testContext(t), 0, func(context.Context, events.Record) error {
+	err := subscribeWith(testContext(t), s, 0, mode, func(context.Context, events.Record) error {
 		calls++
 		if calls == 2 {
 			return errStop
@@ -166,7 +226,7 @@ func testSubscribeStops(t *testing.T, h Harness) {
 	}
 
 	// Caught up and idle, then canceled.
-	sub := startSubscriber(t, s, 0)
+	sub := startSubscriberMode(t, s, 0, mode)
 	sub.waitFor(t, head(t, s))
 	if got := sub.stop(t); len(got) != 3 {
 		t.Fatalf("idle subscription delivered %d events, want 3", len(got))
@@ -174,7 +234,7 @@ func testSubscribeStops(t *testing.T, h Harness) {
 
 	// Started beyond the head: waits, then delivers only what comes after.
 	h0 := head(t, s)
-	ahead := startSubscriber(t, s, h0)
+	ahead := startSubscriberMode(t, s, h0, mode)
 	res := mustAppend(t, s, "stop/b", eventstore.NoStream{}, event("stop/b/0", 0))
 	ahead.waitFor(t, res.Position)
 	if got := ahead.stop(t); len(got) != 1 || got[0].ID != event("stop/b/0", 0).ID {
@@ -189,7 +249,7 @@ func testSubscribeStops(t *testing.T, h Harness) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- s2.Subscribe(testContext(t), 0, func(context.Context, events.Record) error { return nil })
+		done <- subscribeWith(testContext(t), s2, 0, mode, func(context.Context, events.Record) error { return nil })
 	}()
 	time.Sleep(20 * time.Millisecond) // let it reach its wait; a close before that must end it too
 	if err := s2.Close(); err != nil {
