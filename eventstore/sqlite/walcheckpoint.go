@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 )
 
@@ -21,8 +22,13 @@ import (
 // the WAL longer than cfg.walRestartPages frames, the checkpointer asks the
 // writer to restart it (see writer.restartWAL) and runs no checkpoint of its
 // own until the writer has; the two never contend for the checkpoint lock.
+//
+// Before it asks, the checkpointer does what of the restart does not need
+// the writer (see prepareRestart), so that the appends waiting on the
+// writer's RESTART wait for little more than a sync of the WAL.
 type walCheckpointer struct {
-	db     *sql.DB // one connection, used only by run
+	db     *sql.DB  // one connection, used only by run
+	file   *os.File // the database file, opened to sync it (see prepareRestart)
 	wake   chan struct{}
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -38,7 +44,9 @@ type walCheckpointer struct {
 	// wake, and Close checkpoints whatever is left).
 	passives, restarts, restartsBusy atomic.Uint64
 	lastErr                          atomic.Pointer[error]
-	restartTime                      atomic.Int64 // total ns the writer spent restarting the WAL
+	// For tests: database syncs prepareRestart ran.
+	presyncs    atomic.Uint64
+	restartTime atomic.Int64 // total ns the writer spent restarting the WAL
 }
 
 // openCheckpointer opens the checkpointer's connection to path and starts it.
@@ -52,8 +60,12 @@ func openCheckpointer(ctx context.Context, path string, cfg config) (*walCheckpo
 	if err := checkReader(ctx, db, checkpointerSettings(cfg)); err != nil {
 		return nil, errors.Join(fmt.Errorf("checkpointer: %w", err), db.Close())
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("checkpointer: open the database file to sync it: %w", err), db.Close())
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	c := &walCheckpointer{db: db, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	c := &walCheckpointer{db: db, file: f, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	go c.run(runCtx, cfg.walRestartPages)
 	return c, nil
 }
@@ -89,10 +101,43 @@ func (c *walCheckpointer) run(ctx context.Context, restartPages int) {
 		}
 		c.passives.Add(1)
 		if frames >= restartPages {
+			if err := c.prepareRestart(ctx); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				c.lastErr.Store(&err)
+			}
 			c.restarts.Add(1)
 			c.restart.Store(true)
 		}
 	}
+}
+
+// prepareRestart does the part of a WAL restart the writer need not wait
+// for. The writer's RESTART checkpoint copies what the WAL holds beyond the
+// last passive checkpoint, then syncs the database file, and every append
+// waits while it does. SQLite syncs the database file only at a checkpoint
+// that copies the whole WAL, which under steady load only that RESTART
+// does, so its sync flushed every page the passive checkpoints had copied
+// since the last restart: some 18 ms at 1,000 submissions/s on this
+// project's machine (strace: one fdatasync of the database file of 18 ms,
+// against 0.7 ms for the WAL's), a stall of every append about once a
+// second. So the checkpointer syncs the file first, then copies what was
+// committed meanwhile; the RESTART is left a few hundred frames to copy and
+// their pages to sync. Nothing changes for durability: the RESTART still
+// syncs the file before the WAL starts again from its beginning, and an
+// extra sync is never unsafe. A failed step is left to the RESTART, which
+// does all of it anyway.
+func (c *walCheckpointer) prepareRestart(ctx context.Context) error {
+	if err := datasync(c.file); err != nil {
+		return fmt.Errorf("sync the database file before a WAL restart: %w", err)
+	}
+	c.presyncs.Add(1)
+	if _, _, err := walCheckpoint(ctx, c.db, "PASSIVE"); err != nil {
+		return fmt.Errorf("passive WAL checkpoint before a restart: %w", err)
+	}
+	c.passives.Add(1)
+	return nil
 }
 
 // stop ends the checkpointer, waits for it and closes its connection, which
@@ -101,7 +146,7 @@ func (c *walCheckpointer) run(ctx context.Context, restartPages int) {
 func (c *walCheckpointer) stop() error {
 	c.cancel()
 	<-c.done
-	return c.db.Close()
+	return errors.Join(c.db.Close(), c.file.Close())
 }
 
 // rowQuerier is a connection or a pool.
