@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"hash/maphash"
+	"math"
 	"slices"
 	"strings"
 )
@@ -33,25 +34,56 @@ import (
 // hand-written wyhash in place of maphash had saved 2–3 % of the
 // instructions of a run, and was not kept.
 //
-// Four allocations whatever the number of names, only the header holding
-// pointers.
+// A table with buckets by length and last byte holds at most
+// mixedBuckets × maxChain (512) names, so its offsets and positions fit 16
+// bits whenever its names do (64 KiB): its entries are 16-byte records
+// (offset, end and next position as uint16, the value) and the heads of its
+// 64 buckets are an array in the header. Three allocations (header, names,
+// records), 1.8 KB for BenchmarkEvaluate's document, where 32-bit entries
+// and links in slices of their own took four and 2.3 KB: BenchmarkFlatten
+// (-cpu 1, medians of 11 interleaved) 1.96 → 1.70 µs, 18.7k → 16.7k
+// instructions. Records of 14 bytes (the value as four uint16) saved
+// 0.1 KB but were slower than the 32-bit entries (+3 %: the value loaded
+// and stored unaligned); heads, records and names in one byte buffer (two
+// allocations, read with encoding/binary) took 3k more instructions a run
+// of BenchmarkEvaluateWithFlatten and were no faster. A table that does not
+// fit, or whose buckets are hashed, keeps 32-bit entries and links in a
+// hashedTable.
 //
 // A nil *Flat is an empty table. A Flat is never modified once built (the
 // methods that add or remove names return a copy), so it is safe for
 // concurrent use.
 type Flat struct {
-	names string      // the registered names, back to back (with other text)
+	names string // the registered names, back to back (with other text)
+	n     int    // registered names
+
+	// With buckets by length and last byte: 1 + position in recs of the
+	// first record of each bucket, 0 = none.
+	heads [mixedBuckets]uint16
+	recs  []record // in registration order
+
+	hashed *hashedTable // the table when its buckets are hashed (then heads and recs are unused)
+}
+
+// record is one registered name, names[off:end], of a table with buckets
+// by length and last byte, and its value.
+type record struct {
+	off, end uint16
+	next     uint16 // 1 + position of the next record of its bucket, 0 = none
+	value    float64
+}
+
+// hashedTable is a table with hashed buckets: hash/maphash under a seed
+// drawn for it, at least a bucket per name.
+type hashedTable struct {
+	seed  maphash.Seed
 	ents  []flatEntry // in registration order
 	heads []uint32    // bucket → 1 + position in ents of its first entry, 0 = none
 	next  []uint32    // parallel to ents: 1 + position of the next entry of its bucket, 0 = none
-
-	hashed bool         // buckets by hash (hashBucket), else by length and last byte (mixedBucket)
-	seed   maphash.Seed // of the hash, drawn for a table with hashed buckets
 }
 
-// flatEntry is one registered name, names[off:end], and its value. The
-// offsets are 32-bit, as the chains' positions are, which keeps an entry at
-// 16 bytes.
+// flatEntry is one registered name, names[off:end], and its value: the
+// candidates of a table, and the entries of a hashedTable.
 type flatEntry struct {
 	off, end uint32
 	value    float64
@@ -67,16 +99,6 @@ const (
 	maxChain = 8
 )
 
-// hashBucket is the bucket of name in a table with hashed buckets.
-func (f *Flat) hashBucket(name string) uint64 {
-	return maphash.String(f.seed, name) & uint64(len(f.heads)-1)
-}
-
-// hashBucketBytes is hashBucket for a name held in a byte slice.
-func (f *Flat) hashBucketBytes(name []byte) uint64 {
-	return maphash.Bytes(f.seed, name) & uint64(len(f.heads)-1)
-}
-
 // mixedBucket is the bucket of name by its length and last byte, in a
 // table without hashed buckets. It is inlined.
 func mixedBucket[S string | []byte](name S) uint64 {
@@ -89,18 +111,19 @@ func mixedBucket[S string | []byte](name S) uint64 {
 
 // Lookup returns the value registered under name and whether it is present.
 func (f *Flat) Lookup(name string) (float64, bool) {
-	if f == nil || len(f.ents) == 0 {
+	if f == nil {
 		return 0, false
 	}
-	b := mixedBucket(name)
-	if f.hashed {
-		b = f.hashBucket(name)
+	if f.hashed != nil {
+		return f.hashed.lookup(f.names, name)
 	}
-	names, ents, next := f.names, f.ents, f.next
-	for j := f.heads[b]; j != 0; j = next[j-1] {
-		if e := &ents[j-1]; names[e.off:e.end] == name {
-			return e.value, true
+	names, recs := f.names, f.recs
+	for j := f.heads[mixedBucket(name)]; j != 0; {
+		r := &recs[j-1]
+		if names[r.off:r.end] == name {
+			return r.value, true
 		}
+		j = r.next
 	}
 	return 0, false
 }
@@ -108,16 +131,44 @@ func (f *Flat) Lookup(name string) (float64, bool) {
 // LookupBytes is Lookup for a name held in a byte slice, which it does not
 // retain; it saves converting a name built in a buffer to a string.
 func (f *Flat) LookupBytes(name []byte) (float64, bool) {
-	if f == nil || len(f.ents) == 0 {
+	if f == nil {
 		return 0, false
 	}
-	b := mixedBucket(name)
-	if f.hashed {
-		b = f.hashBucketBytes(name)
+	if f.hashed != nil {
+		return f.hashed.lookupBytes(f.names, name)
 	}
-	names, ents, next := f.names, f.ents, f.next
-	for j := f.heads[b]; j != 0; j = next[j-1] {
-		if e := &ents[j-1]; names[e.off:e.end] == string(name) {
+	names, recs := f.names, f.recs
+	for j := f.heads[mixedBucket(name)]; j != 0; {
+		r := &recs[j-1]
+		if names[r.off:r.end] == string(name) {
+			return r.value, true
+		}
+		j = r.next
+	}
+	return 0, false
+}
+
+// lookup is Flat.Lookup in a hashed table over names. It is kept out of
+// line: inlined, it made Lookup's frame larger, with the registers of the
+// loop over a bucket by length and last byte spilled around its
+// comparisons.
+//
+//go:noinline
+func (h *hashedTable) lookup(names, name string) (float64, bool) {
+	return find(h, names, maphash.String(h.seed, name), name)
+}
+
+// lookupBytes is lookup for a name held in a byte slice.
+//
+//go:noinline
+func (h *hashedTable) lookupBytes(names string, name []byte) (float64, bool) {
+	return find(h, names, maphash.Bytes(h.seed, name), name)
+}
+
+// find looks name, whose hash is hash, up in a hashed table over names.
+func find[S string | []byte](h *hashedTable, names string, hash uint64, name S) (float64, bool) {
+	for j := h.heads[hash&uint64(len(h.heads)-1)]; j != 0; j = h.next[j-1] {
+		if e := &h.ents[j-1]; names[e.off:e.end] == string(name) {
 			return e.value, true
 		}
 	}
@@ -129,7 +180,16 @@ func (f *Flat) Len() int {
 	if f == nil {
 		return 0
 	}
-	return len(f.ents)
+	return f.n
+}
+
+// entry returns registration i of f, from 0.
+func (f *Flat) entry(i int) flatEntry {
+	if f.hashed != nil {
+		return f.hashed.ents[i]
+	}
+	r := &f.recs[i]
+	return flatEntry{uint32(r.off), uint32(r.end), r.value}
 }
 
 // Names returns the names of the table in lexicographic order, as a new
@@ -137,7 +197,7 @@ func (f *Flat) Len() int {
 func (f *Flat) Names() []string {
 	out := make([]string, f.Len())
 	for i := range out {
-		e := &f.ents[i]
+		e := f.entry(i)
 		out[i] = f.names[e.off:e.end]
 	}
 	slices.Sort(out)
@@ -148,7 +208,7 @@ func (f *Flat) Names() []string {
 func (f *Flat) Map() map[string]float64 {
 	out := make(map[string]float64, f.Len())
 	for i := range f.Len() {
-		e := &f.ents[i]
+		e := f.entry(i)
 		out[f.names[e.off:e.end]] = e.value
 	}
 	return out
@@ -177,8 +237,8 @@ func (f *Flat) With(ms ...Metric) *Flat {
 		b.WriteString(m.Name)
 	}
 	cands := make([]flatEntry, 0, f.Len()+len(ms))
-	if f != nil {
-		cands = append(cands, f.ents...)
+	for i := range f.Len() {
+		cands = append(cands, f.entry(i))
 	}
 	off := uint32(len(f.text()))
 	for _, m := range ms {
@@ -195,8 +255,8 @@ func (f *Flat) Without(name string) *Flat {
 		return f
 	}
 	cands := make([]flatEntry, 0, f.Len()-1)
-	for _, e := range f.ents {
-		if f.names[e.off:e.end] != name {
+	for i := range f.Len() {
+		if e := f.entry(i); f.names[e.off:e.end] != name {
 			cands = append(cands, e)
 		}
 	}
@@ -231,49 +291,38 @@ func (f *Flat) text() string {
 // tableOf returns the table over names that registers cands (entries over
 // names) in order, the first registration of a name winning. Its buckets are
 // by length and last byte unless one of them would hold more than maxChain
-// names.
+// names or the names do not fit 16-bit offsets.
 func tableOf(names string, cands []flatEntry) *Flat {
-	if t, ok := fill(names, cands, false); ok {
+	if t, ok := mixedTable(names, cands); ok {
 		return t
 	}
-	t, _ := fill(names, cands, true)
-	return t
+	return hashedTableOf(names, cands)
 }
 
-// fill builds the table of tableOf with hashed buckets or with buckets by
-// length and last byte; it gives up, returning false, when a bucket by
-// length and last byte would hold more than maxChain names.
-func fill(names string, cands []flatEntry, hashed bool) (*Flat, bool) {
-	buckets := mixedBuckets
-	if hashed {
-		buckets = 8
-		for buckets < len(cands) {
-			buckets *= 2
-		}
+// mixedTable builds the table of tableOf with buckets by length and last
+// byte; it gives up, returning false, when a bucket would hold more than
+// maxChain names or an offset would not fit 16 bits.
+func mixedTable(names string, cands []flatEntry) (*Flat, bool) {
+	// A record per candidate: a repeated name leaves one unused at the end.
+	// More than math.MaxUint16 candidates are repetitions, or names beyond
+	// what the buckets hold.
+	if len(names) > math.MaxUint16 || len(cands) > math.MaxUint16 {
+		return nil, false
 	}
-	links := make([]uint32, buckets+len(cands))
-	t := &Flat{
-		names:  names,
-		ents:   make([]flatEntry, len(cands)),
-		heads:  links[:buckets:buckets],
-		next:   links[buckets:],
-		hashed: hashed,
-	}
-	if hashed {
-		t.seed = maphash.MakeSeed()
-	}
-	ents, heads, next := t.ents, t.heads, t.next
+	t := &Flat{names: names}
+	recs := make([]record, len(cands))
 	k := 0 // registered names
 	for i := range cands {
 		c := &cands[i]
-		name := names[c.off:c.end]
-		b := mixedBucket(name)
-		if hashed {
-			b = t.hashBucket(name)
+		// mixedBucket(names[c.off:c.end]), and the name compared with
+		// those of its length only.
+		n, b := c.end-c.off, uint64(0)
+		if n > 0 {
+			b = (uint64(n) + 7*uint64(names[c.end-1])) % mixedBuckets
 		}
-		j, chain := heads[b], 0
-		for ; j != 0; j = next[j-1] {
-			if e := &ents[j-1]; names[e.off:e.end] == name {
+		j, chain := t.heads[b], 0
+		for ; j != 0; j = recs[j-1].next {
+			if r := &recs[j-1]; uint32(r.end-r.off) == n && names[r.off:r.end] == names[c.off:c.end] {
 				break
 			}
 			chain++
@@ -281,14 +330,55 @@ func fill(names string, cands []flatEntry, hashed bool) (*Flat, bool) {
 		switch {
 		case j != 0: // registered already
 			continue
-		case chain == maxChain && !hashed:
+		case chain == maxChain:
 			return nil, false
+		}
+		recs[k] = record{
+			off:   uint16(c.off),
+			end:   uint16(c.end),
+			next:  t.heads[b],
+			value: c.value,
+		}
+		k++
+		t.heads[b] = uint16(k)
+	}
+	t.recs, t.n = recs[:k], k
+	return t, true
+}
+
+// hashedTableOf builds the table of tableOf with hashed buckets.
+func hashedTableOf(names string, cands []flatEntry) *Flat {
+	buckets := 8
+	for buckets < len(cands) {
+		buckets *= 2
+	}
+	links := make([]uint32, buckets+len(cands))
+	h := &hashedTable{
+		seed:  maphash.MakeSeed(),
+		ents:  make([]flatEntry, len(cands)),
+		heads: links[:buckets:buckets],
+		next:  links[buckets:],
+	}
+	ents, heads, next := h.ents, h.heads, h.next
+	k := 0 // registered names
+	for i := range cands {
+		c := &cands[i]
+		name := names[c.off:c.end]
+		b := maphash.String(h.seed, name) & uint64(buckets-1)
+		j := heads[b]
+		for ; j != 0; j = next[j-1] {
+			if e := &ents[j-1]; names[e.off:e.end] == name {
+				break
+			}
+		}
+		if j != 0 { // registered already
+			continue
 		}
 		ents[k] = *c
 		next[k] = heads[b]
 		k++
 		heads[b] = uint32(k)
 	}
-	t.ents = ents[:k]
-	return t, true
+	h.ents = ents[:k]
+	return &Flat{names: names, n: k, hashed: h}
 }

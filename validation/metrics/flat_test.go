@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -89,8 +90,8 @@ func TestFlatCrowdedBucket(t *testing.T) {
 			}
 		}
 		f := FlatOf(want)
-		if f.hashed == few {
-			t.Errorf("%d names in one bucket: hashed %v", len(want), f.hashed)
+		if (f.hashed != nil) == few {
+			t.Errorf("%d names in one bucket: hashed %v", len(want), f.hashed != nil)
 		}
 		if !reflect.DeepEqual(f.Map(), want) || f.Len() != len(want) {
 			t.Errorf("%d names: %v", len(want), f.Map())
@@ -109,5 +110,33 @@ func TestFlatCrowdedBucket(t *testing.T) {
 		if g := f.Without("m00x"); g.Len() != len(want)-1 {
 			t.Errorf("Without: %d names", g.Len())
 		}
+	}
+}
+
+// TestFlatLongNames: names longer in all than 16-bit offsets reach get a
+// table with hashed buckets, few as they are.
+func TestFlatLongNames(t *testing.T) {
+	m := map[string]float64{}
+	for i := range 3 {
+		m[strings.Repeat(string(rune('a'+i)), 30000)] = float64(i)
+	}
+	m["x"] = 9
+	f := FlatOf(m)
+	if f.hashed == nil {
+		t.Fatal("buckets not hashed")
+	}
+	if !reflect.DeepEqual(f.Map(), m) || f.Len() != len(m) {
+		t.Errorf("Map: %d names", len(f.Map()))
+	}
+	for k, v := range m {
+		if got, ok := f.Lookup(k); !ok || got != v {
+			t.Errorf("Lookup(%.5q…) = %v, %v", k, got, ok)
+		}
+	}
+	if g := f.Without(strings.Repeat("a", 30000)); g.Len() != 3 || g.hashed == nil {
+		t.Errorf("Without: %d names", g.Len())
+	}
+	if g := f.Without("x"); g.Len() != 3 {
+		t.Errorf("Without x: %d names", g.Len())
 	}
 }

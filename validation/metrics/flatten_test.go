@@ -209,7 +209,7 @@ func crowdedBucket() map[string]any {
 		}
 		doc[block] = obj
 	}
-	if !Flatten(doc).hashed {
+	if Flatten(doc).hashed == nil {
 		panic("crowdedBucket: buckets not hashed")
 	}
 	return doc
