@@ -33,9 +33,17 @@ func (a *detailArena) withRoom(extra int, ds ...Detail) Details {
 	if len(a.free) < n {
 		a.free = make([]Detail, max(n, a.chunk))
 	}
-	d := a.free[:0:n]
+	d := a.free[:len(ds):n]
 	a.free = a.free[n:]
-	return append(d, ds...)
+	// One member at a time: copy (or append) copies them with a bulk write
+	// barrier, which while the collector marks walks the pointer bitmap word
+	// by word (BenchmarkEvaluateWithFlatten, GOGC=100: 52.0k → 51.1k
+	// instructions a run).
+	//lint:ignore S1001 see above
+	for i := range ds {
+		d[i] = ds[i]
+	}
+	return d
 }
 
 // of returns ds as details without spare capacity.

@@ -57,7 +57,7 @@ func TestVersionAndProfile(t *testing.T) {
 		{"7", "live", false, "7", nil},
 	}
 	for _, c := range cases {
-		v, p := versionAndProfile(c.version, c.has, c.profile)
+		v, p := versionAndProfile(c.version, c.has, c.profile, nil)
 		if deref(v) != c.wantV || deref(p) != c.wantP {
 			t.Errorf("versionAndProfile(%q, %v, %q) = %v, %v; want %v, %v", c.version, c.has, c.profile, deref(v), deref(p), c.wantV, c.wantP)
 		}

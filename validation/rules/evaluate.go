@@ -21,14 +21,13 @@ func Evaluate(p *policy.Policy, in Input) Outcome {
 	)
 	// The outcome keeps some of the engine's contents (the boxed stage, the
 	// selected set), so escape analysis moves everything the engine points
-	// to onto the heap: one allocation holds the candidate and its state.
-	one := new(struct {
-		c [1]cand
-		s [1]candState
-	})
+	// to onto the heap: one allocation holds the candidate, its state and
+	// what the outcome keeps.
+	one := new(single)
 	e.init(p, in.Stage, in.FailClosed, in.Previous, in.Correlations, "")
 	e.cands = append(one.c[:0], newCand(in.StrategyID, in.Metrics, in.Flat))
 	e.st = one.s[:]
+	e.one = one
 	e.run(in.PolicyVersion, &hdr, outs[:])
 	return outs[0].Outcome
 }
@@ -76,7 +75,11 @@ func (e *engine) run(policyVersion string, out *SetOutcome, outs []StrategyOutco
 	e.selection()
 	out.RulesetHash = e.m.RulesetHash()
 	out.PolicySnapshot = e.m.Snapshot()
-	out.PolicyVersion, out.Profile = versionAndProfile(policyVersion, e.m.HasProfile, e.m.ProfileName)
+	var vp *[2]string
+	if e.one != nil {
+		vp = &e.one.vp
+	}
+	out.PolicyVersion, out.Profile = versionAndProfile(policyVersion, e.m.HasProfile, e.m.ProfileName, vp)
 	out.RecommendedStage = RecommendedStage(e.m.ProfileName, e.stage)
 	out.Selected = e.selected
 	recorded := recordedFrom(out.RecommendedStage, e.m.ProfileName, e.stage)
@@ -87,13 +90,11 @@ func (e *engine) run(policyVersion string, out *SetOutcome, outs []StrategyOutco
 	e.arena.chunk = perCand
 	for i := range e.cands {
 		results := make(Results, 0, 5+ext.count)
-		results = append(results,
-			NamedResult{DataCurrency, e.protect(e.specDataCurrency(), func() RuleResult { return e.dataCurrency(i) })},
-			NamedResult{Sample, e.protect(e.specSample(), func() RuleResult { return e.sample(i) })},
-			NamedResult{Performance, e.protect(e.specPerformance(), func() RuleResult { return e.performance(i) })},
-			NamedResult{RiskConstraint, e.protect(e.specRiskConstraint(), func() RuleResult { return e.riskConstraint(i) })},
-			NamedResult{Robustness, e.protect(e.specRobustness(), func() RuleResult { return e.robustness(i) })},
-		)
+		results = appendResult(results, DataCurrency, e.protect(e.specDataCurrency(), func() RuleResult { return e.dataCurrency(i) }))
+		results = appendResult(results, Sample, e.protect(e.specSample(), func() RuleResult { return e.sample(i) }))
+		results = appendResult(results, Performance, e.protect(e.specPerformance(), func() RuleResult { return e.performance(i) }))
+		results = appendResult(results, RiskConstraint, e.protect(e.specRiskConstraint(), func() RuleResult { return e.riskConstraint(i) }))
+		results = appendResult(results, Robustness, e.protect(e.specRobustness(), func() RuleResult { return e.robustness(i) }))
 		results = e.extended(i, &ext, results)
 		active := e.st[i].active
 		so := &outs[i]
@@ -115,15 +116,39 @@ func (e *engine) run(policyVersion string, out *SetOutcome, outs []StrategyOutco
 	}
 }
 
+// appendResult appends the result r of the rule name to rs. It stores the
+// result field by field: appending a whole NamedResult copies it with a
+// bulk write barrier, which, while the collector marks, walks the type's
+// pointer bitmap word by word (BenchmarkEvaluateWithFlatten, GOGC=100:
+// 51.5k → 51.0k instructions a run; 70 more with the collector off).
+func appendResult(rs Results, name string, r RuleResult) Results {
+	if len(rs) == cap(rs) {
+		return append(rs, NamedResult{name, r})
+	}
+	rs = rs[:len(rs)+1]
+	d := &rs[len(rs)-1]
+	d.Name = name
+	d.Result.Status = r.Status
+	d.Result.Severity = r.Severity
+	d.Result.Owner = r.Owner
+	d.Result.ReasonCode = r.ReasonCode
+	d.Result.Reason = r.Reason
+	d.Result.Tags = r.Tags
+	d.Result.Details = r.Details
+	return rs
+}
+
 // versionAndProfile returns the policy_version (nil when empty) and the
 // profile (nil without profiles, else the name, possibly empty) of an
-// evaluation, from one allocation.
-func versionAndProfile(version string, hasProfile bool, profile string) (*string, *string) {
+// evaluation, held in s, or in one allocation when s is nil.
+func versionAndProfile(version string, hasProfile bool, profile string, s *[2]string) (*string, *string) {
 	if version == "" && !hasProfile {
 		return nil, nil
 	}
 	var v, p *string
-	s := new([2]string)
+	if s == nil {
+		s = new([2]string)
+	}
 	if version != "" {
 		s[0] = version
 		v = &s[0]
@@ -142,6 +167,17 @@ type cand struct {
 	flat *metrics.Flat
 }
 
+// single holds, in one allocation, the engine's candidate and its state in
+// an evaluation of one strategy ([Evaluate]), and what of the engine its
+// outcome keeps: the selected set, the policy version and profile (three
+// allocations before).
+type single struct {
+	c   [1]cand
+	s   [1]candState
+	sel [1]string
+	vp  [2]string
+}
+
 // engine holds the state of one evaluation.
 type engine struct {
 	m        *policy.Materialized
@@ -158,6 +194,7 @@ type engine struct {
 	sampleTh   []policy.Threshold // sample-group thresholds
 	st         []candState        // per candidate, parallel to cands
 	selected   []string
+	one        *single // the storage of an evaluation of one strategy, else nil
 }
 
 // candState is what thresholds and selection established for a candidate.

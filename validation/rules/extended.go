@@ -60,26 +60,26 @@ func (e *engine) liveMonitoringScope(x *extScope) {
 func (e *engine) extended(i int, x *extScope, results Results) Results {
 	m := e.m
 	if m.Cohort != nil {
-		results = append(results, NamedResult{Cohort, e.protect(e.specCohort(), func() RuleResult { return e.cohort(i, x) })})
+		results = appendResult(results, Cohort, e.protect(e.specCohort(), func() RuleResult { return e.cohort(i, x) }))
 	}
 	if m.Portfolio != nil {
-		results = append(results, NamedResult{Portfolio, e.protect(e.specPortfolio(), func() RuleResult { return e.portfolio(i) })})
+		results = appendResult(results, Portfolio, e.protect(e.specPortfolio(), func() RuleResult { return e.portfolio(i) }))
 	}
 	if m.Benchmark != nil {
-		results = append(results, NamedResult{Benchmark, e.protect(e.specBenchmark(), func() RuleResult { return e.benchmark(i) })})
+		results = appendResult(results, Benchmark, e.protect(e.specBenchmark(), func() RuleResult { return e.benchmark(i) }))
 	}
 	if m.Stress != nil {
-		results = append(results, NamedResult{Stress, e.protect(e.specStress(), func() RuleResult { return e.stress(i) })})
+		results = appendResult(results, Stress, e.protect(e.specStress(), func() RuleResult { return e.stress(i) }))
 	}
 	if x.paperApplies {
-		results = append(results, NamedResult{PaperShadowConsistency, e.protect(e.specPaperShadow(), func() RuleResult { return e.paperShadow(i) })})
+		results = appendResult(results, PaperShadowConsistency, e.protect(e.specPaperShadow(), func() RuleResult { return e.paperShadow(i) }))
 	}
 	if x.hasLive {
 		live := x.live
 		if i > 0 {
 			live.Details = copyDetails(live.Details) // each strategy owns its details
 		}
-		results = append(results, NamedResult{LiveMonitoring, live})
+		results = appendResult(results, LiveMonitoring, live)
 	}
 	return results
 }

@@ -102,7 +102,11 @@ func (e *engine) selection() {
 		}
 		c = kept
 	}
-	e.selected = make([]string, 0, len(c))
+	if e.one != nil && len(c) <= len(e.one.sel) {
+		e.selected = e.one.sel[:0:len(c)]
+	} else {
+		e.selected = make([]string, 0, len(c))
+	}
 	for _, i := range c {
 		e.st[i].active = true
 		e.selected = append(e.selected, e.cands[i].id)
