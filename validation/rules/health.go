@@ -11,21 +11,21 @@ type Health struct {
 	ValidationErrorCount int `json:"validation_error_count"`
 }
 
-// coreMetricPaths are the twelve v1 core paths (validation-core §3.1).
-var coreMetricPaths = [12][2]string{
-	{"returns", "sharpe"},
-	{"returns", "max_drawdown"},
-	{"returns", "gain_to_pain_ratio"},
-	{"returns", "time_under_water_ratio"},
-	{"sample", "effective_history_years"},
-	{"sample", "n_trades_total"},
-	{"sample", "n_trades_per_year"},
-	{"risk", "adv_utilization_p95"},
-	{"risk", "participation_rate_p95"},
-	{"robustness", "deflated_sharpe_ratio"},
-	{"robustness", "sharpe_first_half"},
-	{"robustness", "sharpe_second_half"},
+// coreMetricBlocks are the twelve v1 core paths (validation-core §3.1), by
+// block: ComputeHealth looks each block up once, without comparing block
+// names path by path.
+var coreMetricBlocks = [...]struct {
+	block string
+	keys  []string
+}{
+	{"returns", []string{"sharpe", "max_drawdown", "gain_to_pain_ratio", "time_under_water_ratio"}},
+	{"sample", []string{"effective_history_years", "n_trades_total", "n_trades_per_year"}},
+	{"risk", []string{"adv_utilization_p95", "participation_rate_p95"}},
+	{"robustness", []string{"deflated_sharpe_ratio", "sharpe_first_half", "sharpe_second_half"}},
 }
+
+// coreMetricCount is the number of core paths.
+const coreMetricCount = 12
 
 // coreRuleCount is the number of core rules, the denominator of
 // rules_executed_ratio.
@@ -38,22 +38,26 @@ func ComputeHealth(doc map[string]any, results Results) Health {
 	var h Health
 	if len(doc) > 0 {
 		present := 0
-		var name string
-		var block map[string]any
-		for _, p := range coreMetricPaths {
-			if p[0] != name {
-				name = p[0]
-				block, _ = doc[name].(map[string]any)
+		for i := range coreMetricBlocks {
+			c := &coreMetricBlocks[i]
+			block, _ := doc[c.block].(map[string]any)
+			if block == nil {
+				continue
 			}
-			if block != nil && block[p[1]] != nil {
-				present++
+			for _, k := range c.keys {
+				if block[k] != nil {
+					present++
+				}
 			}
 		}
-		h.MetricCoverageRatio = float64(present) / float64(len(coreMetricPaths))
+		h.MetricCoverageRatio = float64(present) / coreMetricCount
 	}
 	h.RulesExecutedRatio = min(1, float64(len(results))/coreRuleCount)
 	for _, r := range results {
-		if equalFold(r.Result.ReasonCode, ReasonRuleError) {
+		// Only a string of the same length folds to rule_error: no
+		// character of it has a fold of another length (as the Kelvin sign
+		// has for k, the long s for s).
+		if rc := r.Result.ReasonCode; len(rc) == len(ReasonRuleError) && equalFold(rc, ReasonRuleError) {
 			h.ValidationErrorCount++
 		}
 	}

@@ -20,6 +20,13 @@ func TestComputeHealth(t *testing.T) {
 	if got := ComputeHealth(nil, nil); got != (Health{}) {
 		t.Errorf("empty %+v", got)
 	}
+	n := 0
+	for _, c := range coreMetricBlocks {
+		n += len(c.keys)
+	}
+	if n != coreMetricCount {
+		t.Errorf("%d core paths, coreMetricCount %d", n, coreMetricCount)
+	}
 	many := make(Results, 11)
 	if got := ComputeHealth(good(), many); got.RulesExecutedRatio != 1 || got.MetricCoverageRatio != 1 {
 		t.Errorf("capped %+v", got)

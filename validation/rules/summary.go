@@ -76,6 +76,15 @@ const (
 // recommended stage; "" when neither is recognised. It does not depend on the
 // outcome of the rules: a failing backtest run still reads backtest_only.
 func RecommendedStage(profile, stage string) string {
+	// The normalized spellings, the usual ones, need no normalizing.
+	switch stage {
+	case "backtest", StageBacktestOnly:
+		return StageBacktestOnly
+	case "paper", StagePaperOnly:
+		return StagePaperOnly
+	case "live", StagePaperOKLiveCandidate:
+		return StagePaperOKLiveCandidate
+	}
 	switch policy.NormStage(stage) {
 	case "backtest", StageBacktestOnly:
 		return StageBacktestOnly
