@@ -19,7 +19,7 @@ func paperShadowApplies(cfg *policy.PaperShadowConsistency, stage string) bool {
 	}
 	stages := cfg.Stages
 	if len(stages) == 0 {
-		stages = []string{"paper", "shadow"}
+		return s == "paper" || s == "shadow" // normalized already
 	}
 	for _, st := range stages {
 		if policy.NormStage(st) == s {
