@@ -119,8 +119,8 @@ func (e *engine) run(policyVersion string, out *SetOutcome, outs []StrategyOutco
 // appendResult appends the result r of the rule name to rs. It stores the
 // result field by field: appending a whole NamedResult copies it with a
 // bulk write barrier, which, while the collector marks, walks the type's
-// pointer bitmap word by word (BenchmarkEvaluateWithFlatten, GOGC=100:
-// 51.5k → 51.0k instructions a run; 70 more with the collector off).
+// pointer bitmap word by word (BenchmarkEvaluateWithFlatten: 51.5k → 51.0k
+// instructions a run with GOGC=100, 37.5k → 37.4k with the collector off).
 func appendResult(rs Results, name string, r RuleResult) Results {
 	if len(rs) == cap(rs) {
 		return append(rs, NamedResult{name, r})
