@@ -77,21 +77,11 @@ const (
 // outcome of the rules: a failing backtest run still reads backtest_only.
 func RecommendedStage(profile, stage string) string {
 	// The normalized spellings, the usual ones, need no normalizing.
-	switch stage {
-	case "backtest", StageBacktestOnly:
-		return StageBacktestOnly
-	case "paper", StagePaperOnly:
-		return StagePaperOnly
-	case "live", StagePaperOKLiveCandidate:
-		return StagePaperOKLiveCandidate
+	if r, ok := recommendedFor(stage); ok {
+		return r
 	}
-	switch policy.NormStage(stage) {
-	case "backtest", StageBacktestOnly:
-		return StageBacktestOnly
-	case "paper", StagePaperOnly:
-		return StagePaperOnly
-	case "live", StagePaperOKLiveCandidate:
-		return StagePaperOKLiveCandidate
+	if r, ok := recommendedFor(policy.NormStage(stage)); ok {
+		return r
 	}
 	switch policy.NormStage(profile) {
 	case "backtest":
@@ -102,6 +92,20 @@ func RecommendedStage(profile, stage string) string {
 		return StagePaperOKLiveCandidate
 	}
 	return ""
+}
+
+// recommendedFor maps a normalized stage, or a recommended stage itself, to
+// the recommended stage; false for anything else.
+func recommendedFor(stage string) (string, bool) {
+	switch stage {
+	case "backtest", StageBacktestOnly:
+		return StageBacktestOnly, true
+	case "paper", StagePaperOnly:
+		return StagePaperOnly, true
+	case "live", StagePaperOKLiveCandidate:
+		return StagePaperOKLiveCandidate, true
+	}
+	return "", false
 }
 
 // recordedRecommendedStage is the value stored on the run: the evaluation's
