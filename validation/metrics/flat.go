@@ -314,12 +314,8 @@ func mixedTable(names string, cands []flatEntry) (*Flat, bool) {
 	k := 0 // registered names
 	for i := range cands {
 		c := &cands[i]
-		// mixedBucket(names[c.off:c.end]), and the name compared with
-		// those of its length only.
-		n, b := c.end-c.off, uint64(0)
-		if n > 0 {
-			b = (uint64(n) + 7*uint64(names[c.end-1])) % mixedBuckets
-		}
+		// The name is compared with those of its length only.
+		n, b := c.end-c.off, mixedBucket(names[c.off:c.end])
 		j, chain := t.heads[b], 0
 		for ; j != 0; j = recs[j-1].next {
 			if r := &recs[j-1]; uint32(r.end-r.off) == n && names[r.off:r.end] == names[c.off:c.end] {
