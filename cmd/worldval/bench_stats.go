@@ -68,10 +68,22 @@ type verdictWatch struct {
 	visible latencies
 	// seen counts verdicts made visible.
 	seen int
+	// points keeps each verdict's due and visible instants, when the
+	// watch was made to keep a timeline.
+	points   []verdictPoint
+	timeline bool
 }
 
-func newVerdictWatch() *verdictWatch {
-	return &verdictWatch{sent: make(map[string]time.Time)}
+// verdictPoint is one verdict of a timeline: when its submission was due and
+// when the verdict became visible.
+type verdictPoint struct {
+	due, visible time.Time
+}
+
+// newVerdictWatch returns a watch; with timeline set it also keeps every
+// verdict's instants (see verdictPoints).
+func newVerdictWatch(timeline bool) *verdictWatch {
+	return &verdictWatch{sent: make(map[string]time.Time), timeline: timeline}
 }
 
 // expect registers a run's stream and the instant its submission was due,
@@ -102,6 +114,9 @@ func (w *verdictWatch) applied(projection string, rec *events.Record) {
 	if ok {
 		delete(w.sent, rec.Stream)
 		w.seen++
+		if w.timeline {
+			w.points = append(w.points, verdictPoint{due: due, visible: now})
+		}
 	}
 	w.mu.Unlock()
 	if ok {
@@ -114,4 +129,12 @@ func (w *verdictWatch) counts() (seen, pending int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.seen, len(w.sent)
+}
+
+// verdictPoints returns the timeline kept so far, in the order the verdicts
+// became visible.
+func (w *verdictWatch) verdictPoints() []verdictPoint {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.points)
 }

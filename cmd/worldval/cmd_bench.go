@@ -31,7 +31,7 @@ func benchIngestCommand() command {
 	return command{
 		name:     "bench ingest",
 		synopsis: "Load the embedded service (durable sqlite) with submissions at a fixed rate over HTTP; report throughput and submission-to-verdict latency.",
-		usage:    "--rate R --duration D [--concurrency C] [--returns N] [--data-dir DIR] [--cpuprofile FILE] [--memprofile FILE] [--trace FILE]",
+		usage:    "--rate R --duration D [--concurrency C] [--returns N] [--data-dir DIR] [--cpuprofile FILE] [--memprofile FILE] [--trace FILE] [--timeline FILE]",
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
 			var o benchOptions
 			fs.Float64Var(&o.rate, "rate", benchTargetRate, "target submissions per second (open loop)")
@@ -43,6 +43,7 @@ func benchIngestCommand() command {
 			fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole process (service and load) during the load to `file`")
 			fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile of the whole process to `file` once the verdicts are in (what the read models hold)")
 			fs.StringVar(&o.trace, "trace", "", "write an execution trace of the whole process during the load to `file` (read it with go tool trace)")
+			fs.StringVar(&o.timeline, "timeline", "", "write every verdict's latency and every garbage collection's end, in time order, to `file` as CSV (event,at_ms,latency_ms)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
@@ -74,6 +75,7 @@ type benchOptions struct {
 	cpuprofile  string
 	memprofile  string
 	trace       string
+	timeline    string
 }
 
 // benchIngest runs the benchmark and prints its report on stdout, progress
@@ -86,7 +88,7 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 		}
 		defer func() { err = errors.Join(err, os.RemoveAll(dir)) }()
 	}
-	watch := newVerdictWatch()
+	watch := newVerdictWatch(o.timeline != "")
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg := processor.Config{DataDir: dir, HTTP: processor.HTTPConfig{Addr: "127.0.0.1:0"}}
 	svc, err := startEmbedded(ctx, cfg, log, 30*time.Second, processor.WithAppliedHook(watch.applied))
@@ -129,8 +131,14 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 		defer trace.Stop()
 	}
 
+	var gcw gcWatch
+	if o.timeline != "" {
+		gcCtx, stopGCWatch := context.WithCancel(ctx)
+		defer stopGCWatch()
+		go gcw.run(gcCtx)
+	}
 	reqs := benchRequests(64, o.returns)
-	cpuBefore, schedBefore := processCPU(), readSchedLatencies()
+	cpuBefore, schedBefore, gcBefore := processCPU(), readSchedLatencies(), readGC()
 	start := time.Now().Add(50 * time.Millisecond)
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
@@ -155,7 +163,7 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 	}()
 	progressUntil(env.stderr, drained, start, watch)
 	<-drained
-	cpu, sched := processCPU()-cpuBefore, readSchedLatencies().since(schedBefore)
+	cpu, sched, gc := processCPU()-cpuBefore, readSchedLatencies().since(schedBefore), readGC().since(gcBefore)
 	if o.memprofile != "" {
 		if err := writeHeapProfile(o.memprofile); err != nil {
 			return usagef("--memprofile: %v", err)
@@ -167,11 +175,27 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 			cpu.Seconds(), float64(cpu)/float64(time.Millisecond)/float64(seen), float64(runtime.NumCPU())*float64(seen)/cpu.Seconds(), runtime.NumCPU())
 	}
 	fmt.Fprintf(env.stdout, "goroutine scheduling latency (runnable → running): %s\n", sched)
+	fmt.Fprintf(env.stdout, "garbage collector during the load: %s\n", gc.describe(cpu))
+	if o.timeline != "" {
+		if err := writeTimelineFile(o.timeline, start, watch.verdictPoints(), gcw.cycleEnds()); err != nil {
+			return usagef("--timeline: %v", err)
+		}
+		fmt.Fprintf(env.stdout, "timeline: %s\n", o.timeline)
+	}
 	fmt.Fprintf(env.stdout, "load average after: %s\n", loadAverage())
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return nil
+}
+
+// writeTimelineFile writes the timeline (see writeTimeline) to path.
+func writeTimelineFile(path string, start time.Time, verdicts []verdictPoint, gcEnds []time.Time) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(writeTimeline(f, start, verdicts, gcEnds), f.Close())
 }
 
 // writeHeapProfile writes the live heap, after a garbage collection, to path.
