@@ -79,8 +79,12 @@ func (g gcSnapshot) describe(processCPU time.Duration) string {
 	if processCPU > 0 {
 		share = 100 * g.cpu.Seconds() / processCPU.Seconds()
 	}
-	return fmt.Sprintf("%d cycles, %.2fs CPU (%.0f%% of the process's; %.2fs of it in assists, taken from the goroutines that allocated), live heap %.0f MiB at the end",
-		g.cycles, g.cpu.Seconds(), share, g.assist.Seconds(), float64(g.liveHeap)/(1<<20))
+	live := "no collection has measured the live heap"
+	if g.liveHeap > 0 {
+		live = fmt.Sprintf("live heap %.0f MiB at the end", float64(g.liveHeap)/(1<<20))
+	}
+	return fmt.Sprintf("%d cycles, %.2fs CPU (%.0f%% of the process's; %.2fs of it in assists, taken from the goroutines that allocated), %s",
+		g.cycles, g.cpu.Seconds(), share, g.assist.Seconds(), live)
 }
 
 // gcWatch notes the instant each garbage collection cycle ends, by polling

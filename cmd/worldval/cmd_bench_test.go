@@ -109,6 +109,10 @@ func TestGCSnapshot(t *testing.T) {
 	if got := d.describe(5 * time.Second); got != want {
 		t.Fatalf("describe:\n got %s\nwant %s", got, want)
 	}
+	d.liveHeap = 0
+	if got := d.describe(5 * time.Second); !strings.HasSuffix(got, "assists, taken from the goroutines that allocated), no collection has measured the live heap") {
+		t.Fatalf("before any collection: %s", got)
+	}
 	if got := (gcSnapshot{}).since(before).describe(time.Second); got != "(the runtime does not report it)" {
 		t.Fatalf("without the metrics: %s", got)
 	}
