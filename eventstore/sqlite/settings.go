@@ -9,12 +9,13 @@ import (
 )
 
 // walCheckpointPages is how many pages (4 KiB each) the writer appends to
-// the WAL between two background checkpoints (see walCheckpointer).
-const walCheckpointPages = 4000
+// the WAL between two background checkpoints (see walCheckpointer): about
+// 50 ms of appends at 1,000 submissions/s.
+const walCheckpointPages = 1000
 
 // walRestartPages is the WAL length, in frames, past which the writer
 // restarts the WAL itself (see writer.restartWAL): about 64 MiB.
-const walRestartPages = 4 * walCheckpointPages
+const walRestartPages = 16000
 
 // mmapBytes is how much of the database file each connection maps into
 // memory (see writerSettings).
@@ -44,11 +45,14 @@ type settings []pragma
 // whole length (at 700 verdicts/s, one commit in 70 took over 20 ms, up to
 // 111 ms). A [walCheckpointer] on a connection of its own copies the WAL
 // into the file every walCheckpointPages pages instead, without blocking the
-// writer. That is rarer than SQLite's default of 1000: appends dirty the same
-// index pages again and again, and a checkpoint copies each distinct page
-// once, so rarer checkpoints copy less per event. 16,000 pages measured no
-// better once the file is mapped (pages that live longer in the WAL are read
-// back with pread).
+// writer, and has the kernel start writing those pages to the disk. Rarer
+// checkpoints copy less per event (appends dirty the same index pages again
+// and again, and a checkpoint copies each distinct page once), but they
+// write the disk in bigger bursts, which the commits' syncs of the WAL then
+// wait behind: at 1,000 submissions/s, a checkpoint every 1,000 pages gave
+// a p99 latency of about 18 ms against about 30 ms with one every 4,000 (no
+// garbage collection, to see the disk alone; BENCHMARKS.md), for the same
+// CPU per verdict.
 //
 // temp_store=MEMORY keeps the sub-journal of an append's SAVEPOINT (the
 // original of every page the append changes, to undo it alone) in memory.

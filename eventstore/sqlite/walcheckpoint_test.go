@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -148,6 +149,11 @@ func TestWALStaysBounded(t *testing.T) {
 	// than it had asked for when restarts was read.
 	if presyncs := s.ckpt.presyncs.Load(); presyncs < restarts || presyncs > restarts+1 {
 		t.Errorf("%d restarts asked for, %d prepared by syncing the database file first", restarts, presyncs)
+	}
+	// Every passive checkpoint of the loop (not those prepareRestart runs)
+	// has the kernel start writing the database file back, on Linux.
+	if wb := s.ckpt.writebacks.Load(); runtime.GOOS == "linux" && (wb == 0 || wb > passives) {
+		t.Errorf("%d writebacks started after %d passive checkpoints, want 1..%d", wb, passives, passives)
 	}
 	if passives < uint64(target/walFrameBytes/checkpointPages/4) {
 		t.Errorf("%d passive checkpoints for %d bytes appended: the background checkpointer is not keeping up", passives, written.Load())
