@@ -3,6 +3,7 @@ package events
 import (
 	"encoding/json"
 	"strconv"
+	"unique"
 
 	"github.com/worldval/worldval/internal/jsonfast"
 )
@@ -254,7 +255,12 @@ func readRaw(v []byte, dst *json.RawMessage) bool {
 }
 
 // readStrings reads an array of strings without escapes; [] is an empty,
-// non-nil slice, as encoding/json makes it.
+// non-nil slice, as encoding/json makes it. The strings are interned
+// (unique.Make): the arrays it reads, a run's derivations and active set,
+// name entries of small fixed sets, and the read models and caches keep the
+// decoded lists of every run; interned, each name is one string however
+// many runs hold it (25 strings, some 1.4 KiB, fewer per verdict to keep
+// and for the collector to mark).
 func readStrings(v []byte, dst *[]string) bool {
 	if len(v) < 2 || v[0] != '[' {
 		return false
@@ -273,7 +279,7 @@ func readStrings(v []byte, dst *[]string) bool {
 		if !ok || !f.Plain() {
 			return false
 		}
-		out = append(out, string(v[i+1:end-1]))
+		out = append(out, unique.Make(string(v[i+1:end-1])).Value())
 		i = jsonfast.SkipSpace(v, end)
 		switch v[i] {
 		case ',':

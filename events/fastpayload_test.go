@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"unique"
+	"unsafe"
 
 	"github.com/worldval/worldval/internal/jsonfast"
 	"github.com/worldval/worldval/internal/jsonfast/jsonfasttest"
@@ -309,5 +312,37 @@ func TestMarshalDoesNotUsePromotedFastPaths(t *testing.T) {
 		if err != nil || wantErr != nil || !bytes.Equal(got, want) || !strings.Contains(string(got), `"extra":"kept"`) {
 			t.Errorf("Marshal(%#v) = %s, %v; encoding/json %s, %v", v, got, err, want, wantErr)
 		}
+	}
+}
+
+// TestDecodedNamesAreShared: two decodes of a run's derivations and active
+// set hold the same strings, not copies of them, and the decoded lists stay
+// what encoding/json makes of them.
+func TestDecodedNamesAreShared(t *testing.T) {
+	// Held handles keep the names in the intern table throughout, so a
+	// collection between two decodes cannot make the second one intern a
+	// new copy.
+	held := []unique.Handle[string]{unique.Make("returns.sharpe"), unique.Make("returns.max_drawdown")}
+	defer runtime.KeepAlive(held)
+	var a, b MetricsComputed
+	if !a.decodeFast([]byte(`{"metrics":{},"derivations":["returns.sharpe","returns.max_drawdown"]}`)) ||
+		!b.decodeFast([]byte(`{"derivations": [ "returns.sharpe" , "returns.max_drawdown" ] ,"metrics":{}}`)) {
+		t.Fatal("decode declined")
+	}
+	var c, d EvaluationCompleted
+	if !c.decodeFast([]byte(`{"status":"pass","active_set":["returns.sharpe"]}`)) || !d.decodeFast([]byte(`{"status":"pass","active_set":["returns.sharpe"]}`)) {
+		t.Fatal("decode declined")
+	}
+	want := []string{"returns.sharpe", "returns.max_drawdown"}
+	if !reflect.DeepEqual(a.Derivations, want) || !reflect.DeepEqual(b.Derivations, want) || !reflect.DeepEqual(c.ActiveSet, want[:1]) {
+		t.Fatalf("decoded %q, %q, %q", a.Derivations, b.Derivations, c.ActiveSet)
+	}
+	for i := range want {
+		if p := unsafe.StringData(held[i].Value()); unsafe.StringData(a.Derivations[i]) != p || unsafe.StringData(b.Derivations[i]) != p {
+			t.Errorf("derivation %d: two decodes hold two copies of %q", i, want[i])
+		}
+	}
+	if p := unsafe.StringData(held[0].Value()); unsafe.StringData(c.ActiveSet[0]) != p || unsafe.StringData(d.ActiveSet[0]) != p {
+		t.Errorf("active set: two decodes hold two copies of %q", c.ActiveSet[0])
 	}
 }
