@@ -42,6 +42,10 @@ type walCheckpointer struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	// noWriteback is set, and only read, by run once starting a writeback
+	// has failed.
+	noWriteback bool
+
 	// restart is set by the checkpointer when the WAL has grown past
 	// walRestartPages and cleared by the writer once it has run its
 	// RESTART checkpoint.
@@ -113,11 +117,16 @@ func (c *walCheckpointer) run(ctx context.Context, restartPages int) {
 		// The checkpoint wrote its pages to the file's page cache: have
 		// the kernel start writing them out now rather than all at once
 		// at the next restart's sync (see prepareRestart).
-		if err := startWriteback(c.file); err != nil {
-			err = fmt.Errorf("start writing the database file back after a checkpoint: %w", err)
-			c.lastErr.Store(&err)
-		} else {
-			c.writebacks.Add(1)
+		// A file system that refuses is not asked again: the sync before
+		// each restart writes the pages anyway.
+		if !c.noWriteback {
+			if err := startWriteback(c.file); err != nil {
+				c.noWriteback = true
+				err = fmt.Errorf("start writing the database file back after a checkpoint (not tried again): %w", err)
+				c.lastErr.Store(&err)
+			} else {
+				c.writebacks.Add(1)
+			}
 		}
 		if frames >= restartPages {
 			if err := c.prepareRestart(ctx); err != nil {
