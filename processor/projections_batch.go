@@ -9,12 +9,12 @@ import (
 
 // subscribeBatched keeps the projection current from after on, folding
 // every event waiting at one moment as one batch (see
-// [subscribeInBatches]). Under load a batch holds the evaluator's whole
+// [eventstore.SubscribeBatches]). Under load a batch holds the evaluator's whole
 // completion of a run (seven events on one stream), which a batch decodes
 // and encodes once instead of seven times. It returns the error that ended
 // the subscription or the folding.
 func (lp *liveProjection) subscribeBatched(ctx context.Context, store eventstore.Store, after uint64, markCaughtUp func()) error {
-	return subscribeInBatches(ctx, store, after, maxApplyBatch, func(ctx context.Context, batch []events.Record) error {
+	return eventstore.SubscribeBatches(ctx, store, after, maxApplyBatch, func(ctx context.Context, batch []events.Record) error {
 		return lp.applyBatch(ctx, batch, markCaughtUp)
 	})
 }

@@ -121,7 +121,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 
 	if r.batch != nil {
-		err = subscribeInBatches(subCtx, r.store, start, maxApplyBatch, func(ctx context.Context, recs []events.Record) error {
+		err = eventstore.SubscribeBatches(subCtx, r.store, start, maxApplyBatch, func(ctx context.Context, recs []events.Record) error {
 			if err := r.batch(ctx, recs); err != nil {
 				first := &recs[0]
 				return &HandlerError{Runner: r.cfg.Name, Position: first.GlobalPosition, EventID: first.ID, Type: first.Type, Err: err}
