@@ -116,9 +116,8 @@ func (c *walCheckpointer) run(ctx context.Context, restartPages int) {
 		c.passives.Add(1)
 		// The checkpoint wrote its pages to the file's page cache: have
 		// the kernel start writing them out now rather than all at once
-		// at the next restart's sync (see prepareRestart).
-		// A file system that refuses is not asked again: the sync before
-		// each restart writes the pages anyway.
+		// at the next restart's sync (see prepareRestart). A file system
+		// that refuses is not asked again: that sync writes them anyway.
 		if !c.noWriteback {
 			if err := startWriteback(c.file); err != nil {
 				c.noWriteback = true
