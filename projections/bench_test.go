@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"syscall"
@@ -267,4 +269,77 @@ func processCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkHeldVerdicts measures what the read models hold once a verdict is
+// committed, which every garbage collection has to mark while the service
+// runs: after folding 4,096 verdicts (see BenchmarkVerdict) into fresh
+// stores, the live heap, its objects and the part of it the collector scans
+// for pointers, per verdict (runtime/metrics: exact, and independent of the
+// machine's load), and the wall time of one full collection. "all" is every
+// projection of [projections.Names], as the service runs them; the others are
+// one projection alone.
+func BenchmarkHeldVerdicts(b *testing.B) {
+	const n = 4096
+	verdicts := verdictRecords(b, events.Catalogue(), n)
+	sets := [][]string{projections.Names()}
+	for _, name := range projections.Names() {
+		sets = append(sets, []string{name})
+	}
+	for _, names := range sets {
+		label := "all"
+		if len(names) == 1 {
+			label = names[0]
+		}
+		b.Run(label, func(b *testing.B) {
+			var before, after heldHeap
+			var gcTime time.Duration
+			for b.Loop() {
+				before = readHeld()
+				// A registry of its own, so that its decode cache holds
+				// these verdicts' payloads, as the service's does.
+				reg := events.Catalogue()
+				var ps []projections.Projection
+				for _, name := range names {
+					p, err := projections.New(name, projections.NewMemoryStore(), reg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ps = append(ps, p)
+				}
+				for _, v := range verdicts {
+					for _, p := range ps {
+						for _, batch := range v {
+							if err := p.ApplyBatch(b.Context(), batch); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+				}
+				after = readHeld()
+				start := time.Now()
+				runtime.GC()
+				gcTime = time.Since(start)
+				runtime.KeepAlive(ps)
+			}
+			b.ReportMetric(float64(int64(after.live-before.live))/n, "live-B/verdict")
+			b.ReportMetric(float64(int64(after.objects-before.objects))/n, "objects/verdict")
+			b.ReportMetric(float64(int64(after.scan-before.scan))/n, "scan-B/verdict")
+			b.ReportMetric(float64(gcTime.Nanoseconds())/n, "gc-ns/verdict")
+		})
+	}
+}
+
+// heldHeap is what the heap holds after a full collection.
+type heldHeap struct{ live, objects, scan uint64 }
+
+// readHeld collects twice (so that finalizers and the decode cache's
+// evictions settle) and reads the heap's live bytes, objects and scannable
+// bytes.
+func readHeld() heldHeap {
+	runtime.GC()
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/objects:objects"}, {Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(s)
+	return heldHeap{s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64()}
 }
