@@ -41,7 +41,7 @@ func (a *api) annotateRun(w http.ResponseWriter, r *http.Request, command, clien
 func (a *api) answerAnnotation(w http.ResponseWriter, r *http.Request, res eventstore.AppendResult) error {
 	world, strategy, run := runPath(r)
 	a.models.waitFor(r.Context(), res.Position, a.readYourWrites,
-		projections.RunCurrentName, projections.RunHistoryName, projections.ApprovedOverridesName, projections.InvariantsName)
+		projections.RunCurrentName, projections.RunHistoryName, projections.ApprovedOverridesName)
 	v, err := a.runView(r.Context(), time.Time{}, false, world, strategy, run)
 	if err != nil {
 		return err

@@ -34,17 +34,12 @@ func (a *api) listRunMetrics(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	rm, ok := a.models.projection(projections.RunMetricsName).p.(*projections.RunMetrics)
-	if !ok {
-		return errcode.New(errcode.Internal, "the run-metrics read model is not a run-metrics projection")
-	}
 	world := r.PathValue("world")
-	page, err := rm.ListRaw(r.Context(), world, stage, q.Get("cursor"), limit)
+	page, err := a.models.runs.ListMetricsRaw(r.Context(), world, stage, q.Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	// The runs are stored encoded: the page is written around them, not
-	// re-encoded ({"world_id", "stage", "runs": [...], "next_cursor"}).
+	// The runs come encoded: the page is written around them ({"world_id", "stage", "runs": [...], "next_cursor"}).
 	var b bytes.Buffer
 	b.Grow(64 + len(page.NextCursor) + len(page.Runs)*1024)
 	b.WriteString(`{"world_id":`)

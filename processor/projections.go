@@ -27,8 +27,9 @@ type readModels struct {
 	history   *projections.RunHistory
 	policies  *projections.Policies
 	overrides *projections.ApprovedOverrides
-	// invariants feeds GET …/validations/invariants.
-	invariants *projections.Invariants
+	// invariants feeds GET …/validations/invariants: world records from
+	// their projection, runs from runs.
+	invariants projections.InvariantReader
 	asOf       *projections.AsOf
 
 	// live holds the projections in [projections.Names] order.
@@ -57,11 +58,12 @@ func newReadModels(store eventstore.Store, reg *events.Registry) (*readModels, e
 		case *projections.ApprovedOverrides:
 			m.overrides = v
 		case *projections.Invariants:
-			m.invariants = v
+			m.invariants.Records = v
 		}
 		m.live = append(m.live, newLiveProjection(p))
 	}
-	if m.runs == nil || m.history == nil || m.policies == nil || m.overrides == nil || m.invariants == nil {
+	m.invariants.Runs = m.runs
+	if m.runs == nil || m.history == nil || m.policies == nil || m.overrides == nil || m.invariants.Records == nil {
 		return nil, errors.New("read models: projections.Names lacks a projection the API serves")
 	}
 	asOf, err := projections.NewAsOf(store, reg, projections.WithRunIndex(m.runs))

@@ -203,9 +203,9 @@ func verdictRecords(b *testing.B, reg *events.Registry, n int) [][2][]events.Rec
 	return out
 }
 
-// BenchmarkVerdict folds one verdict (8 events) into the four run read
-// models a verdict changes — RunCurrent, RunHistory, RunMetrics and
-// Invariants — each over its own MemoryStore, as the service runs them.
+// BenchmarkVerdict folds one verdict (8 events) into the read models a
+// verdict changes — RunCurrent and RunHistory — each over its own
+// MemoryStore, as the service runs them.
 // "appends" commits the submission and the evaluation as one batch each;
 // "events" commits every event on its own, as a subscription that is never
 // behind does. Each pass of 256 verdicts starts from empty stores, so that
@@ -218,7 +218,7 @@ func BenchmarkVerdict(b *testing.B) {
 	verdicts := verdictRecords(b, reg, pool)
 	newSet := func() []projections.Projection {
 		var ps []projections.Projection
-		for _, name := range []string{projections.RunCurrentName, projections.RunHistoryName, projections.RunMetricsName, projections.InvariantsName} {
+		for _, name := range []string{projections.RunCurrentName, projections.RunHistoryName} {
 			p, err := projections.New(name, projections.NewMemoryStore(), reg)
 			if err != nil {
 				b.Fatal(err)

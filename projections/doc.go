@@ -38,8 +38,16 @@
 // GET /worlds/{w}/strategies/{s}/runs are [RunCurrent.List] with a
 // [ListQuery]; hand back RunPage.NextCursor as the next cursor. Policies are
 // [Policies.World], [Policies.Version] and [Policies.Default]; the re-review
-// list is [ApprovedOverrides.List]. GET /worlds/{w}/validations/invariants
-// computes its report from [Invariants.World].
+// list is [ApprovedOverrides.List]. GET /worlds/{w}/runs/metrics (what a
+// policy diff over history reads) is [RunCurrent.ListMetricsRaw].
+// GET /worlds/{w}/validations/invariants computes its report from
+// [InvariantReader.World], which reads the world record from [Invariants] and
+// the runs from [RunCurrent].
+//
+// A run is folded once, by [RunCurrent] (and by [RunHistory], for its
+// revisions): the metrics listing and the invariants' runs are read from
+// its committed views rather than kept a second time, which would double
+// the memory the collector has to mark and the work of every verdict.
 //
 // With ?as_of=T (RFC 3339) every GET calls [AsOf] with T instead:
 // [AsOf.Run], [AsOf.History], [AsOf.Runs], [AsOf.Policies], [AsOf.Policy],

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/worldval/worldval/events"
 )
@@ -46,11 +47,10 @@ type InvariantInputs struct {
 	Runs []RunView
 }
 
-// Invariants keeps what the invariant report of validation-core §10.7 reads,
-// always current: per run, a trimmed run view folded by the same code as
-// [RunCurrent]; per world, its default policy version and its settings.
-// The report itself depends on the clock (review_overdue) and is computed
-// from [Invariants.World] by the caller. Create it with [NewInvariants].
+// Invariants keeps the world records the invariant report of
+// validation-core §10.7 reads besides the runs: per world, its default
+// policy version and its settings. The runs are [RunCurrent]'s; an
+// [InvariantReader] puts the two together. Create it with [NewInvariants].
 // Queries are safe for concurrent use with one writer.
 type Invariants struct {
 	engine
@@ -71,7 +71,7 @@ func NewInvariants(store Store, reg *events.Registry) (*Invariants, error) {
 }
 
 func (p *Invariants) handles(t string) bool {
-	return runEventTypes[t] || t == events.TypeDefaultPolicySet || t == events.TypeWorldSettingsUpdated
+	return t == events.TypeDefaultPolicySet || t == events.TypeWorldSettingsUpdated
 }
 
 func (p *Invariants) fold(ctx context.Context, t *tx, rec *events.Record, payload any) error {
@@ -88,27 +88,7 @@ func (p *Invariants) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 		s := *e
 		return p.updateWorld(ctx, t, e.WorldID, func(w *InvariantWorld) { w.Settings = &s })
 	}
-	k := key(p.name, "run", rec.Stream)
-	st, found, err := get[runState](ctx, t, k)
-	if err != nil {
-		return err
-	}
-	if !found {
-		st = &runState{}
-	}
-	before := keptParts(&st.View)
-	if _, err := foldRun(st, rec, payload); err != nil {
-		return err
-	}
-	if err := trimForInvariants(&st.View, before); err != nil {
-		return fmt.Errorf("trim run %s: %w", rec.Stream, err)
-	}
-	t.put(k, st)
-	if !found {
-		t.add(key(p.name, "runs", esc(st.View.WorldID)), positionMember(st.Position, rec.Stream))
-		t.add(key(p.name, "worlds"), st.View.WorldID)
-	}
-	return nil
+	return fmt.Errorf("unexpected payload %T", payload)
 }
 
 // updateWorld applies change to the record of world.
@@ -127,52 +107,111 @@ func (p *Invariants) updateWorld(ctx context.Context, t *tx, world string, chang
 	return nil
 }
 
-// trimmed remembers which parts of a run view a fold found already trimmed:
-// the metrics document and each rule result, by the address of their bytes.
-// A fold replaces what it changes with new bytes, so what still has the same
-// address was trimmed by an earlier fold and is left as it is.
-type trimmed struct {
-	metrics *byte
-	results map[string]*byte
+// Record returns the record of world: {world_id} alone for a world the
+// projection has never heard of, which is not an error (validation-core
+// §10.7).
+func (p *Invariants) Record(ctx context.Context, world string) (InvariantWorld, error) {
+	rec := InvariantWorld{WorldID: world}
+	raw, err := p.store.Get(ctx, key(p.name, "world", esc(world)))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return rec, nil
+	case err != nil:
+		return InvariantWorld{}, fmt.Errorf("world %q: %w", world, err)
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return InvariantWorld{}, fmt.Errorf("world %q: decode: %w", world, err)
+	}
+	return rec, nil
 }
 
-// keptParts records the parts of v as they are before a fold.
-func keptParts(v *RunView) trimmed {
-	t := trimmed{metrics: firstByte(v.Metrics), results: make(map[string]*byte, len(v.Validation.Results))}
-	for _, r := range v.Validation.Results {
-		t.results[r.Rule] = firstByte(r.Result)
+// Worlds returns every world with a record (a policy default or settings),
+// in byte order.
+func (p *Invariants) Worlds(ctx context.Context) ([]string, error) {
+	ws, err := p.store.Range(ctx, key(p.name, "worlds"), "", 0)
+	if err != nil {
+		return nil, fmt.Errorf("worlds: %w", err)
 	}
-	return t
+	return ws, nil
 }
 
-// firstByte returns the address of b's first byte, nil when b is empty.
-func firstByte(b []byte) *byte {
-	if len(b) == 0 {
-		return nil
+// InvariantReader reads the inputs of the invariant reports: the world
+// records of an [Invariants] projection and the runs of a [RunCurrent].
+//
+// The runs are not folded a second time for the invariants: each is
+// trimmed (see [InvariantInputs]) from the run view when it is read. The two
+// read models follow the store on their own, so a report may combine a
+// world record and runs that were current a few events apart; each part is
+// one the system really had, and the invariants are checked again on every
+// read.
+type InvariantReader struct {
+	// Records holds the world records.
+	Records *Invariants
+	// Runs holds the runs.
+	Runs *RunCurrent
+}
+
+// World returns the inputs of the invariant report of world. A world that
+// neither read model has heard of has no runs and the record {world_id}; it
+// is not an error (validation-core §10.7).
+func (r InvariantReader) World(ctx context.Context, world string) (InvariantInputs, error) {
+	rec, err := r.Records.Record(ctx, world)
+	if err != nil {
+		return InvariantInputs{}, err
 	}
-	return &b[0]
+	in := InvariantInputs{World: rec, Runs: []RunView{}}
+	members, err := r.Runs.store.Range(ctx, key(r.Runs.name, "world", esc(world)), "", 0)
+	if err != nil {
+		return InvariantInputs{}, fmt.Errorf("runs of world %q: %w", world, err)
+	}
+	for _, m := range members {
+		_, stream, err := splitPositionMember(m)
+		if err != nil {
+			return InvariantInputs{}, fmt.Errorf("runs of world %q: %w", world, err)
+		}
+		st, err := r.Runs.committed(ctx, stream)
+		if err != nil {
+			return InvariantInputs{}, err
+		}
+		v := st.View // a copy: trimming replaces its fields, never writes through them
+		if v.WorldID != world {
+			continue
+		}
+		if err := trimForInvariants(&v); err != nil {
+			return InvariantInputs{}, fmt.Errorf("trim run %s: %w", stream, err)
+		}
+		in.Runs = append(in.Runs, v)
+	}
+	return in, nil
+}
+
+// Worlds returns every world with runs, a policy default or settings, in
+// byte order.
+func (r InvariantReader) Worlds(ctx context.Context) ([]string, error) {
+	withRecords, err := r.Records.Worlds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	withRuns, err := r.Runs.Worlds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Compact(slices.Sorted(slices.Values(append(withRecords, withRuns...)))), nil
 }
 
 // trimForInvariants drops from a run view what the invariants do not read
-// (see [InvariantInputs]), so that the projection stays small; parts that
-// before says were trimmed already and the fold left alone are not read
-// again (every run event would otherwise re-read the whole metrics
-// document). Metrics that are not a JSON object have no core path and no
-// recorded health: they trim to {} rather than stall the projection.
-func trimForInvariants(v *RunView, before trimmed) error {
-	if p := firstByte(v.Metrics); p == nil || p != before.metrics {
-		m, err := trimMetrics(v.Metrics)
-		if err != nil {
-			return err
-		}
-		v.Metrics = m
+// (see [InvariantInputs]). It replaces the fields it changes and never
+// writes through them, so it may trim a copy of a committed view. Metrics
+// that are not a JSON object have no core path and no recorded health: they
+// trim to {} rather than fail the report.
+func trimForInvariants(v *RunView) error {
+	m, err := trimMetrics(v.Metrics)
+	if err != nil {
+		return err
 	}
+	v.Metrics = m
 	results := make(RuleResults, len(v.Validation.Results))
 	for i, r := range v.Validation.Results {
-		results[i] = r
-		if p := firstByte(r.Result); p != nil && p == before.results[r.Rule] {
-			continue
-		}
 		t, err := trimResult(r.Result)
 		if err != nil {
 			return fmt.Errorf("results: %w", err)
@@ -183,50 +222,4 @@ func trimForInvariants(v *RunView, before trimmed) error {
 	v.Validation.ExtendedHistory, v.Validation.ExtendedSummary = nil, nil
 	v.Summary.ExPostFailures = nil
 	return nil
-}
-
-// World returns the inputs of the invariant report of world. A world the
-// projection has never heard of has no runs and the record {world_id}; it is
-// not an error (validation-core §10.7).
-func (p *Invariants) World(ctx context.Context, world string) (InvariantInputs, error) {
-	in := InvariantInputs{World: InvariantWorld{WorldID: world}, Runs: []RunView{}}
-	raw, err := p.store.Get(ctx, key(p.name, "world", esc(world)))
-	switch {
-	case err == nil:
-		if err := json.Unmarshal(raw, &in.World); err != nil {
-			return InvariantInputs{}, fmt.Errorf("world %q: decode: %w", world, err)
-		}
-	case !errors.Is(err, ErrNotFound):
-		return InvariantInputs{}, fmt.Errorf("world %q: %w", world, err)
-	}
-	members, err := p.store.Range(ctx, key(p.name, "runs", esc(world)), "", 0)
-	if err != nil {
-		return InvariantInputs{}, fmt.Errorf("runs of world %q: %w", world, err)
-	}
-	for _, m := range members {
-		_, stream, err := splitPositionMember(m)
-		if err != nil {
-			return InvariantInputs{}, fmt.Errorf("runs of world %q: %w", world, err)
-		}
-		raw, err := p.store.Get(ctx, key(p.name, "run", stream))
-		if err != nil {
-			return InvariantInputs{}, fmt.Errorf("run %s: %w", stream, err)
-		}
-		var st runState
-		if err := json.Unmarshal(raw, &st); err != nil {
-			return InvariantInputs{}, fmt.Errorf("run %s: decode: %w", stream, err)
-		}
-		in.Runs = append(in.Runs, st.View)
-	}
-	return in, nil
-}
-
-// Worlds returns every world the projection knows (with runs, a policy
-// default or settings), in byte order.
-func (p *Invariants) Worlds(ctx context.Context) ([]string, error) {
-	ws, err := p.store.Range(ctx, key(p.name, "worlds"), "", 0)
-	if err != nil {
-		return nil, fmt.Errorf("worlds: %w", err)
-	}
-	return ws, nil
 }

@@ -36,20 +36,20 @@ func TestInvariantsInputs(t *testing.T) {
 	f.settings(events.WorldSettingsUpdated{WorldID: "w3", ClientCritical: true}, t0.Add(11*time.Minute))
 	recs := f.all()
 
-	reg := f.reg
-	one, err := projections.NewInvariants(projections.NewMemoryStore(), reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	batch, _ := projections.NewInvariants(projections.NewMemoryStore(), reg)
 	ctx := context.Background()
-	for _, r := range recs {
-		if err := one.Apply(ctx, r); err != nil {
-			t.Fatalf("apply %d: %v", r.GlobalPosition, err)
+	one := invariantReader(t, f.reg)
+	batch := invariantReader(t, f.reg)
+	for _, p := range []projections.Projection{one.Records, one.Runs} {
+		for _, r := range recs {
+			if err := p.Apply(ctx, r); err != nil {
+				t.Fatalf("%s: apply %d: %v", p.Name(), r.GlobalPosition, err)
+			}
 		}
 	}
-	if err := batch.ApplyBatch(ctx, recs); err != nil {
-		t.Fatal(err)
+	for _, p := range []projections.Projection{batch.Records, batch.Runs} {
+		if err := p.ApplyBatch(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	in, err := one.World(ctx, "w1")
@@ -88,6 +88,21 @@ func TestInvariantsInputs(t *testing.T) {
 	}
 }
 
+// invariantReader returns a reader over two new projections, each over its
+// own store.
+func invariantReader(t *testing.T, reg *events.Registry) projections.InvariantReader {
+	t.Helper()
+	records, err := projections.NewInvariants(projections.NewMemoryStore(), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := projections.NewRunCurrent(projections.NewMemoryStore(), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return projections.InvariantReader{Records: records, Runs: runs}
+}
+
 func TestInvariantsRefuseMisplacedWorldEvents(t *testing.T) {
 	f := newFixture(t)
 	f.append("world/elsewhere", "k", t0, events.WorldSettingsUpdated{WorldID: "w1"})
@@ -99,16 +114,16 @@ func TestInvariantsRefuseMisplacedWorldEvents(t *testing.T) {
 
 // TestInvariantsToleratesOddMetrics checks that metrics that are not an
 // object (which the API refuses, but another producer might record) do not
-// stall the projection.
+// fail the report.
 func TestInvariantsToleratesOddMetrics(t *testing.T) {
 	f := newFixture(t)
 	stream := runStream(t, "w1", "s1", "r1")
 	f.append(stream, "odd", t0, events.EvaluationRunSubmitted{WorldID: "w1", StrategyID: "s1", RunID: "r1", Stage: "live", Metrics: []byte(`[1,2]`), RequestHash: "h"})
-	p, _ := projections.NewInvariants(projections.NewMemoryStore(), f.reg)
-	if err := p.ApplyBatch(context.Background(), f.all()); err != nil {
+	r := invariantReader(t, f.reg)
+	if err := r.Runs.ApplyBatch(context.Background(), f.all()); err != nil {
 		t.Fatal(err)
 	}
-	in, err := p.World(context.Background(), "w1")
+	in, err := r.World(context.Background(), "w1")
 	if err != nil || len(in.Runs) != 1 || string(in.Runs[0].Metrics) != `{}` {
 		t.Fatalf("inputs %+v, %v", in, err)
 	}

@@ -13,8 +13,7 @@ import (
 // without decoding them (splitting objects with [jsonfast.AppendMembers]),
 // and a decoding path (the reference, and the fallback for anything the
 // scanner refuses); both give the same bytes. Each returns new bytes, never
-// shared ones, since trimForInvariants recognises trimmed parts by their
-// address.
+// shared ones.
 
 // invariantBlocks returns the metrics blocks the invariants read, besides
 // diagnostics.validation_health, in key order. (A function rather than a

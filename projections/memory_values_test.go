@@ -184,8 +184,8 @@ func TestFoldsLeaveStoredValuesAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	history, _ := projections.NewRunHistory(store, f.reg)
-	invariants, _ := projections.NewInvariants(store, f.reg)
-	metrics, _ := projections.NewRunMetrics(store, f.reg)
+	records, _ := projections.NewInvariants(store, f.reg)
+	invariants := projections.InvariantReader{Records: records, Runs: current}
 
 	ctx, stop := context.WithCancel(f.ctx)
 	var wg sync.WaitGroup
@@ -205,7 +205,7 @@ func TestFoldsLeaveStoredValuesAlone(t *testing.T) {
 				_, err1 := current.Get(ctx, "w1", "s1", id)
 				_, err2 := history.History(ctx, "w1", "s1", id)
 				_, err3 := invariants.World(ctx, "w1")
-				_, err4 := metrics.List(ctx, "w1", "paper", "", 0)
+				_, err4 := current.ListMetrics(ctx, "w1", "paper", "", 0)
 				if err := errors.Join(err1, err2, err3, err4); err != nil && ctx.Err() == nil {
 					errs <- err
 					return
@@ -240,8 +240,7 @@ func TestFoldsLeaveStoredValuesAlone(t *testing.T) {
 // one on a run that was never submitted).
 func foldsRuns(p projections.Projection) bool {
 	switch p.Name() {
-	case projections.RunCurrentName, projections.RunHistoryName, projections.RunMetricsName,
-		projections.InvariantsName, projections.ApprovedOverridesName:
+	case projections.RunCurrentName, projections.RunHistoryName, projections.ApprovedOverridesName:
 		return true
 	}
 	return false

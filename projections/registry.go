@@ -10,7 +10,7 @@ import (
 // the order they are best rebuilt (runs first: the as-of reader can use
 // them as an index).
 func Names() []string {
-	return []string{RunCurrentName, RunHistoryName, PoliciesName, ApprovedOverridesName, InvariantsName, SnapshotTimelineName, SnapshotLatestName, RunMetricsName}
+	return []string{RunCurrentName, RunHistoryName, PoliciesName, ApprovedOverridesName, InvariantsName, SnapshotTimelineName, SnapshotLatestName}
 }
 
 // New builds the projection called name over store, for commands that name
@@ -32,8 +32,6 @@ func New(name string, store Store, reg *events.Registry) (Projection, error) {
 		return NewSnapshotTimeline(store, reg)
 	case SnapshotLatestName:
 		return NewSnapshotLatest(store, reg)
-	case RunMetricsName:
-		return NewRunMetrics(store, reg)
 	}
 	return nil, fmt.Errorf("unknown projection %q (known: %v)", name, Names())
 }

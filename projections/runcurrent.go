@@ -12,8 +12,10 @@ import (
 const RunCurrentName = "evaluation_run_current"
 
 // RunCurrent is the current view of every evaluation run: the full record of
-// validation-core §2.2 by (world, strategy, run), and per-world indexes for
-// listing by strategy, stage, lifecycle status and verdict. Create it with
+// validation-core §2.2 by (world, strategy, run), per-world indexes for
+// listing by strategy, stage, lifecycle status and verdict, the evaluated
+// runs of each world and stage (the metrics listing of a policy diff, see
+// [RunCurrent.ListMetrics]) and the set of worlds with runs. Create it with
 // [NewRunCurrent]. Queries are safe for concurrent use with one writer.
 type RunCurrent struct {
 	engine
@@ -78,7 +80,10 @@ func indexedAs(st *runState) runIndexing {
 }
 
 // memberships returns the index sets a run indexed as r belongs to, with its
-// member in each; nil for a run not yet submitted.
+// member in each; nil for a run not yet submitted. Besides the sets a
+// listing filters on, an evaluated run is in the set of its world's
+// evaluated runs at its stage (what [RunCurrent.ListMetrics] pages through),
+// and every run puts its world in the set of worlds with runs.
 func (p *RunCurrent) memberships(r runIndexing, stream string) map[string]string {
 	if r.runID == "" {
 		return nil
@@ -94,7 +99,26 @@ func (p *RunCurrent) memberships(r runIndexing, stream string) map[string]string
 	if r.verdict != "" {
 		out[key(p.name, "world", w, "verdict", esc(r.verdict))] = m
 	}
+	if r.status == StatusEvaluated {
+		out[p.evaluatedIndex(r.world, r.stage)] = m
+	}
+	out[key(p.name, "worlds")] = r.world
 	return out
+}
+
+// evaluatedIndex is the set of the evaluated runs of world at stage (as
+// recorded: trimmed and lower-cased), in submission order.
+func (p *RunCurrent) evaluatedIndex(world, stage string) string {
+	return key(p.name, "world", esc(world), "evaluated", esc(stage))
+}
+
+// Worlds returns every world with at least one run, in byte order.
+func (p *RunCurrent) Worlds(ctx context.Context) ([]string, error) {
+	ws, err := p.store.Range(ctx, key(p.name, "worlds"), "", 0)
+	if err != nil {
+		return nil, fmt.Errorf("worlds with runs: %w", err)
+	}
+	return ws, nil
 }
 
 // Get returns the current view of the run (world, strategy, run), or an
@@ -121,24 +145,32 @@ func (p *RunCurrent) Status(ctx context.Context, world, strategy, run string) (s
 	if err != nil {
 		return "", fmt.Errorf("run %q/%q/%q: %w", world, strategy, run, ErrNotFound)
 	}
-	k := key(p.name, "run", stream)
-	if vs, ok := p.store.(valueStore); ok {
-		sv, found, err := vs.value(ctx, k)
-		switch {
-		case err != nil:
-			return "", fmt.Errorf("run %s: %w", stream, err)
-		case !found:
-			return "", fmt.Errorf("run %s: %w", stream, ErrNotFound)
-		}
-		if st, ok := sv.obj.(*runState); ok {
-			return st.View.Status, nil // read only: committed values never change
-		}
-	}
-	st, err := p.load(ctx, stream)
+	st, err := p.committed(ctx, stream)
 	if err != nil {
 		return "", err
 	}
 	return st.View.Status, nil
+}
+
+// committed returns the committed state of the run with the given stream
+// name, or an error wrapping [ErrNotFound]. From a store that keeps Go values
+// it is the committed value itself, neither copied nor decoded, so the
+// caller must only read it (committed values never change); from any other
+// store it is a decoding of the stored bytes.
+func (p *RunCurrent) committed(ctx context.Context, stream string) (*runState, error) {
+	if vs, ok := p.store.(valueStore); ok {
+		sv, found, err := vs.value(ctx, key(p.name, "run", stream))
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("run %s: %w", stream, err)
+		case !found:
+			return nil, fmt.Errorf("run %s: %w", stream, ErrNotFound)
+		}
+		if st, ok := sv.obj.(*runState); ok {
+			return st, nil
+		}
+	}
+	return p.load(ctx, stream)
 }
 
 // load reads the stored state of the run with the given stream name.

@@ -7,14 +7,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/internal/jsonfast"
 )
 
-// RunMetricsName is the stable name of the [RunMetrics] projection.
-const RunMetricsName = "run_metrics"
-
-// Page sizes of [RunMetrics.List]: larger than a run listing's, because a
-// policy diff reads a world's whole history.
+// Page sizes of [RunCurrent.ListMetrics]: larger than a run listing's,
+// because a policy diff reads a world's whole history.
 const (
 	// DefaultMetricsListLimit is the page size of a query without a limit.
 	DefaultMetricsListLimit = 1000
@@ -38,7 +35,7 @@ type StoredMetrics struct {
 	Metrics json.RawMessage `json:"metrics"`
 }
 
-// MetricsPage is one page of [RunMetrics.List].
+// MetricsPage is one page of [RunCurrent.ListMetrics].
 type MetricsPage struct {
 	// Runs are in submission order.
 	Runs []StoredMetrics `json:"runs"`
@@ -46,92 +43,7 @@ type MetricsPage struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// RunMetrics keeps, per world and stage, the evaluated runs with just what a
-// policy diff over history needs: identity, timestamps and metrics, folded by
-// the same code as [RunCurrent] and trimmed of results, summary and extended
-// history, so that reading a whole world costs little more than copying its
-// metrics. Create it with [NewRunMetrics]. Queries are safe for concurrent
-// use with one writer.
-type RunMetrics struct {
-	engine
-}
-
-var _ Projection = (*RunMetrics)(nil)
-
-// NewRunMetrics returns the run-metrics projection over store, decoding
-// events with reg. It refuses nil dependencies.
-func NewRunMetrics(store Store, reg *events.Registry) (*RunMetrics, error) {
-	p := &RunMetrics{}
-	e, err := newEngine(RunMetricsName, store, reg, p)
-	if err != nil {
-		return nil, err
-	}
-	p.engine = e
-	return p, nil
-}
-
-func (p *RunMetrics) handles(t string) bool { return runEventTypes[t] }
-
-func (p *RunMetrics) fold(ctx context.Context, t *tx, rec *events.Record, payload any) error {
-	k := key(p.name, "run", rec.Stream)
-	st, found, err := get[runState](ctx, t, k)
-	if err != nil {
-		return err
-	}
-	if !found {
-		st = &runState{}
-	}
-	before := p.membership(st, rec.Stream)
-	if _, err := foldRun(st, rec, payload); err != nil {
-		return err
-	}
-	trimForMetrics(&st.View)
-	if v := &st.View; v.Status == StatusEvaluated {
-		// The listing's entry, encoded once here rather than at every read.
-		line, err := json.Marshal(StoredMetrics{StrategyID: v.StrategyID, RunID: v.RunID, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, Metrics: v.Metrics})
-		if err != nil {
-			return fmt.Errorf("run metrics of %s: %w", rec.Stream, err)
-		}
-		t.put(p.lineKey(rec.Stream), json.RawMessage(line))
-	}
-	after := p.membership(st, rec.Stream)
-	if before != after {
-		if before[0] != "" {
-			t.remove(before[0], before[1])
-		}
-		if after[0] != "" {
-			t.add(after[0], after[1])
-		}
-	}
-	t.put(k, st)
-	return nil
-}
-
-// trimForMetrics drops what folding does not need to carry forward and a
-// diff does not read: results, policy reference, summary, extended history.
-// The extended revision stays, since the next merge numbers itself from it.
-func trimForMetrics(v *RunView) {
-	v.Validation = Validation{ExtendedRevision: v.Validation.ExtendedRevision}
-	v.Summary = Summary{}
-}
-
-// membership returns the index set and member of an evaluated run: the
-// runs of its world and stage in submission order; zero before the verdict.
-func (p *RunMetrics) membership(st *runState, stream string) [2]string {
-	v := &st.View
-	if v.RunID == "" || v.Status != StatusEvaluated {
-		return [2]string{}
-	}
-	return [2]string{p.index(v.WorldID, v.Stage), positionMember(st.Position, stream)}
-}
-
-func (p *RunMetrics) index(world, stage string) string {
-	return key(p.name, "world", esc(world), "stage", esc(stage))
-}
-
-func (p *RunMetrics) lineKey(stream string) string { return key(p.name, "line", stream) }
-
-// RawMetricsPage is one page of [RunMetrics.ListRaw].
+// RawMetricsPage is one page of [RunCurrent.ListMetricsRaw].
 type RawMetricsPage struct {
 	// Runs are the JSON encodings of [StoredMetrics], in submission order.
 	Runs []json.RawMessage
@@ -139,14 +51,15 @@ type RawMetricsPage struct {
 	NextCursor string
 }
 
-// List returns one page of the evaluated runs of world at stage (compared
-// after trimming and lower-casing, as stages are recorded), in submission
-// order. limit 0 means [DefaultMetricsListLimit]; cursor continues a
-// listing (a bad one wraps [ErrInvalidCursor]). Paging is stable under
-// concurrent appends, as [RunCurrent.List] is. An unknown world or stage is
-// an empty page.
-func (p *RunMetrics) List(ctx context.Context, world, stage, cursor string, limit int) (MetricsPage, error) {
-	raw, err := p.ListRaw(ctx, world, stage, cursor, limit)
+// ListMetrics returns one page of the evaluated runs of world at stage
+// (compared after trimming and lower-casing, as stages are recorded), in
+// submission order, each with just what a policy diff over history reads:
+// identity, timestamps and metrics. limit 0 means [DefaultMetricsListLimit];
+// cursor continues a listing (a bad one wraps [ErrInvalidCursor]). Paging is
+// stable under concurrent appends, as [RunCurrent.List] is. An unknown world
+// or stage is an empty page.
+func (p *RunCurrent) ListMetrics(ctx context.Context, world, stage, cursor string, limit int) (MetricsPage, error) {
+	raw, err := p.ListMetricsRaw(ctx, world, stage, cursor, limit)
 	if err != nil {
 		return MetricsPage{}, err
 	}
@@ -159,10 +72,12 @@ func (p *RunMetrics) List(ctx context.Context, world, stage, cursor string, limi
 	return page, nil
 }
 
-// ListRaw is [RunMetrics.List] with each run as the JSON the projection
-// stores, so that a server can write a page without decoding or encoding
-// the runs. The slices are shared with the store and must not be modified.
-func (p *RunMetrics) ListRaw(ctx context.Context, world, stage, cursor string, limit int) (RawMetricsPage, error) {
+// ListMetricsRaw is [RunCurrent.ListMetrics] with each run as its JSON, so
+// that a server can write a page without decoding and encoding the runs
+// again. Each entry is written straight from the committed run, without
+// reflection: its bytes are those json.Marshal gives for the
+// [StoredMetrics].
+func (p *RunCurrent) ListMetricsRaw(ctx context.Context, world, stage, cursor string, limit int) (RawMetricsPage, error) {
 	switch {
 	case limit < 0:
 		return RawMetricsPage{}, fmt.Errorf("%w: negative limit %d", ErrInvalidQuery, limit)
@@ -179,8 +94,8 @@ func (p *RunMetrics) ListRaw(ctx context.Context, world, stage, cursor string, l
 	if resume != "" {
 		from = after(resume)
 	}
-	set := p.index(world, strings.ToLower(strings.TrimSpace(stage)))
-	members, err := p.store.Range(ctx, set, from, limit+1)
+	stage = strings.ToLower(strings.TrimSpace(stage))
+	members, err := p.store.Range(ctx, p.evaluatedIndex(world, stage), from, limit+1)
 	if err != nil {
 		return RawMetricsPage{}, fmt.Errorf("run metrics of %q: %w", world, err)
 	}
@@ -194,14 +109,49 @@ func (p *RunMetrics) ListRaw(ctx context.Context, world, stage, cursor string, l
 		if err != nil {
 			return RawMetricsPage{}, fmt.Errorf("run metrics of %q: %w", world, err)
 		}
-		line, err := p.store.Get(ctx, p.lineKey(stream))
+		st, err := p.committed(ctx, stream)
 		if errors.Is(err, ErrNotFound) {
 			continue // removed between the range and the read
 		}
+		if err != nil {
+			return RawMetricsPage{}, fmt.Errorf("run metrics of %q: %w", world, err)
+		}
+		// The index and the run are read at different instants: list the
+		// run as read.
+		if v := &st.View; v.WorldID != world || v.Stage != stage || v.Status != StatusEvaluated {
+			continue
+		}
+		line, err := appendStoredMetrics(nil, &st.View)
 		if err != nil {
 			return RawMetricsPage{}, fmt.Errorf("run metrics of %s: %w", stream, err)
 		}
 		page.Runs = append(page.Runs, line)
 	}
 	return page, nil
+}
+
+// appendStoredMetrics appends the JSON of v's [StoredMetrics] as json.Marshal
+// writes it.
+func appendStoredMetrics(dst []byte, v *RunView) ([]byte, error) {
+	dst = append(dst, `{"strategy_id":`...)
+	dst = jsonfast.AppendString(dst, v.StrategyID, true)
+	dst = append(dst, `,"run_id":`...)
+	dst = jsonfast.AppendString(dst, v.RunID, true)
+	dst = append(dst, `,"created_at":`...)
+	dst = jsonfast.AppendString(dst, v.CreatedAt, true)
+	dst = append(dst, `,"updated_at":`...)
+	dst = jsonfast.AppendString(dst, v.UpdatedAt, true)
+	dst = append(dst, `,"metrics":`...)
+	// The folds write compact documents; anything else (a document with
+	// characters json.Marshal escapes, or not valid) is left to it.
+	if end, f, ok := jsonfast.Value(v.Metrics, 0, jsonfast.MaxDepth); ok && end == len(v.Metrics) && f.Compact(true) {
+		dst = append(dst, v.Metrics...)
+	} else {
+		b, err := json.Marshal(v.Metrics)
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		dst = append(dst, b...)
+	}
+	return append(dst, '}'), nil
 }

@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -11,10 +12,10 @@ import (
 )
 
 // TestRunMetricsListsEvaluatedRunsLikeTheRunView folds a world's history
-// (evaluations, an extended merge, an override) into the run-metrics
-// projection and checks that its listing holds exactly the evaluated runs of
-// the stage, in submission order, with the run view's metrics and
-// timestamps, over several pages.
+// (evaluations, an extended merge, an override) into the run projection and
+// checks that its metrics listing holds exactly the evaluated runs of the
+// stage, in submission order, with the run view's metrics and timestamps,
+// over several pages, each entry encoded as json.Marshal encodes it.
 func TestRunMetricsListsEvaluatedRunsLikeTheRunView(t *testing.T) {
 	f := newFixture(t)
 	ids := seedWorld(f, 30)
@@ -22,18 +23,12 @@ func TestRunMetricsListsEvaluatedRunsLikeTheRunView(t *testing.T) {
 	f.override("w1", "s0", "r000", "approved", "2026-03-02T00:00:00Z", "2026-04-01T00:00:00Z", t0.Add(2*time.Hour))
 	f.submit("w1", "s9", "late", "backtest", t0.Add(3*time.Hour)) // evaluating: not listed
 	recs := f.all()
-	rm, err := projections.NewRunMetrics(projections.NewMemoryStore(), f.reg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cur, err := projections.NewRunCurrent(projections.NewMemoryStore(), f.reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []projections.Projection{rm, cur} {
-		if err := p.ApplyBatch(t.Context(), recs); err != nil {
-			t.Fatal(err)
-		}
+	if err := cur.ApplyBatch(t.Context(), recs); err != nil {
+		t.Fatal(err)
 	}
 	var want []string
 	for i, id := range ids {
@@ -44,9 +39,18 @@ func TestRunMetricsListsEvaluatedRunsLikeTheRunView(t *testing.T) {
 	var got []string
 	cursor := ""
 	for pages := 0; ; pages++ {
-		page, err := rm.List(t.Context(), "w1", " Backtest", cursor, 3)
+		page, err := cur.ListMetrics(t.Context(), "w1", " Backtest", cursor, 3)
 		if err != nil {
 			t.Fatal(err)
+		}
+		raw, err := cur.ListMetricsRaw(t.Context(), "w1", " Backtest", cursor, 3)
+		if err != nil || len(raw.Runs) != len(page.Runs) || raw.NextCursor != page.NextCursor {
+			t.Fatalf("raw page: %d runs, cursor %q, %v", len(raw.Runs), raw.NextCursor, err)
+		}
+		for i, r := range page.Runs {
+			if want, _ := json.Marshal(r); !bytes.Equal(raw.Runs[i], want) {
+				t.Errorf("%s encoded as\n%s\nwant\n%s", r.RunID, raw.Runs[i], want)
+			}
 		}
 		if len(page.Runs) > 3 || pages > 100 {
 			t.Fatalf("page %d: %d runs", pages, len(page.Runs))
@@ -69,10 +73,10 @@ func TestRunMetricsListsEvaluatedRunsLikeTheRunView(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("listed %v, want %v", got, want)
 	}
-	if page, err := rm.List(t.Context(), "nowhere", "backtest", "", 0); err != nil || len(page.Runs) != 0 {
+	if page, err := cur.ListMetrics(t.Context(), "nowhere", "backtest", "", 0); err != nil || len(page.Runs) != 0 {
 		t.Fatalf("unknown world: %+v %v", page, err)
 	}
-	if _, err := rm.List(t.Context(), "w1", "backtest", "garbage!", 0); !errors.Is(err, projections.ErrInvalidCursor) {
+	if _, err := cur.ListMetrics(t.Context(), "w1", "backtest", "garbage!", 0); !errors.Is(err, projections.ErrInvalidCursor) {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }
