@@ -214,6 +214,23 @@ func readString(v []byte, dst *string) bool {
 	return ok
 }
 
+// readName reads a string that names one of few values — a stage, a risk
+// tier, a rule, a profile, a ruleset hash, a verdict — and interns it
+// (unique.Make), as readStrings does its names: the read models keep the
+// names of every run they hold, and interned each is one string however many
+// runs hold it, not one more object per run for the collector to mark.
+func readName(v []byte, dst *string) bool {
+	if len(v) < 2 || v[0] != '"' {
+		return false
+	}
+	end, f, ok := jsonfast.String(v, 0)
+	if !ok || end != len(v) || !f.Plain() {
+		return readString(v, dst)
+	}
+	*dst = unique.Make(string(v[1 : end-1])).Value()
+	return true
+}
+
 // readInt reads an integer of at most 18 digits, which strconv.ParseInt
 // (encoding/json's reading of a number into an int) reads the same.
 func readInt(v []byte, dst *int) bool {

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"runtime"
@@ -344,5 +345,45 @@ func TestDecodedNamesAreShared(t *testing.T) {
 	}
 	if p := unsafe.StringData(held[0].Value()); unsafe.StringData(c.ActiveSet[0]) != p || unsafe.StringData(d.ActiveSet[0]) != p {
 		t.Errorf("active set: two decodes hold two copies of %q", c.ActiveSet[0])
+	}
+}
+
+// TestDecodedFewValuedNamesAreShared: two decodes of the names with few
+// values that the read models keep for every run (stage, risk tier, rule,
+// ruleset hash, profile, verdict, recommended stage) hold the same strings;
+// a name with an escape is still decoded, by encoding/json's rules.
+func TestDecodedFewValuedNamesAreShared(t *testing.T) {
+	same := func(what, a, b string) {
+		t.Helper()
+		if a != b || unsafe.StringData(a) != unsafe.StringData(b) {
+			t.Errorf("%s: two decodes hold %q and %q at two addresses", what, a, b)
+		}
+	}
+	var s1, s2 EvaluationRunSubmitted
+	sub := `{"world_id":"w","strategy_id":"s","run_id":"%s","stage":"paper","risk_tier":"high","request_hash":"h"}`
+	if !s1.decodeFast([]byte(fmt.Sprintf(sub, "r1"))) || !s2.decodeFast([]byte(fmt.Sprintf(sub, "r2"))) {
+		t.Fatal("decode declined")
+	}
+	same("stage", s1.Stage, s2.Stage)
+	same("risk tier", s1.RiskTier, s2.RiskTier)
+	var r1, r2 RuleEvaluated
+	rule := `{"rule":"sample","result":{"status":"pass"},"policy_version":1,"ruleset_hash":"blake3:ab","profile":"backtest"}`
+	if !r1.decodeFast([]byte(rule)) || !r2.decodeFast([]byte(rule)) {
+		t.Fatal("decode declined")
+	}
+	same("rule", r1.Rule, r2.Rule)
+	same("ruleset hash", r1.RulesetHash, r2.RulesetHash)
+	same("profile", r1.Profile, r2.Profile)
+	var c1, c2 EvaluationCompleted
+	done := `{"status":"warn","recommended_stage":"paper_only","ruleset_hash":"blake3:ab","profile":"backtest","active_set":[]}`
+	if !c1.decodeFast([]byte(done)) || !c2.decodeFast([]byte(done)) {
+		t.Fatal("decode declined")
+	}
+	same("verdict", c1.Status, c2.Status)
+	same("recommended stage", c1.RecommendedStage, c2.RecommendedStage)
+	same("completion profile", c1.Profile, r1.Profile)
+	var esc RuleEvaluated
+	if esc.decodeFast([]byte(`{"rule":"sam\u0070le","result":{}}`)) {
+		t.Fatal("a name with an escape was read by the fast path")
 	}
 }

@@ -49,9 +49,9 @@ func (p *EvaluationRunSubmitted) decodeFast(body []byte) bool {
 		case "run_id":
 			return seen.first(2) && readString(v, &out.RunID)
 		case "stage":
-			return seen.first(3) && readString(v, &out.Stage)
+			return seen.first(3) && readName(v, &out.Stage)
 		case "risk_tier":
-			return seen.first(4) && readString(v, &out.RiskTier)
+			return seen.first(4) && readName(v, &out.RiskTier)
 		case "model_card_version":
 			return seen.first(5) && readString(v, &out.ModelCardVersion)
 		case "campaign_id":
@@ -127,15 +127,15 @@ func (p *RuleEvaluated) decodeFast(body []byte) bool {
 	ok := readObject(body, func(name, v []byte) bool {
 		switch string(name) {
 		case "rule":
-			return seen.first(0) && readString(v, &out.Rule)
+			return seen.first(0) && readName(v, &out.Rule)
 		case "result":
 			return seen.first(1) && readRaw(v, &out.Result)
 		case "policy_version":
 			return seen.first(2) && readInt(v, &out.PolicyVersion)
 		case "ruleset_hash":
-			return seen.first(3) && readString(v, &out.RulesetHash)
+			return seen.first(3) && readName(v, &out.RulesetHash)
 		case "profile":
-			return seen.first(4) && readString(v, &out.Profile)
+			return seen.first(4) && readName(v, &out.Profile)
 		}
 		return false
 	})
@@ -176,9 +176,9 @@ func (p *EvaluationCompleted) decodeFast(body []byte) bool {
 	ok := readObject(body, func(name, v []byte) bool {
 		switch string(name) {
 		case "status":
-			return seen.first(0) && readString(v, &out.Status)
+			return seen.first(0) && readName(v, &out.Status)
 		case "recommended_stage":
-			return seen.first(1) && readString(v, &out.RecommendedStage)
+			return seen.first(1) && readName(v, &out.RecommendedStage)
 		case "active":
 			return seen.first(2) && readBool(v, &out.Active)
 		case "active_set":
@@ -186,9 +186,9 @@ func (p *EvaluationCompleted) decodeFast(body []byte) bool {
 		case "policy_version":
 			return seen.first(4) && readInt(v, &out.PolicyVersion)
 		case "ruleset_hash":
-			return seen.first(5) && readString(v, &out.RulesetHash)
+			return seen.first(5) && readName(v, &out.RulesetHash)
 		case "profile":
-			return seen.first(6) && readString(v, &out.Profile)
+			return seen.first(6) && readName(v, &out.Profile)
 		case "validation_health":
 			return seen.first(7) && readRaw(v, &out.ValidationHealth)
 		case "policy_snapshot":
