@@ -19,6 +19,7 @@ const RunCurrentName = "evaluation_run_current"
 // [NewRunCurrent]. Queries are safe for concurrent use with one writer.
 type RunCurrent struct {
 	engine
+	shared sharedValues // used by the fold only
 }
 
 var _ Projection = (*RunCurrent)(nil)
@@ -47,7 +48,7 @@ func (p *RunCurrent) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 		st = &runState{}
 	}
 	was := indexedAs(st)
-	if _, err := foldRun(st, rec, payload); err != nil {
+	if _, err := foldRun(st, rec, payload, &p.shared); err != nil {
 		return err
 	}
 	if is := indexedAs(st); is != was {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/worldval/worldval/events"
 )
@@ -32,9 +33,11 @@ type runState struct {
 	Position uint64 `json:"position"`
 	// LastVersion, LastKey and LastRecordedAt describe the last event
 	// folded, to recognise the later events of the same append.
+	// LastRecordedAt is its recording time in nanoseconds since the Unix
+	// epoch (0 for none): a number, not one more string per run.
 	LastVersion    uint64 `json:"last_version"`
 	LastKey        string `json:"last_key,omitempty"`
-	LastRecordedAt string `json:"last_recorded_at,omitempty"`
+	LastRecordedAt int64  `json:"last_recorded_ns,omitempty"`
 }
 
 // clone returns a shallow copy of s, which is all a fold needs to change the
@@ -54,12 +57,12 @@ func (s *runState) clone() *runState {
 }
 
 // sameChange reports whether rec, recorded at recordedAt (rec.RecordedAt as
-// [events.FormatTime] writes it), continues the change of the previous
-// event: it directly follows it in the stream, was recorded by the same
-// append (same recording time) and carries the same non-empty idempotency
-// key. The evaluation (MetricsComputed, every RuleEvaluated and
-// EvaluationCompleted) is one such append, so it makes one revision.
-func (s *runState) sameChange(rec *events.Record, recordedAt string) bool {
+// [recordedNanos] gives it), continues the change of the previous event: it
+// directly follows it in the stream, was recorded by the same append (same
+// recording time) and carries the same non-empty idempotency key. The
+// evaluation (MetricsComputed, every RuleEvaluated and EvaluationCompleted)
+// is one such append, so it makes one revision.
+func (s *runState) sameChange(rec *events.Record, recordedAt int64) bool {
 	return rec.IdempotencyKey != "" && rec.IdempotencyKey == s.LastKey &&
 		rec.StreamVersion == s.LastVersion+1 && recordedAt == s.LastRecordedAt
 }
@@ -70,15 +73,17 @@ func (s *runState) sameChange(rec *events.Record, recordedAt string) bool {
 // It replaces every field it changes and only appends to slices, never
 // writing into memory a previous shallow copy of the view can see: the
 // history projection relies on such copies being stable snapshots.
-func foldRun(s *runState, rec *events.Record, payload any) (newRevision bool, err error) {
+func foldRun(s *runState, rec *events.Record, payload any, shared *sharedValues) (newRevision bool, err error) {
 	_, submission := payload.(*events.EvaluationRunSubmitted)
 	if !submission && s.View.RunID == "" {
 		return false, errNotSubmitted
 	}
-	recordedAt := events.FormatTime(rec.RecordedAt)
+	recordedAt := recordedNanos(rec.RecordedAt)
 	newRevision = !s.sameChange(rec, recordedAt)
-	when := formatSecond(eventTime(rec.OccurredAt, rec.RecordedAt))
 	v := &s.View
+	// Most events of a run fall in the second of the one before: they then
+	// share its timestamp string rather than hold a copy of it.
+	when := formatSecondAs(eventTime(rec.OccurredAt, rec.RecordedAt), v.UpdatedAt, v.CreatedAt)
 	switch p := payload.(type) {
 	case *events.EvaluationRunSubmitted:
 		if v.RunID != "" {
@@ -87,7 +92,7 @@ func foldRun(s *runState, rec *events.Record, payload any) (newRevision bool, er
 		if want, err := events.RunStream(p.WorldID, p.StrategyID, p.RunID); err != nil || want != rec.Stream {
 			return false, fmt.Errorf("submission of %q/%q/%q recorded on stream %s", p.WorldID, p.StrategyID, p.RunID, rec.Stream)
 		}
-		foldSubmitted(s, rec, p, when)
+		foldSubmitted(s, rec, p, when, shared)
 	case *events.MetricsComputed:
 		if err := requireEvaluating(v, rec); err != nil {
 			return false, err
@@ -104,7 +109,7 @@ func foldRun(s *runState, rec *events.Record, payload any) (newRevision bool, er
 		if err := requireEvaluating(v, rec); err != nil {
 			return false, err
 		}
-		if err := foldCompleted(v, p); err != nil {
+		if err := foldCompleted(v, p, shared); err != nil {
 			return false, err
 		}
 		v.UpdatedAt = when
@@ -128,7 +133,7 @@ func foldRun(s *runState, rec *events.Record, payload any) (newRevision bool, er
 	return newRevision, nil
 }
 
-func foldSubmitted(s *runState, rec *events.Record, p *events.EvaluationRunSubmitted, when string) {
+func foldSubmitted(s *runState, rec *events.Record, p *events.EvaluationRunSubmitted, when string, shared *sharedValues) {
 	s.Position = rec.GlobalPosition
 	s.View = RunView{
 		WorldID:    p.WorldID,
@@ -144,20 +149,20 @@ func foldSubmitted(s *runState, rec *events.Record, p *events.EvaluationRunSubmi
 		UpdatedAt:  when,
 	}
 	if p.ModelCardVersion != "" {
-		s.View.ModelCardVersion = ptr(p.ModelCardVersion)
+		s.View.ModelCardVersion = shared.str(p.ModelCardVersion)
 	}
 }
 
-func foldCompleted(v *RunView, p *events.EvaluationCompleted) error {
+func foldCompleted(v *RunView, p *events.EvaluationCompleted, shared *sharedValues) error {
 	v.Status = StatusEvaluated
 	if p.PolicyVersion > 0 {
-		v.Validation.PolicyVersion = ptr(strconv.Itoa(p.PolicyVersion))
+		v.Validation.PolicyVersion = shared.str(strconv.Itoa(p.PolicyVersion))
 	}
-	v.Validation.RulesetHash = optional(p.RulesetHash)
-	v.Validation.Profile = optional(p.Profile)
+	v.Validation.RulesetHash = shared.optional(p.RulesetHash)
+	v.Validation.Profile = shared.optional(p.Profile)
 	v.Summary.Status = p.Status
 	v.Summary.RecommendedStage = p.RecommendedStage
-	v.Summary.Active = ptr(p.Active)
+	v.Summary.Active = shared.boolean(p.Active)
 	v.Summary.ActiveSet = append([]string{}, p.ActiveSet...)
 	v.Summary.Note = p.Note
 	m, err := withValidationHealth(v.Metrics, p.ValidationHealth)
@@ -225,6 +230,72 @@ func requireEvaluating(v *RunView, rec *events.Record) error {
 		return fmt.Errorf("evaluation run %s: %s while %s (results are immutable after the verdict)", v.RunID, rec.Type, v.Status)
 	}
 	return nil
+}
+
+// sharedValues hands out pointers to the values that many runs' views hold
+// behind a pointer (policy version, ruleset hash, profile, model card
+// version, active): one pointer per value, shared by every view that holds
+// it, rather than one more object per run for the collector to mark. Folds
+// replace a view's pointers and never write through them (see
+// [runState.clone]), so sharing them is safe. A projection keeps one, used by
+// its single writer; it forgets everything when it reaches
+// maxSharedValues values (the pointers it handed out stay valid). The zero
+// value is ready to use.
+type sharedValues struct {
+	strs      map[string]*string
+	yes, no   *bool
+	remembers int // for tests: the bound, maxSharedValues when 0
+}
+
+// maxSharedValues bounds a [sharedValues]: model card versions, one per
+// strategy version, are the only values that may be many.
+const maxSharedValues = 1024
+
+// str returns a pointer to s, the same for every s of the same text.
+func (sv *sharedValues) str(s string) *string {
+	if p, ok := sv.strs[s]; ok {
+		return p
+	}
+	limit := sv.remembers
+	if limit == 0 {
+		limit = maxSharedValues
+	}
+	if sv.strs == nil || len(sv.strs) >= limit {
+		sv.strs = make(map[string]*string)
+	}
+	p := &s
+	sv.strs[s] = p
+	return p
+}
+
+// optional returns nil for "" and [sharedValues.str] of s otherwise.
+func (sv *sharedValues) optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return sv.str(s)
+}
+
+// boolean returns a pointer to b, the same for every b of the same value.
+func (sv *sharedValues) boolean(b bool) *bool {
+	p := &sv.no
+	if b {
+		p = &sv.yes
+	}
+	if *p == nil {
+		*p = &b
+	}
+	return *p
+}
+
+// recordedNanos is t in nanoseconds since the Unix epoch, 0 for the zero
+// time. The event store records times within the years 1678–2262 that
+// UnixNano covers.
+func recordedNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 func ptr[T any](v T) *T { return &v }

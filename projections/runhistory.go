@@ -29,6 +29,7 @@ const RunHistoryName = "evaluation_run_history"
 // one writer.
 type RunHistory struct {
 	engine
+	shared sharedValues // used by the fold only
 }
 
 var _ Projection = (*RunHistory)(nil)
@@ -56,7 +57,7 @@ func (p *RunHistory) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 	if !found {
 		st = &runState{}
 	}
-	if _, err := foldRun(st, rec, payload); err != nil {
+	if _, err := foldRun(st, rec, payload, &p.shared); err != nil {
 		return err
 	}
 	// A shallow copy of the view is a stable snapshot, because folding
@@ -71,7 +72,7 @@ func (p *RunHistory) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 	}
 	*e = HistoryEntry{
 		Revision:   st.View.Revision,
-		RecordedAt: st.LastRecordedAt, // events.FormatTime(rec.RecordedAt), set by foldRun
+		RecordedAt: events.FormatTime(rec.RecordedAt),
 		Payload:    st.View,
 	}
 	t.put(rk, e)

@@ -10,19 +10,44 @@ import (
 const secondLayout = "2006-01-02T15:04:05Z"
 
 // formatSecond renders t in the API's timestamp form; the zero time is "".
-// It writes the digits itself (every run event formats its time, in every
-// run projection) and leaves years outside 0–9999 to [time.Time.Format].
+// It writes the digits itself (every run event formats its time) and leaves
+// years outside 0–9999 to [time.Time.Format].
 func formatSecond(t time.Time) string {
+	b, ok := secondText(t)
+	if !ok {
+		return formatSecondSlow(t)
+	}
+	return string(b[:])
+}
+
+// formatSecondAs is formatSecond, except that it returns the first of have
+// that is the same text rather than a new copy of it.
+func formatSecondAs(t time.Time, have ...string) string {
+	b, ok := secondText(t)
+	if !ok {
+		return formatSecondSlow(t)
+	}
+	for _, h := range have {
+		if h == string(b[:]) {
+			return h
+		}
+	}
+	return string(b[:])
+}
+
+// secondText writes t in the API's timestamp form; ok is false for the zero
+// time and for years outside 0–9999.
+func secondText(t time.Time) (b [len(secondLayout)]byte, ok bool) {
 	if t.IsZero() {
-		return ""
+		return b, false
 	}
 	t = t.UTC()
 	year, month, day := t.Date()
 	if year < 0 || year > 9999 {
-		return t.Truncate(time.Second).Format(secondLayout)
+		return b, false
 	}
 	hour, minute, second := t.Clock()
-	b := []byte("0000-00-00T00:00:00Z")
+	copy(b[:], "0000-00-00T00:00:00Z")
 	for _, v := range [...]struct{ at, n, width int }{
 		{0, year, 4}, {5, int(month), 2}, {8, day, 2}, {11, hour, 2}, {14, minute, 2}, {17, second, 2},
 	} {
@@ -31,7 +56,15 @@ func formatSecond(t time.Time) string {
 			v.n /= 10
 		}
 	}
-	return string(b)
+	return b, true
+}
+
+// formatSecondSlow is formatSecond for the times secondText leaves out.
+func formatSecondSlow(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Truncate(time.Second).Format(secondLayout)
 }
 
 // callerLayouts are the ISO-8601 forms accepted in caller-supplied

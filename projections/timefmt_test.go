@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // formatSecond writes what time.Format wrote before it wrote its own digits.
@@ -29,5 +30,27 @@ func TestFormatSecondMatchesTimeFormat(t *testing.T) {
 		if got := formatSecond(tm); got != want {
 			t.Fatalf("formatSecond(%v) = %q, want %q", tm, got, want)
 		}
+	}
+}
+
+// formatSecondAs gives formatSecond's text, and the string it was handed
+// when that is the same text.
+func TestFormatSecondAsReusesTheSameText(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 15, 30, 250_000_000, time.UTC)
+	same := formatSecond(at.Add(-200 * time.Millisecond))
+	other := formatSecond(at.Add(-time.Second))
+	got := formatSecondAs(at, other, same)
+	if got != "2026-03-02T10:15:30Z" || unsafe.StringData(got) != unsafe.StringData(same) {
+		t.Fatalf("formatSecondAs = %q at %p, want %q at %p", got, unsafe.StringData(got), same, unsafe.StringData(same))
+	}
+	if got := formatSecondAs(at, other); got != "2026-03-02T10:15:30Z" || unsafe.StringData(got) == unsafe.StringData(other) {
+		t.Fatalf("formatSecondAs = %q, the other second's string", got)
+	}
+	if got := formatSecondAs(time.Time{}, "", other); got != "" {
+		t.Fatalf("zero time: %q", got)
+	}
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if got := formatSecondAs(far); got != formatSecond(far) {
+		t.Fatalf("year 10000: %q, want %q", got, formatSecond(far))
 	}
 }
