@@ -66,16 +66,21 @@ func (c *decodeCache) get(e *Event) (any, bool) {
 // put keeps value, the payload decoded from e (a pointer to a struct),
 // evicting the oldest entry when the cache is full. It keeps its own copy
 // of the struct, so that a caller setting fields of value changes nothing
-// in the cache.
-func (c *decodeCache) put(e *Event, value any) {
+// in the cache, and of the payload bytes unless owned says they never
+// change.
+func (c *decodeCache) put(e *Event, value any, owned bool) {
 	if c == nil || e.ID == "" || len(e.Payload) > decodeCacheMaxPayload {
 		return
 	}
 	v := reflect.ValueOf(value)
 	own := reflect.New(v.Elem().Type())
 	own.Elem().Set(v.Elem())
-	// The bytes are copied too: the caller's may be a buffer it reuses.
-	d := &decodedPayload{typ: e.Type, version: e.SchemaVersion, payload: bytes.Clone(e.Payload), value: own}
+	payload := e.Payload
+	if !owned {
+		// The caller's bytes may be a buffer it reuses.
+		payload = bytes.Clone(payload)
+	}
+	d := &decodedPayload{typ: e.Type, version: e.SchemaVersion, payload: payload, value: own}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.entries[e.ID]; ok {

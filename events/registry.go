@@ -96,7 +96,19 @@ func (r *Registry) Names() []string {
 // this catalogue: its type is registered, its schema version is not newer than
 // the current one, and its payload decodes into the payload type.
 func (r *Registry) Check(e *Event) error {
-	if _, err := r.Decode(e); err != nil {
+	if _, err := r.decode(e, false); err != nil {
+		return err
+	}
+	return nil
+}
+
+// CheckOwned is [Registry.Check] for an event store that owns e.Payload:
+// the caller guarantees that nothing modifies those bytes afterwards, so the
+// decode cache keeps them instead of a copy of its own (a store's check on
+// append is the first decode of every event, and the store then shares the
+// same bytes with its subscribers).
+func (r *Registry) CheckOwned(e *Event) error {
+	if _, err := r.decode(e, true); err != nil {
 		return err
 	}
 	return nil
@@ -166,6 +178,12 @@ func (r *Registry) New(payload any, m Meta) (Event, error) {
 // JSON inside may be shared with other callers' copies: treat them as
 // read-only.
 func (r *Registry) Decode(e *Event) (any, error) {
+	return r.decode(e, false)
+}
+
+// decode is Decode; owned tells the decode cache that e.Payload never
+// changes (see [Registry.CheckOwned]).
+func (r *Registry) decode(e *Event, owned bool) (any, error) {
 	spec, ok := r.types[e.Type]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q (event %s)", ErrUnknownType, e.Type, e.ID)
@@ -203,7 +221,7 @@ func (r *Registry) Decode(e *Event) (any, error) {
 	if decodeFast(ptr.Interface(), body) {
 		// The payloads of every verdict, read without reflection; anything
 		// unusual in them (see fastpayload.go) is read below instead.
-		r.decoded.put(e, ptr.Interface())
+		r.decoded.put(e, ptr.Interface(), owned)
 		return ptr.Interface(), nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -218,7 +236,7 @@ func (r *Registry) Decode(e *Event) (any, error) {
 	if err := onlySpace(body, dec.InputOffset()); err != nil {
 		return nil, fmt.Errorf("%w: event %s (%s): %w", ErrInvalidEvent, e.ID, e.Type, err)
 	}
-	r.decoded.put(e, ptr.Interface())
+	r.decoded.put(e, ptr.Interface(), owned)
 	return ptr.Interface(), nil
 }
 

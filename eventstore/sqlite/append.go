@@ -24,6 +24,7 @@ const eventOverhead = 256
 // the expectation and the actual version. If ctx ends before the writer has
 // taken the append, nothing is written and ctx's error is returned.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, evs ...events.Event) (eventstore.AppendResult, error) {
+	evs = ownEvents(evs)
 	size, err := s.checkAppend(stream, expected, evs)
 	if err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("append %q: %w", stream, err)
@@ -35,6 +36,31 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	op := &appendOp{stream: stream, expected: expected, evs: evs}
 	out := s.writer.submit(ctx, newRequest(ctx, op, size))
 	return out.res, out.err
+}
+
+// ownEvents returns a copy of evs whose payloads the store owns: copied
+// once, into one buffer, when the append arrives. Nothing writes to them
+// afterwards, so the registry's decode cache keeps them (see
+// [events.Registry.CheckOwned]) and the records published to subscribers
+// share them, where each used to copy the caller's bytes again.
+func ownEvents(evs []events.Event) []events.Event {
+	n := 0
+	for i := range evs {
+		n += len(evs[i].Payload)
+	}
+	buf := make([]byte, 0, n)
+	out := make([]events.Event, len(evs))
+	for i, e := range evs {
+		start := len(buf)
+		buf = append(buf, e.Payload...)
+		if e.Payload != nil {
+			// Capacity ends with the payload: an append to it copies
+			// rather than writes into the next event's bytes.
+			e.Payload = buf[start:len(buf):len(buf)]
+		}
+		out[i] = e
+	}
+	return out
 }
 
 // checkAppend validates an append before it is queued and returns its
@@ -66,7 +92,7 @@ func (s *Store) checkAppend(stream string, expected eventstore.ExpectedVersion, 
 			return 0, fmt.Errorf("event %d: %w", i, err)
 		}
 		if s.cfg.registry != nil {
-			if err := s.cfg.registry.Check(e); err != nil {
+			if err := s.cfg.registry.CheckOwned(e); err != nil {
 				return 0, fmt.Errorf("event %d: %w", i, err)
 			}
 		}

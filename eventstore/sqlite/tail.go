@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"sort"
 	"sync"
 
@@ -147,12 +146,11 @@ func (t *tail) read(after uint64, dst []events.Record, limit int) ([]events.Reco
 
 // tailRecord returns r, just stored at position, as [Store.ReadAll] reads it
 // back: times in UTC without a monotonic reading (the stored text has
-// nanosecond precision and years 0..9999, which the append checked), and a
-// payload of its own, since the caller of Append keeps the event's.
+// nanosecond precision and years 0..9999, which the append checked). Its
+// payload is the store's own copy (see ownEvents), which nothing modifies.
 func tailRecord(r events.Record, position int64) events.Record {
 	r.GlobalPosition = uint64(position)
 	r.OccurredAt = r.OccurredAt.UTC()
 	r.RecordedAt = r.RecordedAt.UTC()
-	r.Payload = bytes.Clone(r.Payload)
 	return r
 }

@@ -186,10 +186,18 @@ func TestTailIsolation(t *testing.T) {
 	honest := follow(t, s, 0, nil)
 	var last uint64
 	for i := range 20 {
-		e := tailEvent(fmt.Sprintf("iso/%d", i))
-		last = mustAppend(t, s, "iso", e).Position
-		for j := range e.Payload {
-			e.Payload[j] = 'Y' // the appender's slice, after the append
+		// Every other append has two events, whose payloads the store
+		// keeps side by side in one buffer: appending to the first must
+		// not write into the second.
+		evs := []events.Event{tailEvent(fmt.Sprintf("iso/%d", i))}
+		if i%2 == 1 {
+			evs = append(evs, tailEvent(fmt.Sprintf("iso/%d/b", i)))
+		}
+		last = mustAppend(t, s, "iso", evs...).Position
+		for _, e := range evs {
+			for j := range e.Payload {
+				e.Payload[j] = 'Y' // the appender's slice, after the append
+			}
 		}
 	}
 	appender.waitFor(t, last)
