@@ -1,7 +1,6 @@
 package evaluationrun
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -44,7 +43,10 @@ func Normalize(req events.EvaluationRunSubmitted) events.EvaluationRunSubmitted 
 func RequestHash(req events.EvaluationRunSubmitted) (string, error) {
 	req = Normalize(req)
 	req.SubmittedBy = ""
-	b, err := canonicalRequest(req)
+	// The canonical form of a usual request (a year of daily returns) fits
+	// in scratch, on the stack: hashing it allocates nothing but the hash.
+	var scratch [8 << 10]byte
+	b, err := appendCanonicalRequest(scratch[:0], req)
 	if err != nil {
 		return "", fmt.Errorf("request hash: %w", err)
 	}
@@ -60,22 +62,26 @@ func RequestHash(req events.EvaluationRunSubmitted) (string, error) {
 // documents (metrics, params) are canonicalized as canon does. Its equality
 // with canon.Marshal is a fuzzed property of the tests.
 func canonicalRequest(req events.EvaluationRunSubmitted) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(512 + 24*len(req.Returns) + len(req.Metrics) + len(req.Params))
-	buf.WriteByte('{')
+	return appendCanonicalRequest(make([]byte, 0, 512+24*len(req.Returns)+len(req.Metrics)+len(req.Params)), req)
+}
+
+// appendCanonicalRequest appends the canonical JSON of req (see
+// canonicalRequest) to dst.
+func appendCanonicalRequest(dst []byte, req events.EvaluationRunSubmitted) ([]byte, error) {
+	dst = append(dst, '{')
 	first := true
 	key := func(k string) {
 		if !first {
-			buf.WriteByte(',')
+			dst = append(dst, ',')
 		}
 		first = false
-		buf.WriteByte('"')
-		buf.WriteString(k)
-		buf.WriteString(`":`)
+		dst = append(dst, '"')
+		dst = append(dst, k...)
+		dst = append(dst, `":`...)
 	}
 	str := func(k, v string) {
 		key(k)
-		canon.WriteString(&buf, v)
+		dst = canon.AppendString(dst, v)
 	}
 	doc := func(k string, v json.RawMessage) error {
 		c, err := canon.JSON(v)
@@ -83,7 +89,7 @@ func canonicalRequest(req events.EvaluationRunSubmitted) ([]byte, error) {
 			return fmt.Errorf("%s: %w", k, err)
 		}
 		key(k)
-		buf.Write(c)
+		dst = append(dst, c...)
 		return nil
 	}
 	// Keys in byte order; the omitempty fields of the event only when set.
@@ -105,16 +111,16 @@ func canonicalRequest(req events.EvaluationRunSubmitted) ([]byte, error) {
 	}
 	if req.PolicyVersion != 0 {
 		key("policy_version")
-		buf.WriteString(strconv.Itoa(req.PolicyVersion))
+		dst = strconv.AppendInt(dst, int64(req.PolicyVersion), 10)
 	}
 	str("request_hash", req.RequestHash)
 	if len(req.Returns) > 0 {
 		key("returns")
-		b, err := req.Returns.AppendJSON(buf.AvailableBuffer())
+		b, err := req.Returns.AppendJSON(dst)
 		if err != nil {
 			return nil, fmt.Errorf("returns: %w", err)
 		}
-		buf.Write(b)
+		dst = b
 	}
 	str("risk_tier", req.RiskTier)
 	str("run_id", req.RunID)
@@ -124,6 +130,5 @@ func canonicalRequest(req events.EvaluationRunSubmitted) ([]byte, error) {
 		str("submitted_by", req.SubmittedBy)
 	}
 	str("world_id", req.WorldID)
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return append(dst, '}'), nil
 }

@@ -124,6 +124,18 @@ func WriteString(buf *bytes.Buffer, s string) {
 	writeString(buf, s)
 }
 
+// AppendString is [WriteString] appending to dst.
+func AppendString(dst []byte, s string) []byte {
+	if plainASCII(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	var buf bytes.Buffer
+	WriteString(&buf, s)
+	return append(dst, buf.Bytes()...)
+}
+
 // coerceUTF8 replaces each byte of s that does not start a valid UTF-8
 // sequence with U+FFFD, as encoding/json does when it encodes a string.
 func coerceUTF8(s string) string {
