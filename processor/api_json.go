@@ -30,7 +30,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, types ...stri
 	if r.ContentLength > limit {
 		return nil, "", &http.MaxBytesError{Limit: limit}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readAllSized(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -39,6 +39,32 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, types ...stri
 		return nil, "", errcode.Wrap(errcode.BadRequest, err, "the request body could not be read")
 	}
 	return body, mediaType, nil
+}
+
+// readAllSized is io.ReadAll for a body that announced its length: it reads
+// into one buffer of that size rather than growing one from 512 bytes (a
+// submission of a year of returns took five allocations, twice its size in
+// all). A body longer than announced still reads whole; size <= 0 (unknown)
+// is io.ReadAll.
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	// One byte more, so that the read which meets the end has room.
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // acceptsMediaType reports whether mt is one of types; application/json also
