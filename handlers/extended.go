@@ -99,11 +99,13 @@ type ExtendedValidator struct {
 	blobs     BlobResolver
 	wait      func(ctx context.Context, pos uint64) bool
 	observer  ExtendedObserver
-	failClose FailClosedSource
-	cache     *runCache
-	index     *worldIndex
-	hubs      *hubCache
-	policies  *policyCache
+	// settings tells which worlds are fail-closed as of a position, from
+	// the world streams, kept current by observe.
+	settings *failClosedCache
+	cache    *runCache
+	index    *worldIndex
+	hubs     *hubCache
+	policies *policyCache
 }
 
 // ExtendedOption configures an [ExtendedValidator].
@@ -152,7 +154,7 @@ func NewExtendedValidator(repo *aggregates.Repository, runs RunSource, cfg Exten
 	}
 	x := &ExtendedValidator{
 		repo: repo, reg: repo.Registry(), runs: runs, cfg: cfg, now: time.Now,
-		book: book, snapshots: book, failClose: WorldSettingsFailClosed{Repo: repo}, cache: newRunCache(repo),
+		book: book, snapshots: book, settings: newFailClosedCache(repo), cache: newRunCache(repo),
 		index: newWorldIndex(runs, repo), hubs: newHubCache(),
 		policies: newPolicyCache(repo),
 	}

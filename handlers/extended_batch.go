@@ -78,6 +78,7 @@ func (x *ExtendedValidator) observe(ctx context.Context, rec *events.Record) err
 		return err
 	}
 	x.policies.observe(rec)
+	x.settings.observe(rec)
 	return nil
 }
 
@@ -184,7 +185,7 @@ func (x *ExtendedValidator) withLayers(ctx context.Context, world string, at uin
 	if err != nil || !hasLayers(pol) {
 		return nil, err
 	}
-	failClosed, err := x.failClose.FailClosed(ctx, world)
+	failClosed, err := x.settings.at(ctx, world, at)
 	if err != nil {
 		return nil, fmt.Errorf("fail-closed setting: %w", err)
 	}

@@ -96,7 +96,7 @@ func (x *ExtendedValidator) pass(ctx context.Context, world string, at uint64, l
 	if err := x.loadSnapshots(ctx, env); err != nil {
 		return err
 	}
-	if env.failClosed, err = x.failClose.FailClosed(ctx, world); err != nil {
+	if env.failClosed, err = x.settings.at(ctx, world, at); err != nil {
 		return fmt.Errorf("fail-closed setting of %s: %w", world, err)
 	}
 	for i := 0; i < len(groups); i++ {

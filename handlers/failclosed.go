@@ -62,8 +62,10 @@ func (s WorldSettingsFailClosed) FailClosed(ctx context.Context, worldID string)
 	return snap.State.HighTierCritical(), nil
 }
 
-// failClosedCache answers [WorldSettingsFailClosed] for the evaluator as of
-// a global position, without reading the world's stream per run. It reads a
+// failClosedCache answers [WorldSettingsFailClosed] for the evaluator and
+// the extended validator as of a global position (the submission's, the
+// trigger's, as their policy is), without reading the world's stream per
+// run or per pass. It reads a
 // world's stream once and keeps, with their global positions, the settings
 // changes that switched the world between fail-open and fail-closed, until
 // its owner reports an event of that stream the read did not include
