@@ -273,14 +273,15 @@ func processCPU(b *testing.B) time.Duration {
 
 // BenchmarkHeldVerdicts measures what the read models hold once a verdict is
 // committed, which every garbage collection has to mark while the service
-// runs: after folding 4,096 verdicts (see BenchmarkVerdict) into fresh
+// runs: after folding 16,384 verdicts (see BenchmarkVerdict; four times the
+// values a MemoryStore keeps unpacked, so that most are packed) into fresh
 // stores, the live heap, its objects and the part of it the collector scans
 // for pointers, per verdict (runtime/metrics: exact, and independent of the
 // machine's load), and the wall time of one full collection. "all" is every
 // projection of [projections.Names], as the service runs them; the others are
 // one projection alone.
 func BenchmarkHeldVerdicts(b *testing.B) {
-	const n = 4096
+	const n = 4 * projections.DefaultHotValues
 	verdicts := verdictRecords(b, events.Catalogue(), n)
 	sets := [][]string{projections.Names()}
 	for _, name := range projections.Names() {

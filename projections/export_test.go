@@ -34,8 +34,11 @@ func Dump(s *MemoryStore) []string {
 type StoredValue struct {
 	// Entry identifies the committed value; a commit replaces it.
 	Entry any
-	// GoValue is set for a value committed as a Go value rather than bytes.
+	// GoValue is set for a value committed as a Go value rather than bytes
+	// and not packed since.
 	GoValue bool
+	// Packed is set for a Go value the store packed.
+	Packed bool
 	// Fresh is the JSON of the value, encoded by this call rather than
 	// taken from the store's cached encoding.
 	Fresh string
@@ -48,15 +51,24 @@ func StoredValues(s *MemoryStore) map[string]StoredValue {
 	defer s.mu.RUnlock()
 	out := make(map[string]StoredValue, len(s.values))
 	for k, v := range s.values {
-		if v.obj == nil {
+		if v.obj == nil && v.unpack == nil {
 			out[k] = StoredValue{Entry: v, Fresh: string(v.raw)}
 			continue
 		}
-		b, err := json.Marshal(v.obj) // not v.raw: a reader may be caching it
+		o, err := v.object()
+		if err != nil {
+			out[k] = StoredValue{Entry: v, Fresh: "unpacking error: " + err.Error()}
+			continue
+		}
+		b, err := json.Marshal(o) // not v.raw: a reader may be caching it
 		if err != nil {
 			b = []byte("encoding error: " + err.Error())
 		}
-		out[k] = StoredValue{Entry: v, GoValue: true, Fresh: string(b)}
+		out[k] = StoredValue{Entry: v, GoValue: v.obj != nil, Packed: v.unpack != nil, Fresh: string(b)}
 	}
 	return out
 }
+
+// NewMemoryStoreHot returns an empty store that keeps hot packable values
+// unpacked and packs the others, so that tests can make it pack early.
+func NewMemoryStoreHot(hot int) *MemoryStore { return newMemoryStore(hot) }

@@ -28,6 +28,16 @@ func (s bytesStore) Commit(ctx context.Context, b projections.Batch) error {
 	return s.Store.Commit(ctx, b)
 }
 
+// memoryStores are the forms of MemoryStore the tests of committed values
+// run over: one that keeps every value as it was committed, and one that
+// packs all but the last value of each kind it can pack.
+func memoryStores() map[string]func() *projections.MemoryStore {
+	return map[string]func() *projections.MemoryStore{
+		"go values": projections.NewMemoryStore,
+		"packed":    func() *projections.MemoryStore { return projections.NewMemoryStoreHot(1) },
+	}
+}
+
 // everyProjection builds every projection of the package over store.
 func everyProjection(t *testing.T, store projections.Store, reg *events.Registry) []projections.Projection {
 	t.Helper()
@@ -77,22 +87,29 @@ func TestLazyEncodingGivesTheCommittedBytes(t *testing.T) {
 	everyKindOfEvent(f)
 	recs := f.all()
 	for _, n := range []int{1, 5, len(recs)} {
-		values := projections.NewMemoryStore()
-		encoded := projections.NewMemoryStore()
-		applyInBatches(t, everyProjection(t, values, f.reg), recs, n)
-		applyInBatches(t, everyProjection(t, bytesStore{encoded}, f.reg), recs, n)
+		for hot, values := range map[int]*projections.MemoryStore{projections.DefaultHotValues: projections.NewMemoryStore(), 1: projections.NewMemoryStoreHot(1), 7: projections.NewMemoryStoreHot(7)} {
+			encoded := projections.NewMemoryStore()
+			applyInBatches(t, everyProjection(t, values, f.reg), recs, n)
+			applyInBatches(t, everyProjection(t, bytesStore{encoded}, f.reg), recs, n)
 
-		goValues := 0
-		for _, v := range projections.StoredValues(values) {
-			if v.GoValue {
-				goValues++
+			goValues, packed := 0, 0
+			for _, v := range projections.StoredValues(values) {
+				if v.GoValue {
+					goValues++
+				}
+				if v.Packed {
+					packed++
+				}
 			}
-		}
-		if goValues == 0 {
-			t.Fatalf("batches of %d: the memory store kept no Go value", n)
-		}
-		if got, want := projections.Dump(values), projections.Dump(encoded); !slices.Equal(got, want) {
-			t.Fatalf("batches of %d: lazily encoded values differ from the encoded commits:\n%s", n, diff(want, got))
+			if goValues == 0 {
+				t.Fatalf("batches of %d, %d hot: the memory store kept no Go value", n, hot)
+			}
+			if (packed == 0) != (hot == projections.DefaultHotValues) {
+				t.Fatalf("batches of %d, %d hot: %d values packed", n, hot, packed)
+			}
+			if got, want := projections.Dump(values), projections.Dump(encoded); !slices.Equal(got, want) {
+				t.Fatalf("batches of %d, %d hot: lazily encoded values differ from the encoded commits:\n%s", n, hot, diff(want, got))
+			}
 		}
 	}
 }
@@ -100,6 +117,12 @@ func TestLazyEncodingGivesTheCommittedBytes(t *testing.T) {
 // A batch that fails leaves every committed value as it was, although its
 // folds changed their copies of those values before the failure.
 func TestFailedBatchLeavesStoredValuesAlone(t *testing.T) {
+	for name, newStore := range memoryStores() {
+		t.Run(name, func(t *testing.T) { testFailedBatchLeavesStoredValuesAlone(t, newStore) })
+	}
+}
+
+func testFailedBatchLeavesStoredValuesAlone(t *testing.T, newStore func() *projections.MemoryStore) {
 	f := newFixture(t)
 	everyKindOfEvent(f)
 	good := f.all()
@@ -115,7 +138,7 @@ func TestFailedBatchLeavesStoredValuesAlone(t *testing.T) {
 	recs := f.all()
 	bad := recs[len(good):]
 
-	store := projections.NewMemoryStore()
+	store := newStore()
 	var ps []projections.Projection
 	for _, p := range everyProjection(t, store, f.reg) {
 		if foldsRuns(p) {
@@ -152,6 +175,12 @@ func TestFailedBatchLeavesStoredValuesAlone(t *testing.T) {
 // the projections' queries meanwhile. Run with -race, which also reports any
 // write a fold makes to memory a committed value shares.
 func TestFoldsLeaveStoredValuesAlone(t *testing.T) {
+	for name, newStore := range memoryStores() {
+		t.Run(name, func(t *testing.T) { testFoldsLeaveStoredValuesAlone(t, newStore) })
+	}
+}
+
+func testFoldsLeaveStoredValuesAlone(t *testing.T, newStore func() *projections.MemoryStore) {
 	f := newFixture(t)
 	var runs []string
 	for i := range 12 {
@@ -176,7 +205,7 @@ func TestFoldsLeaveStoredValuesAlone(t *testing.T) {
 	f.override("w1", "s1", "ghost", "rejected", "", "", t0.Add(2*time.Hour))
 	ghost := f.all()[len(first)+len(later):]
 
-	store := projections.NewMemoryStore()
+	store := newStore()
 	ps := everyProjection(t, store, f.reg)
 	applyInBatches(t, ps, first, len(first))
 	current, err := projections.NewRunCurrent(store, f.reg)

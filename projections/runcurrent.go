@@ -155,9 +155,9 @@ func (p *RunCurrent) Status(ctx context.Context, world, strategy, run string) (s
 
 // committed returns the committed state of the run with the given stream
 // name, or an error wrapping [ErrNotFound]. From a store that keeps Go values
-// it is the committed value itself, neither copied nor decoded, so the
-// caller must only read it (committed values never change); from any other
-// store it is a decoding of the stored bytes.
+// it is the committed value itself, neither copied nor decoded (or, packed,
+// unpacked), so the caller must only read it (committed values never
+// change); from any other store it is a decoding of the stored bytes.
 func (p *RunCurrent) committed(ctx context.Context, stream string) (*runState, error) {
 	if vs, ok := p.store.(valueStore); ok {
 		sv, found, err := vs.value(ctx, key(p.name, "run", stream))
@@ -167,7 +167,11 @@ func (p *RunCurrent) committed(ctx context.Context, stream string) (*runState, e
 		case !found:
 			return nil, fmt.Errorf("run %s: %w", stream, ErrNotFound)
 		}
-		if st, ok := sv.obj.(*runState); ok {
+		o, err := sv.object()
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", stream, err)
+		}
+		if st, ok := o.(*runState); ok {
 			return st, nil
 		}
 	}

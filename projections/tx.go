@@ -93,13 +93,24 @@ func get[T any](ctx context.Context, t *tx, key string) (v *T, found bool, err e
 
 // ownCopy returns a copy of a stored value for a fold to change: the stored
 // value itself may be read by concurrent readers, and must stay as it is if
-// the batch fails. A *T whose type is a [cloner] is cloned; anything else
-// (another type, or committed as bytes) goes through its JSON encoding, as
-// it would through a store that keeps bytes.
+// the batch fails. A *T whose type is a [cloner] is cloned, a packed one
+// unpacked; anything else (another type, or committed as bytes) goes through
+// its JSON encoding, as it would through a store that keeps bytes.
 func ownCopy[T any](sv *stored) (*T, error) {
 	if o, ok := sv.obj.(*T); ok {
 		if c, ok := any(o).(cloner[T]); ok {
 			return c.clone(), nil
+		}
+	}
+	if sv.unpack != nil {
+		// Unpacking makes a new value; it shares only bytes that never
+		// change, which folds never write into.
+		o, err := sv.object()
+		if err != nil {
+			return nil, err
+		}
+		if p, ok := o.(*T); ok {
+			return p, nil
 		}
 	}
 	raw, err := sv.bytes()
