@@ -23,7 +23,7 @@ import (
 // A run's value is a web of small objects that every garbage collection
 // has to trace, and the store keeps every run the service ever evaluated.
 // So a value of a type that can be packed ([packable]: the run projections'
-// runs and revisions) stays a Go value only while it is among the
+// runs and run histories) stays a Go value only while it is among the
 // DefaultHotValues values committed last; after that, unless a later commit
 // replaced it, it is packed into a large shared buffer (a slab) that the
 // collector does not look into, and unpacked when read. Nothing is lost or

@@ -49,98 +49,103 @@ func NewRunHistory(store Store, reg *events.Registry) (*RunHistory, error) {
 func (p *RunHistory) handles(t string) bool { return runEventTypes[t] }
 
 func (p *RunHistory) fold(ctx context.Context, t *tx, rec *events.Record, payload any) error {
-	head := key(p.name, "head", rec.Stream)
-	st, found, err := get[runState](ctx, t, head)
+	k := key(p.name, "run", rec.Stream)
+	h, found, err := get[runHistory](ctx, t, k)
 	if err != nil {
 		return err
 	}
 	if !found {
-		st = &runState{}
+		h = &runHistory{}
 	}
-	if _, err := foldRun(st, rec, payload, &p.shared); err != nil {
+	st := h.state()
+	newRevision, err := foldRun(st, rec, payload, &p.shared)
+	if err != nil {
 		return err
 	}
 	// A shallow copy of the view is a stable snapshot, because folding
 	// replaces what it changes and never writes into shared slices. The
-	// later events of the same change replace this entry: in place when
-	// this batch wrote it (nobody else has seen it yet), so that a batch
-	// makes and writes each revision once.
-	rk := p.revisionKey(rec.Stream, st.View.Revision)
-	e, ok := t.written(rk).(*HistoryEntry)
-	if !ok {
-		e = &HistoryEntry{}
+	// later events of the same change amend its revision: in a new slice,
+	// since the committed value's may be shared with readers.
+	e := HistoryEntry{Revision: st.View.Revision, RecordedAt: events.FormatTime(rec.RecordedAt), Payload: st.View}
+	if newRevision || len(h.Revisions) == 0 {
+		h.Revisions = append(h.Revisions, e)
+	} else {
+		n := len(h.Revisions)
+		h.Revisions = append(h.Revisions[:n-1:n-1], e)
 	}
-	*e = HistoryEntry{
-		Revision:   st.View.Revision,
-		RecordedAt: events.FormatTime(rec.RecordedAt),
-		Payload:    st.View,
-	}
-	t.put(rk, e)
-	t.put(head, st)
+	h.Position, h.LastVersion, h.LastKey, h.LastRecordedAt = st.Position, st.LastVersion, st.LastKey, st.LastRecordedAt
+	t.put(k, h)
 	return nil
 }
 
-func (p *RunHistory) revisionKey(stream string, rev int) string {
-	return key(p.name, "rev", stream, pad(uint64(rev)))
+// runHistory is what the history keeps of a run: every revision, and what
+// folding needs to know about the last event (see [runState]). The run's
+// current view is its last revision's payload, not kept a second time.
+type runHistory struct {
+	Position       uint64         `json:"position"`
+	LastVersion    uint64         `json:"last_version"`
+	LastKey        string         `json:"last_key,omitempty"`
+	LastRecordedAt int64          `json:"last_recorded_ns,omitempty"`
+	Revisions      []HistoryEntry `json:"revisions"`
+}
+
+// clone returns a shallow copy of h (see [cloner]): a fold changes it by
+// assigning its fields and appending to Revisions, which writes past the
+// length of every copy taken before, or replacing its last entry in a new
+// slice.
+func (h *runHistory) clone() *runHistory {
+	c := *h
+	return &c
+}
+
+// state returns the run as folding left it: the last revision's view and
+// the fold's scalars; the zero state before the submission.
+func (h *runHistory) state() *runState {
+	st := &runState{Position: h.Position, LastVersion: h.LastVersion, LastKey: h.LastKey, LastRecordedAt: h.LastRecordedAt}
+	if n := len(h.Revisions); n > 0 {
+		st.View = h.Revisions[n-1].Payload
+	}
+	return st
 }
 
 // History returns every revision of the run (world, strategy, run) in
 // ascending order, or an error wrapping [ErrNotFound] for a run the
 // projection does not hold.
 func (p *RunHistory) History(ctx context.Context, world, strategy, run string) ([]HistoryEntry, error) {
-	stream, n, err := p.head(ctx, world, strategy, run)
+	h, err := p.load(ctx, world, strategy, run)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]HistoryEntry, 0, n)
-	for rev := 1; rev <= n; rev++ {
-		e, err := p.entry(ctx, stream, rev)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return h.Revisions, nil
 }
 
 // Revision returns one revision of the run, or an error wrapping
 // [ErrNotFound] when the run or the revision does not exist.
 func (p *RunHistory) Revision(ctx context.Context, world, strategy, run string, revision int) (HistoryEntry, error) {
-	stream, n, err := p.head(ctx, world, strategy, run)
+	h, err := p.load(ctx, world, strategy, run)
 	if err != nil {
 		return HistoryEntry{}, err
 	}
-	if revision < 1 || revision > n {
-		return HistoryEntry{}, fmt.Errorf("run %s revision %d: %w", stream, revision, ErrNotFound)
+	if revision < 1 || revision > len(h.Revisions) {
+		return HistoryEntry{}, fmt.Errorf("run %q/%q/%q revision %d: %w", world, strategy, run, revision, ErrNotFound)
 	}
-	return p.entry(ctx, stream, revision)
+	return h.Revisions[revision-1], nil
 }
 
-// head returns the run's stream and its latest revision number.
-func (p *RunHistory) head(ctx context.Context, world, strategy, run string) (string, int, error) {
+// load reads the history of the run (world, strategy, run), decoded from
+// its stored bytes: a copy of its own for the caller.
+func (p *RunHistory) load(ctx context.Context, world, strategy, run string) (*runHistory, error) {
 	stream, err := events.RunStream(world, strategy, run)
 	if err != nil {
-		return "", 0, fmt.Errorf("run %q/%q/%q: %w", world, strategy, run, ErrNotFound)
+		return nil, fmt.Errorf("run %q/%q/%q: %w", world, strategy, run, ErrNotFound)
 	}
-	raw, err := p.store.Get(ctx, key(p.name, "head", stream))
+	raw, err := p.store.Get(ctx, key(p.name, "run", stream))
 	if err != nil {
-		return "", 0, fmt.Errorf("history of %s: %w", stream, err)
+		return nil, fmt.Errorf("history of %s: %w", stream, err)
 	}
-	var st runState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return "", 0, fmt.Errorf("history of %s: decode: %w", stream, err)
+	h := &runHistory{}
+	if err := json.Unmarshal(raw, h); err != nil {
+		return nil, fmt.Errorf("history of %s: decode: %w", stream, err)
 	}
-	return stream, st.View.Revision, nil
-}
-
-func (p *RunHistory) entry(ctx context.Context, stream string, rev int) (HistoryEntry, error) {
-	raw, err := p.store.Get(ctx, p.revisionKey(stream, rev))
-	if err != nil {
-		return HistoryEntry{}, fmt.Errorf("history of %s: revision %d: %w", stream, rev, err)
-	}
-	var e HistoryEntry
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return HistoryEntry{}, fmt.Errorf("history of %s: revision %d: decode: %w", stream, rev, err)
-	}
-	return e, nil
+	return h, nil
 }

@@ -347,28 +347,43 @@ func unpackRunState(b []byte) (any, error) {
 }
 
 // appendPacked implements [packable].
-func (e *HistoryEntry) appendPacked(dst []byte) []byte {
+func (h *runHistory) appendPacked(dst []byte) []byte {
 	w := packWriter{b: append(dst, packedFormat)}
-	w.int(int64(e.Revision))
-	w.str(e.RecordedAt)
-	w.view(&e.Payload)
+	w.uint(h.Position)
+	w.uint(h.LastVersion)
+	w.str(h.LastKey)
+	w.int(h.LastRecordedAt)
+	w.count(len(h.Revisions), h.Revisions == nil)
+	for i := range h.Revisions {
+		e := &h.Revisions[i]
+		w.int(int64(e.Revision))
+		w.str(e.RecordedAt)
+		w.view(&e.Payload)
+	}
 	return w.b
 }
 
 // unpacker implements [packable].
-func (e *HistoryEntry) unpacker() func([]byte) (any, error) { return unpackHistoryEntry }
+func (h *runHistory) unpacker() func([]byte) (any, error) { return unpackRunHistory }
 
-// unpackHistoryEntry reads a revision packed by
-// [HistoryEntry.appendPacked]. The entry shares b, which must never change.
-func unpackHistoryEntry(b []byte) (any, error) {
+// unpackRunHistory reads a run's history packed by
+// [runHistory.appendPacked]. The history shares b, which must never change.
+func unpackRunHistory(b []byte) (any, error) {
 	if len(b) == 0 || b[0] != packedFormat {
-		return nil, fmt.Errorf("history entry: %w", errPacked)
+		return nil, fmt.Errorf("run history: %w", errPacked)
 	}
 	r := packReader{b: b[1:]}
-	e := &HistoryEntry{Revision: int(r.int()), RecordedAt: r.str()}
-	r.view(&e.Payload)
-	if err := r.end("history entry"); err != nil {
+	h := &runHistory{Position: r.uint(), LastVersion: r.uint(), LastKey: r.str(), LastRecordedAt: r.int()}
+	if n, isNil := r.count(); !isNil {
+		h.Revisions = make([]HistoryEntry, n)
+		for i := range h.Revisions {
+			e := &h.Revisions[i]
+			e.Revision, e.RecordedAt = int(r.int()), r.str()
+			r.view(&e.Payload)
+		}
+	}
+	if err := r.end("run history"); err != nil {
 		return nil, err
 	}
-	return e, nil
+	return h, nil
 }

@@ -47,7 +47,7 @@ func packSamples() []*runState {
 	return []*runState{full, empty, {}}
 }
 
-// TestPackRoundTrip: unpacking a packed run state or revision gives an
+// TestPackRoundTrip: unpacking a packed run state or history gives an
 // equal value (nil and empty kept apart), whose JSON is the same.
 func TestPackRoundTrip(t *testing.T) {
 	for i, s := range packSamples() {
@@ -63,13 +63,17 @@ func TestPackRoundTrip(t *testing.T) {
 		if string(a) != string(b) {
 			t.Fatalf("sample %d: JSON %s, want %s", i, b, a)
 		}
-		e := &HistoryEntry{Revision: s.View.Revision, RecordedAt: "2026-03-02T10:00:00.123456789Z", Payload: s.View}
-		ge, err := unpackHistoryEntry(e.appendPacked(nil))
-		if err != nil || !reflect.DeepEqual(ge, e) {
-			t.Fatalf("sample %d: history entry %#v, %v", i, ge, err)
+		h := &runHistory{Position: s.Position, LastVersion: s.LastVersion, LastKey: s.LastKey, LastRecordedAt: s.LastRecordedAt,
+			Revisions: []HistoryEntry{{Revision: 1, RecordedAt: "2026-03-02T10:00:00.123456789Z", Payload: s.View}, {Revision: 2, Payload: RunView{}}}}
+		gh, err := unpackRunHistory(h.appendPacked(nil))
+		if err != nil || !reflect.DeepEqual(gh, h) {
+			t.Fatalf("sample %d: history %#v, %v", i, gh, err)
 		}
-		if _, err := unpackHistoryEntry(s.appendPacked(nil)[:len(s.appendPacked(nil))-1]); err == nil {
-			t.Fatalf("sample %d: a truncated value unpacked", i)
+		if _, err := unpackRunHistory(h.appendPacked(nil)[:len(h.appendPacked(nil))-1]); err == nil {
+			t.Fatalf("sample %d: a truncated history unpacked", i)
+		}
+		if _, err := unpackRunState(s.appendPacked(nil)[:len(s.appendPacked(nil))-1]); err == nil {
+			t.Fatalf("sample %d: a truncated run state unpacked", i)
 		}
 	}
 }
@@ -99,8 +103,8 @@ func TestUnpackedValuesDoNotWriteIntoThePackedBytes(t *testing.T) {
 func FuzzUnpack(f *testing.F) {
 	for _, s := range packSamples() {
 		f.Add(s.appendPacked(nil))
-		e := &HistoryEntry{Revision: 1, RecordedAt: "t", Payload: s.View}
-		f.Add(e.appendPacked(nil))
+		h := &runHistory{Revisions: []HistoryEntry{{Revision: 1, RecordedAt: "t", Payload: s.View}}}
+		f.Add(h.appendPacked(nil))
 	}
 	f.Add([]byte{packedFormat, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -111,11 +115,11 @@ func FuzzUnpack(f *testing.F) {
 				t.Fatalf("run state does not survive packing again: %v", err)
 			}
 		}
-		if o, err := unpackHistoryEntry(b); err == nil {
-			e := o.(*HistoryEntry)
-			again, err := unpackHistoryEntry(e.appendPacked(nil))
-			if err != nil || !reflect.DeepEqual(again, e) {
-				t.Fatalf("history entry does not survive packing again: %v", err)
+		if o, err := unpackRunHistory(b); err == nil {
+			h := o.(*runHistory)
+			again, err := unpackRunHistory(h.appendPacked(nil))
+			if err != nil || !reflect.DeepEqual(again, h) {
+				t.Fatalf("run history does not survive packing again: %v", err)
 			}
 		}
 	})
