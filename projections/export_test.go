@@ -11,15 +11,15 @@ func Dump(s *MemoryStore) []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []string
-	for k, v := range s.values {
+	s.eachValue(func(k string, v *stored, _ coldRef, _ bool) {
 		raw, err := v.bytes()
 		if err != nil {
 			raw = []byte("encoding error: " + err.Error())
 		}
 		out = append(out, "value "+k+" = "+string(raw))
-	}
+	})
 	for name, set := range s.sets {
-		for _, m := range set.members {
+		for _, m := range set.all() {
 			out = append(out, "member "+name+" : "+m)
 		}
 	}
@@ -50,25 +50,37 @@ func StoredValues(s *MemoryStore) map[string]StoredValue {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make(map[string]StoredValue, len(s.values))
-	for k, v := range s.values {
+	s.eachValue(func(k string, v *stored, ref coldRef, packed bool) {
+		var entry any = v
+		if packed {
+			entry = ref // a packed value is new at every call: its place identifies it
+		}
 		if v.obj == nil && v.unpack == nil {
-			out[k] = StoredValue{Entry: v, Fresh: string(v.raw)}
-			continue
+			out[k] = StoredValue{Entry: entry, Fresh: string(v.raw)}
+			return
 		}
 		o, err := v.object()
 		if err != nil {
-			out[k] = StoredValue{Entry: v, Fresh: "unpacking error: " + err.Error()}
-			continue
+			out[k] = StoredValue{Entry: entry, Fresh: "unpacking error: " + err.Error()}
+			return
 		}
 		b, err := json.Marshal(o) // not v.raw: a reader may be caching it
 		if err != nil {
 			b = []byte("encoding error: " + err.Error())
 		}
-		out[k] = StoredValue{Entry: v, GoValue: v.obj != nil, Packed: v.unpack != nil, Fresh: string(b)}
-	}
+		out[k] = StoredValue{Entry: entry, GoValue: v.obj != nil, Packed: packed, Fresh: string(b)}
+	})
 	return out
 }
 
 // NewMemoryStoreHot returns an empty store that keeps hot packable values
 // unpacked and packs the others, so that tests can make it pack early.
 func NewMemoryStoreHot(hot int) *MemoryStore { return newMemoryStore(hot) }
+
+// NewMemoryStoreClashing is [NewMemoryStoreHot] with an index hash that
+// gives most keys the hash of another, so that tests reach the clash path.
+func NewMemoryStoreClashing(hot int) *MemoryStore {
+	s := newMemoryStore(hot)
+	s.hashKey = func(k string) uint64 { return uint64(len(k) % 3) }
+	return s
+}

@@ -2,9 +2,12 @@ package projections
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"sync"
+	"unsafe"
 )
 
 // MemoryStore is the in-memory [Store] of the embedded profile (read models
@@ -25,9 +28,11 @@ import (
 // So a value of a type that can be packed ([packable]: the run projections'
 // runs and run histories) stays a Go value only while it is among the
 // DefaultHotValues values committed last; after that, unless a later commit
-// replaced it, it is packed into a large shared buffer (a slab) that the
-// collector does not look into, and unpacked when read. Nothing is lost or
-// changed by packing: a test checks that every read gives the same answer.
+// replaced it, it is packed, with its key, into a large shared buffer (a
+// slab), and found again through an index keyed by a hash of the key: no
+// pointer per packed value is left for the collector to follow. It is
+// unpacked when read. Nothing is lost or changed by packing: a test checks
+// that every read gives the same answer.
 type MemoryStore struct {
 	mu          sync.RWMutex
 	values      map[string]*stored
@@ -38,10 +43,27 @@ type MemoryStore struct {
 	// once it is full: the value a commit puts at next is packed.
 	recent []recentValue
 	next   int
-	// slab is where values are packed: filled, never rewritten, and
-	// replaced by a new one when full. scratch is reused to pack into.
-	slab    []byte
+	// cold indexes the packed values by a hash of their key, in a map
+	// without pointers, which the collector does not look into; clash
+	// holds the few whose key hash another packed key already has. A key
+	// is in values or packed, never both.
+	cold  map[uint64]coldRef
+	clash map[string]coldRef
+	seed  maphash.Seed
+	// hashKey, when set, replaces the seeded hash of keys (tests make
+	// keys clash with it).
+	hashKey func(string) uint64
+	// slabs are where values are packed, with their keys: each filled
+	// and never rewritten, the last one being filled. scratch is reused
+	// to pack into.
+	slabs   [][]byte
 	scratch []byte
+}
+
+// coldRef locates a packed value: its record in a slab holds the length
+// of its key, the key, the kind of value and the packed value.
+type coldRef struct {
+	slab, off, n uint32
 }
 
 // DefaultHotValues is how many packable values a [MemoryStore] keeps as Go
@@ -72,6 +94,26 @@ var (
 type packable interface {
 	appendPacked(dst []byte) []byte
 	unpacker() func([]byte) (any, error)
+	// packKind names the type in a packed record (see unpackerOf).
+	packKind() byte
+}
+
+// Kinds of packed values.
+const (
+	packedRunState byte = iota + 1
+	packedRunHistory
+)
+
+// unpackerOf returns the unpacker of a packed record's kind, nil for a kind
+// this build does not know (a bug: only this process packs).
+func unpackerOf(kind byte) func([]byte) (any, error) {
+	switch kind {
+	case packedRunState:
+		return unpackRunState
+	case packedRunHistory:
+		return unpackRunHistory
+	}
+	return nil
 }
 
 // stored is one value of a [MemoryStore]: bytes committed as such, the Go
@@ -129,6 +171,9 @@ func newMemoryStore(hot int) *MemoryStore {
 		sets:        make(map[string]*sortedSet),
 		checkpoints: make(map[string]uint64),
 		recent:      make([]recentValue, 0, max(hot, 1)),
+		cold:        make(map[uint64]coldRef),
+		clash:       make(map[string]coldRef),
+		seed:        maphash.MakeSeed(),
 	}
 }
 
@@ -157,9 +202,63 @@ func (s *MemoryStore) value(ctx context.Context, key string) (v *stored, found b
 		return nil, false, fmt.Errorf("get %q: %w", key, err)
 	}
 	s.mu.RLock()
-	v, found = s.values[key]
-	s.mu.RUnlock()
-	return v, found, nil
+	defer s.mu.RUnlock()
+	if v, found = s.values[key]; found {
+		return v, true, nil
+	}
+	if ref, ok := s.coldRef(key); ok {
+		packed, kind := s.record(ref)
+		return &stored{packed: packed, unpack: unpackerOf(kind)}, true, nil
+	}
+	return nil, false, nil
+}
+
+// coldRef returns where the value of key is packed. The caller holds a
+// lock.
+func (s *MemoryStore) coldRef(key string) (coldRef, bool) {
+	if ref, ok := s.cold[s.hash(key)]; ok && s.recordKey(ref) == key {
+		return ref, true
+	}
+	ref, ok := s.clash[key]
+	return ref, ok
+}
+
+// hash returns the index hash of key.
+func (s *MemoryStore) hash(key string) uint64 {
+	if s.hashKey != nil {
+		return s.hashKey(key)
+	}
+	return maphash.String(s.seed, key)
+}
+
+// recordKey returns the key of a packed record, sharing the slab's bytes.
+func (s *MemoryStore) recordKey(ref coldRef) string {
+	rec := s.slabs[ref.slab][ref.off : ref.off+ref.n]
+	n, w := binary.Uvarint(rec)
+	k := rec[w : w+int(n)]
+	if len(k) == 0 {
+		return ""
+	}
+	return unsafe.String(&k[0], len(k))
+}
+
+// record returns a packed record's value and kind.
+func (s *MemoryStore) record(ref coldRef) (packed []byte, kind byte) {
+	rec := s.slabs[ref.slab][ref.off : ref.off+ref.n : ref.off+ref.n]
+	n, w := binary.Uvarint(rec)
+	rec = rec[w+int(n):]
+	return rec[1:], rec[0]
+}
+
+// forget removes the packed value of key, if any. The caller holds the
+// write lock.
+func (s *MemoryStore) forget(key string) {
+	h := s.hash(key)
+	if ref, ok := s.cold[h]; ok && s.recordKey(ref) == key {
+		delete(s.cold, h)
+		return
+	}
+	delete(s.clash, key)
 }
 
 // Range returns up to limit members of set that are >= from, in ascending
@@ -206,6 +305,7 @@ func (s *MemoryStore) Commit(ctx context.Context, b Batch) error {
 	for _, w := range b.Writes {
 		switch w := w.(type) {
 		case Put:
+			s.forget(w.Key)
 			if w.obj != nil {
 				v := &stored{obj: w.obj}
 				s.values[w.Key] = v
@@ -216,6 +316,7 @@ func (s *MemoryStore) Commit(ctx context.Context, b Batch) error {
 				s.values[w.Key] = &stored{raw: w.Value}
 			}
 		case Delete:
+			s.forget(w.Key)
 			delete(s.values, w.Key)
 		case AddMember:
 			ss := s.sets[w.Set]
@@ -246,22 +347,35 @@ func (s *MemoryStore) remember(key string, v *stored) {
 	s.recent[s.next] = recentValue{key, v}
 	s.next = (s.next + 1) % len(s.recent)
 	if s.values[old.key] == old.v {
-		s.values[old.key] = s.pack(old.v.obj.(packable))
+		s.pack(old.key, old.v.obj.(packable))
+		delete(s.values, old.key)
 	}
 }
 
-// pack returns p packed into the slab. The caller holds the write lock.
-func (s *MemoryStore) pack(p packable) *stored {
-	s.scratch = p.appendPacked(s.scratch[:0])
-	n := len(s.scratch)
-	if cap(s.slab)-len(s.slab) < n {
-		// A new slab: the old one is never grown (its bytes are shared
-		// by the values packed in it), only left to them.
-		s.slab = make([]byte, 0, max(slabSize, n))
+// pack packs p, the value of key, into the last slab, or a new one when it
+// does not fit. The caller holds the write lock.
+func (s *MemoryStore) pack(key string, p packable) {
+	rec := binary.AppendUvarint(s.scratch[:0], uint64(len(key)))
+	rec = append(rec, key...)
+	rec = append(rec, p.packKind())
+	rec = p.appendPacked(rec)
+	s.scratch = rec
+	n := len(rec)
+	if len(s.slabs) == 0 || cap(s.slabs[len(s.slabs)-1])-len(s.slabs[len(s.slabs)-1]) < n {
+		// A new slab: the old one is never grown (the values unpacked
+		// from it share its bytes), only left to them.
+		s.slabs = append(s.slabs, make([]byte, 0, max(slabSize, n)))
 	}
-	start := len(s.slab)
-	s.slab = append(s.slab, s.scratch...)
-	return &stored{packed: s.slab[start : start+n : start+n], unpack: p.unpacker()}
+	last := len(s.slabs) - 1
+	off := len(s.slabs[last])
+	s.slabs[last] = append(s.slabs[last], rec...)
+	ref := coldRef{slab: uint32(last), off: uint32(off), n: uint32(n)}
+	h := s.hash(key)
+	if had, ok := s.cold[h]; ok && s.recordKey(had) != key {
+		s.clash[key] = ref
+		return
+	}
+	s.cold[h] = ref
 }
 
 // Len returns the number of values and of sorted sets held, for tests and
@@ -269,5 +383,23 @@ func (s *MemoryStore) pack(p packable) *stored {
 func (s *MemoryStore) Len() (values, sets int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.values), len(s.sets)
+	return len(s.values) + len(s.cold) + len(s.clash), len(s.sets)
+}
+
+// eachValue calls f with every key and value, packed ones as a new stored
+// value each, for tests and diagnostics. The caller holds a lock.
+func (s *MemoryStore) eachValue(f func(key string, v *stored, ref coldRef, packed bool)) {
+	for k, v := range s.values {
+		f(k, v, coldRef{}, false)
+	}
+	visit := func(ref coldRef) {
+		packed, kind := s.record(ref)
+		f(s.recordKey(ref), &stored{packed: packed, unpack: unpackerOf(kind)}, ref, true)
+	}
+	for _, ref := range s.cold {
+		visit(ref)
+	}
+	for _, ref := range s.clash {
+		visit(ref)
+	}
 }

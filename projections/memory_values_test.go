@@ -29,12 +29,14 @@ func (s bytesStore) Commit(ctx context.Context, b projections.Batch) error {
 }
 
 // memoryStores are the forms of MemoryStore the tests of committed values
-// run over: one that keeps every value as it was committed, and one that
-// packs all but the last value of each kind it can pack.
+// run over: one that keeps every value as it was committed, one that packs
+// all but the last value of each kind it can pack, and one that does so
+// with an index hash under which most keys clash.
 func memoryStores() map[string]func() *projections.MemoryStore {
 	return map[string]func() *projections.MemoryStore{
-		"go values": projections.NewMemoryStore,
-		"packed":    func() *projections.MemoryStore { return projections.NewMemoryStoreHot(1) },
+		"go values":             projections.NewMemoryStore,
+		"packed":                func() *projections.MemoryStore { return projections.NewMemoryStoreHot(1) },
+		"packed, keys clashing": func() *projections.MemoryStore { return projections.NewMemoryStoreClashing(1) },
 	}
 }
 
@@ -87,7 +89,7 @@ func TestLazyEncodingGivesTheCommittedBytes(t *testing.T) {
 	everyKindOfEvent(f)
 	recs := f.all()
 	for _, n := range []int{1, 5, len(recs)} {
-		for hot, values := range map[int]*projections.MemoryStore{projections.DefaultHotValues: projections.NewMemoryStore(), 1: projections.NewMemoryStoreHot(1), 7: projections.NewMemoryStoreHot(7)} {
+		for hot, values := range map[int]*projections.MemoryStore{projections.DefaultHotValues: projections.NewMemoryStore(), 1: projections.NewMemoryStoreHot(1), 7: projections.NewMemoryStoreHot(7), 2: projections.NewMemoryStoreClashing(2)} {
 			encoded := projections.NewMemoryStore()
 			applyInBatches(t, everyProjection(t, values, f.reg), recs, n)
 			applyInBatches(t, everyProjection(t, bytesStore{encoded}, f.reg), recs, n)

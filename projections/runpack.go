@@ -331,6 +331,9 @@ func (s *runState) appendPacked(dst []byte) []byte {
 // unpacker implements [packable].
 func (s *runState) unpacker() func([]byte) (any, error) { return unpackRunState }
 
+// packKind implements [packable].
+func (s *runState) packKind() byte { return packedRunState }
+
 // unpackRunState reads a run state packed by [runState.appendPacked]. The
 // state shares b, which must never change.
 func unpackRunState(b []byte) (any, error) {
@@ -365,6 +368,9 @@ func (h *runHistory) appendPacked(dst []byte) []byte {
 
 // unpacker implements [packable].
 func (h *runHistory) unpacker() func([]byte) (any, error) { return unpackRunHistory }
+
+// packKind implements [packable].
+func (h *runHistory) packKind() byte { return packedRunHistory }
 
 // unpackRunHistory reads a run's history packed by
 // [runHistory.appendPacked]. The history shares b, which must never change.
