@@ -25,14 +25,14 @@ import (
 //
 // A run's value is a web of small objects that every garbage collection
 // has to trace, and the store keeps every run the service ever evaluated.
-// So a value of a type that can be packed ([packable]: the run projections'
-// runs and run histories) stays a Go value only while it is among the
-// DefaultHotValues values committed last; after that, unless a later commit
-// replaced it, it is packed, with its key, into a large shared buffer (a
-// slab), and found again through an index keyed by a hash of the key: no
-// pointer per packed value is left for the collector to follow. It is
-// unpacked when read. Nothing is lost or changed by packing: a test checks
-// that every read gives the same answer.
+// So a value of a type that can be packed ([packable]: the runs, run
+// histories and override records of the run projections) stays a Go value
+// only while it is among the DefaultHotValues values committed last; after
+// that, unless a later commit replaced it, it is packed, with its key, into
+// a large shared buffer (a slab), and found again through an index keyed by
+// a hash of the key: no pointer per packed value is left for the collector
+// to follow. It is unpacked when read. Nothing is lost or changed by
+// packing: a test checks that every read gives the same answer.
 type MemoryStore struct {
 	mu          sync.RWMutex
 	values      map[string]*stored
@@ -102,6 +102,7 @@ type packable interface {
 const (
 	packedRunState byte = iota + 1
 	packedRunHistory
+	packedOverrideRun
 )
 
 // unpackerOf returns the unpacker of a packed record's kind, nil for a kind
@@ -112,6 +113,8 @@ func unpackerOf(kind byte) func([]byte) (any, error) {
 		return unpackRunState
 	case packedRunHistory:
 		return unpackRunHistory
+	case packedOverrideRun:
+		return unpackOverrideRun
 	}
 	return nil
 }

@@ -393,3 +393,65 @@ func unpackRunHistory(b []byte) (any, error) {
 	}
 	return h, nil
 }
+
+// appendPacked implements [packable].
+func (o *overrideRun) appendPacked(dst []byte) []byte {
+	w := packWriter{b: append(dst, packedFormat)}
+	w.str(o.WorldID)
+	w.str(o.StrategyID)
+	w.str(o.RunID)
+	w.str(o.Stage)
+	a := o.Approved
+	if a == nil {
+		w.uint(0)
+		return w.b
+	}
+	w.uint(1)
+	w.str(a.WorldID)
+	w.str(a.StrategyID)
+	w.str(a.RunID)
+	w.str(a.Stage)
+	w.optStr(a.OverrideReason)
+	w.optStr(a.OverrideActor)
+	w.optStr(a.OverrideTimestamp)
+	if a.ReviewWindowDays == nil {
+		w.uint(0)
+	} else {
+		w.uint(1)
+		w.int(int64(*a.ReviewWindowDays))
+	}
+	w.optStr(a.ReviewDueAt)
+	w.strs(a.MissingFields)
+	return w.b
+}
+
+// unpacker implements [packable].
+func (o *overrideRun) unpacker() func([]byte) (any, error) { return unpackOverrideRun }
+
+// packKind implements [packable].
+func (o *overrideRun) packKind() byte { return packedOverrideRun }
+
+// unpackOverrideRun reads a run of the overrides projection packed by
+// [overrideRun.appendPacked]. It shares b, which must never change.
+func unpackOverrideRun(b []byte) (any, error) {
+	if len(b) == 0 || b[0] != packedFormat {
+		return nil, fmt.Errorf("override run: %w", errPacked)
+	}
+	r := packReader{b: b[1:]}
+	o := &overrideRun{WorldID: r.str(), StrategyID: r.str(), RunID: r.str(), Stage: r.str()}
+	if r.uint() == 1 {
+		a := &ApprovedOverride{WorldID: r.str(), StrategyID: r.str(), RunID: r.str(), Stage: r.str(),
+			OverrideReason: r.optStr(), OverrideActor: r.optStr(), OverrideTimestamp: r.optStr()}
+		if r.uint() == 1 {
+			days := int(r.int())
+			a.ReviewWindowDays = &days
+		}
+		a.ReviewDueAt = r.optStr()
+		a.MissingFields = r.strs()
+		o.Approved = a
+	}
+	if err := r.end("override run"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}

@@ -78,6 +78,27 @@ func TestPackRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPackOverrideRuns: the override projection's records survive packing,
+// with and without an approved override, nil and empty kept apart.
+func TestPackOverrideRuns(t *testing.T) {
+	str := func(s string) *string { return &s }
+	days := 30
+	for i, o := range []*overrideRun{
+		{WorldID: "w", StrategyID: "s", RunID: "r", Stage: "live"},
+		{WorldID: "w", StrategyID: "s", RunID: "r", Stage: "live", Approved: &ApprovedOverride{
+			WorldID: "w", StrategyID: "s", RunID: "r", Stage: "live", OverrideReason: str("ok"), OverrideTimestamp: str(""),
+			ReviewWindowDays: &days, ReviewDueAt: str("2026-04-01T00:00:00Z"), MissingFields: []string{"override_actor"},
+		}},
+		{Approved: &ApprovedOverride{MissingFields: []string{}}},
+		{},
+	} {
+		got, err := unpackOverrideRun(o.appendPacked(nil))
+		if err != nil || !reflect.DeepEqual(got, o) {
+			t.Fatalf("record %d: unpacked %#v, %v", i, got, err)
+		}
+	}
+}
+
 // TestUnpackedValuesDoNotWriteIntoThePackedBytes: a fold appends to the
 // slices of the value it is given; those of an unpacked value must not
 // reach into the packed bytes, which other values share.
@@ -113,6 +134,13 @@ func FuzzUnpack(f *testing.F) {
 			again, err := unpackRunState(s.appendPacked(nil))
 			if err != nil || !reflect.DeepEqual(again, s) {
 				t.Fatalf("run state does not survive packing again: %v", err)
+			}
+		}
+		if o, err := unpackOverrideRun(b); err == nil {
+			r := o.(*overrideRun)
+			again, err := unpackOverrideRun(r.appendPacked(nil))
+			if err != nil || !reflect.DeepEqual(again, r) {
+				t.Fatalf("override run does not survive packing again: %v", err)
 			}
 		}
 		if o, err := unpackRunHistory(b); err == nil {
