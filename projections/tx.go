@@ -134,14 +134,6 @@ func (t *tx) put(key string, v any) {
 	t.objs[key] = txValue{v: v, written: true}
 }
 
-// written returns the value this batch wrote under key, nil if none.
-func (t *tx) written(key string) any {
-	if o := t.objs[key]; o.written {
-		return o.v
-	}
-	return nil
-}
-
 // add records adding member to set.
 func (t *tx) add(set, member string) { t.sets = append(t.sets, AddMember{Set: set, Member: member}) }
 
