@@ -23,7 +23,7 @@ func TestPackedValuesAreReplacedAndDeleted(t *testing.T) {
 				pos++
 			}
 			run := func(id string) *runState {
-				return &runState{Position: 7, View: RunView{RunID: id, Metrics: []byte(`{}`)}}
+				return &runState{foldMark: foldMark{Position: 7}, View: RunView{RunID: id, Metrics: []byte(`{}`)}}
 			}
 			keys := []string{"p/run/a", "p/run/bb", "p/run/ccc", "p/run/dddd"}
 			for _, k := range keys {

@@ -25,9 +25,14 @@ var runEventTypes = map[string]bool{
 }
 
 // runState is a run record plus what folding needs to know about the last
-// event applied to it. It is the stored value of the run projections.
+// event applied to it. It is the stored value of the run projection.
 type runState struct {
 	View RunView `json:"view"`
+	foldMark
+}
+
+// foldMark is what folding a run needs besides its record.
+type foldMark struct {
 	// Position is the global position of the submission: the run's place
 	// in list order.
 	Position uint64 `json:"position"`
@@ -41,15 +46,15 @@ type runState struct {
 }
 
 // clone returns a shallow copy of s, which is all a fold needs to change the
-// copy without touching s (see [cloner]): foldRun and the trims of the run
-// projections (trimForMetrics, trimForInvariants) change a run only by
+// copy without touching s (see [cloner]): foldRun changes a run only by
 // assigning its fields — the nested structs View, Validation and Summary are
 // copied by value, and every pointer (ModelCardVersion, PolicyVersion,
 // RulesetHash, Profile, Active, Override), JSON document (Metrics, each
 // rule result, ExtendedSummary) and result map they hold is replaced by a new
-// one rather than written through — and grow the slices they keep
+// one rather than written through — and grows the slices it keeps
 // (ExtendedHistory, ExPostFailures) only by append, which writes past the
-// length of every copy taken before. TestFoldsLeaveStoredValuesAlone checks
+// length of every copy taken before. (trimForInvariants works the same way
+// on copies of committed views.) TestFoldsLeaveStoredValuesAlone checks
 // this by reading committed values while batches fold copies of them.
 func (s *runState) clone() *runState {
 	c := *s

@@ -73,7 +73,7 @@ func (p *RunHistory) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 		n := len(h.Revisions)
 		h.Revisions = append(h.Revisions[:n-1:n-1], e)
 	}
-	h.Position, h.LastVersion, h.LastKey, h.LastRecordedAt = st.Position, st.LastVersion, st.LastKey, st.LastRecordedAt
+	h.foldMark = st.foldMark
 	t.put(k, h)
 	return nil
 }
@@ -82,11 +82,8 @@ func (p *RunHistory) fold(ctx context.Context, t *tx, rec *events.Record, payloa
 // folding needs to know about the last event (see [runState]). The run's
 // current view is its last revision's payload, not kept a second time.
 type runHistory struct {
-	Position       uint64         `json:"position"`
-	LastVersion    uint64         `json:"last_version"`
-	LastKey        string         `json:"last_key,omitempty"`
-	LastRecordedAt int64          `json:"last_recorded_ns,omitempty"`
-	Revisions      []HistoryEntry `json:"revisions"`
+	foldMark
+	Revisions []HistoryEntry `json:"revisions"`
 }
 
 // clone returns a shallow copy of h (see [cloner]): a fold changes it by
@@ -101,7 +98,7 @@ func (h *runHistory) clone() *runHistory {
 // state returns the run as folding left it: the last revision's view and
 // the fold's scalars; the zero state before the submission.
 func (h *runHistory) state() *runState {
-	st := &runState{Position: h.Position, LastVersion: h.LastVersion, LastKey: h.LastKey, LastRecordedAt: h.LastRecordedAt}
+	st := &runState{foldMark: h.foldMark}
 	if n := len(h.Revisions); n > 0 {
 		st.View = h.Revisions[n-1].Payload
 	}

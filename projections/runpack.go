@@ -86,6 +86,13 @@ func (w *packWriter) results(rs RuleResults) {
 	}
 }
 
+func (w *packWriter) mark(m *foldMark) {
+	w.uint(m.Position)
+	w.uint(m.LastVersion)
+	w.str(m.LastKey)
+	w.int(m.LastRecordedAt)
+}
+
 func (w *packWriter) view(v *RunView) {
 	w.str(v.WorldID)
 	w.str(v.StrategyID)
@@ -250,6 +257,10 @@ func (r *packReader) results() RuleResults {
 	return out
 }
 
+func (r *packReader) mark() foldMark {
+	return foldMark{Position: r.uint(), LastVersion: r.uint(), LastKey: r.str(), LastRecordedAt: r.int()}
+}
+
 func (r *packReader) view(v *RunView) {
 	v.WorldID = r.str()
 	v.StrategyID = r.str()
@@ -320,10 +331,7 @@ func (r *packReader) end(what string) error {
 // appendPacked implements [packable].
 func (s *runState) appendPacked(dst []byte) []byte {
 	w := packWriter{b: append(dst, packedFormat)}
-	w.uint(s.Position)
-	w.uint(s.LastVersion)
-	w.str(s.LastKey)
-	w.int(s.LastRecordedAt)
+	w.mark(&s.foldMark)
 	w.view(&s.View)
 	return w.b
 }
@@ -341,7 +349,7 @@ func unpackRunState(b []byte) (any, error) {
 		return nil, fmt.Errorf("run state: %w", errPacked)
 	}
 	r := packReader{b: b[1:]}
-	s := &runState{Position: r.uint(), LastVersion: r.uint(), LastKey: r.str(), LastRecordedAt: r.int()}
+	s := &runState{foldMark: r.mark()}
 	r.view(&s.View)
 	if err := r.end("run state"); err != nil {
 		return nil, err
@@ -352,10 +360,7 @@ func unpackRunState(b []byte) (any, error) {
 // appendPacked implements [packable].
 func (h *runHistory) appendPacked(dst []byte) []byte {
 	w := packWriter{b: append(dst, packedFormat)}
-	w.uint(h.Position)
-	w.uint(h.LastVersion)
-	w.str(h.LastKey)
-	w.int(h.LastRecordedAt)
+	w.mark(&h.foldMark)
 	w.count(len(h.Revisions), h.Revisions == nil)
 	for i := range h.Revisions {
 		e := &h.Revisions[i]
@@ -379,7 +384,7 @@ func unpackRunHistory(b []byte) (any, error) {
 		return nil, fmt.Errorf("run history: %w", errPacked)
 	}
 	r := packReader{b: b[1:]}
-	h := &runHistory{Position: r.uint(), LastVersion: r.uint(), LastKey: r.str(), LastRecordedAt: r.int()}
+	h := &runHistory{foldMark: r.mark()}
 	if n, isNil := r.count(); !isNil {
 		h.Revisions = make([]HistoryEntry, n)
 		for i := range h.Revisions {

@@ -14,7 +14,7 @@ func packSamples() []*runState {
 	str := func(s string) *string { return &s }
 	yes, no := true, false
 	full := &runState{
-		Position: 1 << 40, LastVersion: 9, LastKey: "evaluate:run/w/s/r", LastRecordedAt: -5,
+		foldMark: foldMark{Position: 1 << 40, LastVersion: 9, LastKey: "evaluate:run/w/s/r", LastRecordedAt: -5},
 		View: RunView{
 			WorldID: "w", StrategyID: "s/ü", RunID: "r\x00", Stage: "paper", RiskTier: "high", ModelCardVersion: str("v2"),
 			Status: StatusEvaluated, Metrics: json.RawMessage(`{"returns":{"sharpe":1.2}}`),
@@ -63,7 +63,7 @@ func TestPackRoundTrip(t *testing.T) {
 		if string(a) != string(b) {
 			t.Fatalf("sample %d: JSON %s, want %s", i, b, a)
 		}
-		h := &runHistory{Position: s.Position, LastVersion: s.LastVersion, LastKey: s.LastKey, LastRecordedAt: s.LastRecordedAt,
+		h := &runHistory{foldMark: s.foldMark,
 			Revisions: []HistoryEntry{{Revision: 1, RecordedAt: "2026-03-02T10:00:00.123456789Z", Payload: s.View}, {Revision: 2, Payload: RunView{}}}}
 		gh, err := unpackRunHistory(h.appendPacked(nil))
 		if err != nil || !reflect.DeepEqual(gh, h) {
