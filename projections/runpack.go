@@ -345,16 +345,25 @@ func (s *runState) packKind() byte { return packedRunState }
 // unpackRunState reads a run state packed by [runState.appendPacked]. The
 // state shares b, which must never change.
 func unpackRunState(b []byte) (any, error) {
+	return unpackWith(b, "run state", func(r *packReader) *runState {
+		s := &runState{foldMark: r.mark()}
+		r.view(&s.View)
+		return s
+	})
+}
+
+// unpackWith reads a packed value with read, after checking its format
+// byte, and fails unless read consumed it exactly.
+func unpackWith[T any](b []byte, what string, read func(r *packReader) *T) (any, error) {
 	if len(b) == 0 || b[0] != packedFormat {
-		return nil, fmt.Errorf("run state: %w", errPacked)
+		return nil, fmt.Errorf("%s: %w", what, errPacked)
 	}
 	r := packReader{b: b[1:]}
-	s := &runState{foldMark: r.mark()}
-	r.view(&s.View)
-	if err := r.end("run state"); err != nil {
+	v := read(&r)
+	if err := r.end(what); err != nil {
 		return nil, err
 	}
-	return s, nil
+	return v, nil
 }
 
 // appendPacked implements [packable].
@@ -380,23 +389,18 @@ func (h *runHistory) packKind() byte { return packedRunHistory }
 // unpackRunHistory reads a run's history packed by
 // [runHistory.appendPacked]. The history shares b, which must never change.
 func unpackRunHistory(b []byte) (any, error) {
-	if len(b) == 0 || b[0] != packedFormat {
-		return nil, fmt.Errorf("run history: %w", errPacked)
-	}
-	r := packReader{b: b[1:]}
-	h := &runHistory{foldMark: r.mark()}
-	if n, isNil := r.count(); !isNil {
-		h.Revisions = make([]HistoryEntry, n)
-		for i := range h.Revisions {
-			e := &h.Revisions[i]
-			e.Revision, e.RecordedAt = int(r.int()), r.str()
-			r.view(&e.Payload)
+	return unpackWith(b, "run history", func(r *packReader) *runHistory {
+		h := &runHistory{foldMark: r.mark()}
+		if n, isNil := r.count(); !isNil {
+			h.Revisions = make([]HistoryEntry, n)
+			for i := range h.Revisions {
+				e := &h.Revisions[i]
+				e.Revision, e.RecordedAt = int(r.int()), r.str()
+				r.view(&e.Payload)
+			}
 		}
-	}
-	if err := r.end("run history"); err != nil {
-		return nil, err
-	}
-	return h, nil
+		return h
+	})
 }
 
 // appendPacked implements [packable].
@@ -439,24 +443,19 @@ func (o *overrideRun) packKind() byte { return packedOverrideRun }
 // unpackOverrideRun reads a run of the overrides projection packed by
 // [overrideRun.appendPacked]. It shares b, which must never change.
 func unpackOverrideRun(b []byte) (any, error) {
-	if len(b) == 0 || b[0] != packedFormat {
-		return nil, fmt.Errorf("override run: %w", errPacked)
-	}
-	r := packReader{b: b[1:]}
-	o := &overrideRun{WorldID: r.str(), StrategyID: r.str(), RunID: r.str(), Stage: r.str()}
-	if r.uint() == 1 {
-		a := &ApprovedOverride{WorldID: r.str(), StrategyID: r.str(), RunID: r.str(), Stage: r.str(),
-			OverrideReason: r.optStr(), OverrideActor: r.optStr(), OverrideTimestamp: r.optStr()}
+	return unpackWith(b, "override run", func(r *packReader) *overrideRun {
+		o := &overrideRun{WorldID: r.str(), StrategyID: r.str(), RunID: r.str(), Stage: r.str()}
 		if r.uint() == 1 {
-			days := int(r.int())
-			a.ReviewWindowDays = &days
+			a := &ApprovedOverride{WorldID: r.str(), StrategyID: r.str(), RunID: r.str(), Stage: r.str(),
+				OverrideReason: r.optStr(), OverrideActor: r.optStr(), OverrideTimestamp: r.optStr()}
+			if r.uint() == 1 {
+				days := int(r.int())
+				a.ReviewWindowDays = &days
+			}
+			a.ReviewDueAt = r.optStr()
+			a.MissingFields = r.strs()
+			o.Approved = a
 		}
-		a.ReviewDueAt = r.optStr()
-		a.MissingFields = r.strs()
-		o.Approved = a
-	}
-	if err := r.end("override run"); err != nil {
-		return nil, err
-	}
-	return o, nil
+		return o
+	})
 }
