@@ -302,25 +302,39 @@ func (ix *worldIndex) observe(ctx context.Context, rec *events.Record) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	defer ix.changed(world, r)
+	updated := r.view.UpdatedAt
 	switch p := payload.(type) {
 	case *events.MetricsComputed:
 		r.metrics, r.pending, r.doc = p.Metrics, nil, nil
-		r.view.UpdatedAt = when
+		updated = when
 	case *events.RuleEvaluated:
-		r.view.UpdatedAt = when
+		updated = when
 	case *events.EvaluationCompleted:
-		r.evaluated, r.view.Active, r.view.UpdatedAt = true, p.Active, when
+		r.evaluated, r.view.Active, updated = true, p.Active, when
 	case *events.ExtendedValidationCompleted:
 		if len(p.MetricsPatch) > 0 {
 			r.pending = append(r.pending, p.MetricsPatch)
 		}
-		r.view.UpdatedAt = when
+		updated = when
 	case *events.OverrideRecorded:
-		r.view.UpdatedAt = callerTimeOr(p.Timestamp, when)
+		updated = callerTimeOr(p.Timestamp, when)
 	case *events.ExPostFailureRecorded:
-		r.view.UpdatedAt = callerTimeOr(p.RecordedAt, when)
+		updated = callerTimeOr(p.RecordedAt, when)
 	}
+	r.view.UpdatedAt = sameString(updated, r.view.UpdatedAt, r.view.CreatedAt)
 	return nil
+}
+
+// sameString returns the first of have that equals s, else s: the index
+// keeps every run, and a run's timestamps mostly fall in the same second,
+// so they share one string rather than each hold a copy.
+func sameString(s string, have ...string) string {
+	for _, h := range have {
+		if h == s {
+			return h
+		}
+	}
+	return s
 }
 
 // shrink drops the decoded metrics of a run that is no longer the latest

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
+	"unsafe"
 )
 
 // TestWorldIndexCurrentKeepsEveryCohort: over a random history — runs of
@@ -125,5 +127,19 @@ func TestWorldIndexShrinksSupersededRuns(t *testing.T) {
 	got, _ := json.Marshal(old.view.metrics(ix))
 	if string(got) != string(want) {
 		t.Fatalf("metrics after coming back %s, want %s", got, want)
+	}
+}
+
+// TestSameStringSharesEqualTimestamps: an equal timestamp is the string the
+// run already holds, not a copy; a different one is kept as it is.
+func TestSameStringSharesEqualTimestamps(t *testing.T) {
+	created := secondsZ(fixedNow)
+	updated := secondsZ(fixedNow.Add(300 * time.Millisecond)) // same second, new string
+	if got := sameString(updated, "", created); got != created || unsafe.StringData(got) != unsafe.StringData(created) {
+		t.Fatalf("same second: %q at %p, want the created string at %p", got, unsafe.StringData(got), unsafe.StringData(created))
+	}
+	later := secondsZ(fixedNow.Add(time.Second))
+	if got := sameString(later, created); got != later || unsafe.StringData(got) != unsafe.StringData(later) {
+		t.Fatalf("next second: %q", got)
 	}
 }
