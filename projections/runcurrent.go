@@ -123,13 +123,15 @@ func (p *RunCurrent) Worlds(ctx context.Context) ([]string, error) {
 }
 
 // Get returns the current view of the run (world, strategy, run), or an
-// error wrapping [ErrNotFound].
+// error wrapping [ErrNotFound]. From a store that keeps Go values the view
+// shares its slices, pointers and documents with the store: callers only
+// read it.
 func (p *RunCurrent) Get(ctx context.Context, world, strategy, run string) (RunView, error) {
 	stream, err := events.RunStream(world, strategy, run)
 	if err != nil {
 		return RunView{}, fmt.Errorf("run %q/%q/%q: %w", world, strategy, run, ErrNotFound)
 	}
-	st, err := p.load(ctx, stream)
+	st, err := p.committed(ctx, stream)
 	if err != nil {
 		return RunView{}, err
 	}

@@ -103,7 +103,8 @@ func (p *RunCurrent) index(world string, q *ListQuery) string {
 // once, and runs submitted meanwhile appear on later pages. A run whose
 // status changes during the listing appears at most once. An unknown world is
 // an empty page, not an error. A bad filter wraps [ErrInvalidQuery]; a bad
-// cursor wraps [ErrInvalidCursor].
+// cursor wraps [ErrInvalidCursor]. As with [RunCurrent.Get], the views may
+// share memory with the store: callers only read them.
 func (p *RunCurrent) List(ctx context.Context, world string, q ListQuery) (RunPage, error) {
 	q, err := q.normalize()
 	if err != nil {
@@ -130,7 +131,7 @@ func (p *RunCurrent) List(ctx context.Context, world string, q ListQuery) (RunPa
 			if err != nil {
 				return RunPage{}, fmt.Errorf("list runs of %q: %w", world, err)
 			}
-			st, err := p.load(ctx, stream)
+			st, err := p.committed(ctx, stream)
 			if errors.Is(err, ErrNotFound) {
 				continue
 			}
