@@ -273,8 +273,8 @@ func processCPU(b *testing.B) time.Duration {
 
 // BenchmarkHeldVerdicts measures what the read models hold once a verdict is
 // committed, which every garbage collection has to mark while the service
-// runs: after folding 16,384 verdicts (see BenchmarkVerdict; four times the
-// values a MemoryStore keeps unpacked, so that most are packed) into fresh
+// runs: after folding four times as many verdicts (see BenchmarkVerdict) as
+// a MemoryStore keeps values unpacked, so that most are packed, into fresh
 // stores, the live heap, its objects and the part of it the collector scans
 // for pointers, per verdict (runtime/metrics: exact, and independent of the
 // machine's load), and the wall time of one full collection. "all" is every
