@@ -214,8 +214,9 @@ func readString(v []byte, dst *string) bool {
 	return ok
 }
 
-// readName reads a string that names one of few values — a stage, a risk
-// tier, a rule, a profile, a ruleset hash, a verdict — and interns it
+// readName reads a string that names one of few values — a world, a
+// strategy, a stage, a risk tier, a rule, a profile, a ruleset hash, a
+// verdict: few next to the runs that name them — and interns it
 // (unique.Make), as readStrings does its names: the read models keep the
 // names of every run they hold, and interned each is one string however many
 // runs hold it, not one more object per run for the collector to mark.

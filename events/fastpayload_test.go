@@ -349,8 +349,9 @@ func TestDecodedNamesAreShared(t *testing.T) {
 }
 
 // TestDecodedFewValuedNamesAreShared: two decodes of the names with few
-// values that the read models keep for every run (stage, risk tier, rule,
-// ruleset hash, profile, verdict, recommended stage) hold the same strings;
+// values that the read models keep for every run (world, strategy, stage,
+// risk tier, rule, ruleset hash, profile, verdict, recommended stage) hold
+// the same strings;
 // a name with an escape is still decoded, by encoding/json's rules.
 func TestDecodedFewValuedNamesAreShared(t *testing.T) {
 	same := func(what, a, b string) {
@@ -364,6 +365,8 @@ func TestDecodedFewValuedNamesAreShared(t *testing.T) {
 	if !s1.decodeFast([]byte(fmt.Sprintf(sub, "r1"))) || !s2.decodeFast([]byte(fmt.Sprintf(sub, "r2"))) {
 		t.Fatal("decode declined")
 	}
+	same("world", s1.WorldID, s2.WorldID)
+	same("strategy", s1.StrategyID, s2.StrategyID)
 	same("stage", s1.Stage, s2.Stage)
 	same("risk tier", s1.RiskTier, s2.RiskTier)
 	var r1, r2 RuleEvaluated

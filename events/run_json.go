@@ -43,9 +43,9 @@ func (p *EvaluationRunSubmitted) decodeFast(body []byte) bool {
 	ok := readObject(body, func(name, v []byte) bool {
 		switch string(name) {
 		case "world_id":
-			return seen.first(0) && readString(v, &out.WorldID)
+			return seen.first(0) && readName(v, &out.WorldID)
 		case "strategy_id":
-			return seen.first(1) && readString(v, &out.StrategyID)
+			return seen.first(1) && readName(v, &out.StrategyID)
 		case "run_id":
 			return seen.first(2) && readString(v, &out.RunID)
 		case "stage":

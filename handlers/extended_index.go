@@ -54,9 +54,12 @@ type worldIndex struct {
 
 	mu     sync.Mutex
 	worlds map[string]map[string]*runInfo // world → stream → run
-	order  map[string][]*runInfo          // world → runs in the order first seen
-	slots  map[string]*worldSlots         // world → its runs by cohort slot
-	seq    uint64
+	// lastWhen is the timestamp of the last event observed, which the
+	// next events mostly share.
+	lastWhen string
+	order    map[string][]*runInfo  // world → runs in the order first seen
+	slots    map[string]*worldSlots // world → its runs by cohort slot
+	seq      uint64
 }
 
 // slotKey names the runs of one strategy that compete to be its member of
@@ -257,16 +260,19 @@ func (ix *worldIndex) observe(ctx context.Context, rec *events.Record) error {
 		return nil
 	}
 	world := ids[0]
-	ix.mu.Lock()
-	runs, seeded := ix.worlds[world]
-	r := runs[rec.Stream]
-	ix.mu.Unlock()
-	if !seeded {
-		return nil
-	}
 	when := secondsZ(rec.OccurredAt)
 	if rec.OccurredAt.IsZero() {
 		when = secondsZ(rec.RecordedAt)
+	}
+	ix.mu.Lock()
+	runs, seeded := ix.worlds[world]
+	r := runs[rec.Stream]
+	// The runs of one second share its string.
+	when = sameString(when, ix.lastWhen)
+	ix.lastWhen = when
+	ix.mu.Unlock()
+	if !seeded {
+		return nil
 	}
 	if r == nil {
 		switch rec.Type {
