@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -54,14 +55,23 @@ type MemoryStore struct {
 	// keys clash with it).
 	hashKey func(string) uint64
 	// slabs are where values are packed, with their keys: each filled
-	// and never rewritten, the last one being filled. scratch is reused
-	// to pack into.
-	slabs   [][]byte
-	scratch []byte
+	// once and never rewritten; cur is the one being filled (-1: none).
+	// slabLive counts the bytes of each slab's records still in the
+	// index; a slab that falls under a quarter live is compacted (its
+	// live records move to the current slab) and its index goes to
+	// freeSlabs for reuse. slabBytes is the size of a new slab. scratch
+	// is reused to pack into.
+	slabs     [][]byte
+	slabLive  []int
+	freeSlabs []uint32
+	cur       int
+	slabBytes int
+	scratch   []byte
 }
 
-// coldRef locates a packed value: its record in a slab holds the length
-// of its key, the key, the kind of value and the packed value.
+// coldRef locates a packed value: its record in a slab, n bytes at off,
+// holds the length of the rest, the length of its key, the key, the kind of
+// value and the packed value.
 type coldRef struct {
 	slab, off, n uint32
 }
@@ -75,8 +85,9 @@ type coldRef struct {
 const DefaultHotValues = 1024
 
 // slabSize is the size of the buffers values are packed into. A slab stays
-// alive while any value packed in it does; runs that change after they were
-// packed (a late override) leave their old bytes behind in it.
+// alive while any value unpacked from it does; runs that change after they
+// were packed (a late override, an extended-layer pass) leave their old
+// bytes behind in it until it is compacted.
 const slabSize = 1 << 20
 
 // recentValue is a value committed under key.
@@ -180,6 +191,8 @@ func newMemoryStore(hot int) *MemoryStore {
 		cold:        make(map[uint64]coldRef),
 		clash:       make(map[string]coldRef),
 		seed:        maphash.MakeSeed(),
+		cur:         -1,
+		slabBytes:   slabSize,
 	}
 }
 
@@ -237,34 +250,73 @@ func (s *MemoryStore) hash(key string) uint64 {
 	return maphash.String(s.seed, key)
 }
 
-// recordKey returns the key of a packed record, sharing the slab's bytes.
-func (s *MemoryStore) recordKey(ref coldRef) string {
-	rec := s.slabs[ref.slab][ref.off : ref.off+ref.n]
+// parseRecord splits a packed record into its key and the rest (kind and
+// packed value), sharing its bytes.
+func parseRecord(rec []byte) (key string, rest []byte) {
+	_, w := binary.Uvarint(rec) // the record's length, known from its ref
+	rec = rec[w:]
 	n, w := binary.Uvarint(rec)
 	k := rec[w : w+int(n)]
-	if len(k) == 0 {
-		return ""
+	if len(k) > 0 {
+		key = unsafe.String(&k[0], len(k))
 	}
-	return unsafe.String(&k[0], len(k))
+	return key, rec[w+int(n):]
+}
+
+// recordKey returns the key of a packed record, sharing the slab's bytes.
+func (s *MemoryStore) recordKey(ref coldRef) string {
+	key, _ := parseRecord(s.slabs[ref.slab][ref.off : ref.off+ref.n])
+	return key
 }
 
 // record returns a packed record's value and kind.
 func (s *MemoryStore) record(ref coldRef) (packed []byte, kind byte) {
-	rec := s.slabs[ref.slab][ref.off : ref.off+ref.n : ref.off+ref.n]
-	n, w := binary.Uvarint(rec)
-	rec = rec[w+int(n):]
-	return rec[1:], rec[0]
+	_, rest := parseRecord(s.slabs[ref.slab][ref.off : ref.off+ref.n : ref.off+ref.n])
+	return rest[1:], rest[0]
 }
 
-// forget removes the packed value of key, if any. The caller holds the
-// write lock.
+// forget removes the packed value of key, if any, and compacts its slab
+// when that leaves it under a quarter live. The caller holds the write
+// lock.
 func (s *MemoryStore) forget(key string) {
 	h := s.hash(key)
-	if ref, ok := s.cold[h]; ok && s.recordKey(ref) == key {
+	ref, ok := s.cold[h]
+	if ok && s.recordKey(ref) == key {
 		delete(s.cold, h)
+	} else if ref, ok = s.clash[key]; ok {
+		delete(s.clash, key)
+	} else {
 		return
 	}
-	delete(s.clash, key)
+	v := int(ref.slab)
+	if s.slabLive[v] -= int(ref.n); v != s.cur && s.slabLive[v]*4 < cap(s.slabs[v]) {
+		s.compact(v)
+	}
+}
+
+// compact moves the live records of slab v to the current slab and lets v
+// go: values unpacked from it keep its bytes alive as long as they need
+// them. The caller holds the write lock.
+func (s *MemoryStore) compact(v int) {
+	slab := s.slabs[v]
+	for off := 0; off < len(slab); {
+		size, w := binary.Uvarint(slab[off:])
+		n := w + int(size)
+		ref := coldRef{slab: uint32(v), off: uint32(off), n: uint32(n)}
+		key, _ := parseRecord(slab[off : off+n])
+		off += n
+		// Only the records the index still points at are live.
+		h := s.hash(key)
+		if had, ok := s.cold[h]; ok && had == ref {
+			s.cold[h] = s.place(slab[ref.off : ref.off+ref.n])
+		} else if had, ok := s.clash[key]; ok && had == ref {
+			s.clash[strings.Clone(key)] = s.place(slab[ref.off : ref.off+ref.n])
+		}
+	}
+	// Only now may v be reused: a record placed in it during the walk
+	// could take the place of one not yet walked.
+	s.slabs[v], s.slabLive[v] = nil, 0
+	s.freeSlabs = append(s.freeSlabs, uint32(v))
 }
 
 // Range returns up to limit members of set that are >= from, in ascending
@@ -358,30 +410,53 @@ func (s *MemoryStore) remember(key string, v *stored) {
 	}
 }
 
-// pack packs p, the value of key, into the last slab, or a new one when it
-// does not fit. The caller holds the write lock.
+// pack packs p, the value of key, into the current slab and indexes it.
+// The caller holds the write lock.
 func (s *MemoryStore) pack(key string, p packable) {
-	rec := binary.AppendUvarint(s.scratch[:0], uint64(len(key)))
-	rec = append(rec, key...)
-	rec = append(rec, p.packKind())
-	rec = p.appendPacked(rec)
-	s.scratch = rec
-	n := len(rec)
-	if len(s.slabs) == 0 || cap(s.slabs[len(s.slabs)-1])-len(s.slabs[len(s.slabs)-1]) < n {
-		// A new slab: the old one is never grown (the values unpacked
-		// from it share its bytes), only left to them.
-		s.slabs = append(s.slabs, make([]byte, 0, max(slabSize, n)))
-	}
-	last := len(s.slabs) - 1
-	off := len(s.slabs[last])
-	s.slabs[last] = append(s.slabs[last], rec...)
-	ref := coldRef{slab: uint32(last), off: uint32(off), n: uint32(n)}
+	body := binary.AppendUvarint(s.scratch[:0], uint64(len(key)))
+	body = append(body, key...)
+	body = append(body, p.packKind())
+	body = p.appendPacked(body)
+	s.scratch = body
+	var size [binary.MaxVarintLen64]byte
+	head := binary.PutUvarint(size[:], uint64(len(body)))
+	ref := s.place(size[:head], body)
 	h := s.hash(key)
 	if had, ok := s.cold[h]; ok && s.recordKey(had) != key {
 		s.clash[key] = ref
 		return
 	}
 	s.cold[h] = ref
+}
+
+// place appends a record, given in parts, to the current slab, or to a new
+// one when it does not fit, and returns where it went. The caller holds the
+// write lock.
+func (s *MemoryStore) place(parts ...[]byte) coldRef {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if s.cur < 0 || cap(s.slabs[s.cur])-len(s.slabs[s.cur]) < n {
+		// A new slab: the old one is never grown (the values unpacked
+		// from it share its bytes), only compacted once mostly dead.
+		slab := make([]byte, 0, max(s.slabBytes, n))
+		if k := len(s.freeSlabs); k > 0 {
+			s.cur = int(s.freeSlabs[k-1])
+			s.freeSlabs = s.freeSlabs[:k-1]
+			s.slabs[s.cur] = slab
+		} else {
+			s.cur = len(s.slabs)
+			s.slabs = append(s.slabs, slab)
+			s.slabLive = append(s.slabLive, 0)
+		}
+	}
+	off := len(s.slabs[s.cur])
+	for _, p := range parts {
+		s.slabs[s.cur] = append(s.slabs[s.cur], p...)
+	}
+	s.slabLive[s.cur] += n
+	return coldRef{slab: uint32(s.cur), off: uint32(off), n: uint32(n)}
 }
 
 // Len returns the number of values and of sorted sets held, for tests and

@@ -59,3 +59,53 @@ func TestPackedValuesAreReplacedAndDeleted(t *testing.T) {
 		})
 	}
 }
+
+// TestSlabsAreCompacted: runs rewritten again and again after they were
+// packed leave their old records behind; slabs left mostly dead are
+// compacted, so the slabs stay within four times the live records (plus
+// the slab being filled), and every run still reads back as last written.
+func TestSlabsAreCompacted(t *testing.T) {
+	for name, s := range map[string]*MemoryStore{"seeded hash": newMemoryStore(1), "clashing hash": NewMemoryStoreClashing(1)} {
+		t.Run(name, func(t *testing.T) {
+			s.slabBytes = 512
+			ctx := t.Context()
+			pos := uint64(0)
+			const runs = 60
+			for round := range 25 {
+				for i := range runs {
+					k := fmt.Sprintf("p/run/%02d", i)
+					st := &runState{foldMark: foldMark{Position: uint64(round)}, View: RunView{RunID: k, Metrics: []byte(`{"round":` + fmt.Sprint(round) + `}`)}}
+					if err := s.Commit(ctx, Batch{Projection: "p", From: pos, To: pos + 1, Writes: []Write{Put{Key: k, obj: st}}}); err != nil {
+						t.Fatal(err)
+					}
+					pos++
+				}
+				for i := range runs {
+					k := fmt.Sprintf("p/run/%02d", i)
+					v, found, err := s.value(ctx, k)
+					if err != nil || !found {
+						t.Fatalf("round %d, %s: %v, %v", round, k, found, err)
+					}
+					o, err := v.object()
+					if st, ok := o.(*runState); err != nil || !ok || st.Position != uint64(round) || st.View.RunID != k {
+						t.Fatalf("round %d, %s: read %+v, %v", round, k, o, err)
+					}
+				}
+				live, held, slabs := 0, 0, 0
+				for i, b := range s.slabs {
+					if b != nil {
+						live += s.slabLive[i]
+						held += cap(b)
+						slabs++
+					}
+				}
+				if held > 4*live+2*s.slabBytes {
+					t.Fatalf("round %d: %d slabs hold %d bytes for %d live", round, slabs, held, live)
+				}
+			}
+			if len(s.freeSlabs) == 0 {
+				t.Fatal("no slab was ever compacted")
+			}
+		})
+	}
+}
