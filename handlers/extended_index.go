@@ -282,7 +282,7 @@ func (ix *worldIndex) observe(ctx context.Context, rec *events.Record) error {
 				return err
 			}
 			r = &runInfo{stream: rec.Stream, metrics: p.Metrics}
-			r.view = runView{StrategyID: p.StrategyID, RunID: p.RunID, Stage: p.Stage, CampaignID: p.CampaignID, CreatedAt: when, UpdatedAt: when, info: r}
+			r.view = runView{StrategyID: p.StrategyID, RunID: tailOf(rec.Stream, p.RunID), Stage: p.Stage, CampaignID: p.CampaignID, CreatedAt: when, UpdatedAt: when, info: r}
 		case events.TypeEvaluationCompleted:
 			snap, err := aggregates.Load[evaluationrun.Run](ctx, ix.repo, rec.Stream)
 			if err != nil {
@@ -329,6 +329,16 @@ func (ix *worldIndex) observe(ctx context.Context, rec *events.Record) error {
 	}
 	r.view.UpdatedAt = sameString(updated, r.view.UpdatedAt, r.view.CreatedAt)
 	return nil
+}
+
+// tailOf returns id as the end of stream when the stream name ends with
+// "/" and id, so that a run's id and stream name, which the index keeps for
+// every run, are one string; else id.
+func tailOf(stream, id string) string {
+	if len(stream) > len(id) && strings.HasSuffix(stream, id) && stream[len(stream)-len(id)-1] == '/' {
+		return stream[len(stream)-len(id):]
+	}
+	return id
 }
 
 // sameString returns the first of have that equals s, else s: the index

@@ -143,3 +143,18 @@ func TestSameStringSharesEqualTimestamps(t *testing.T) {
 		t.Fatalf("next second: %q", got)
 	}
 }
+
+// TestTailOfSharesTheStreamName: a run id at the end of its stream name is
+// that part of the name; one that is not (escaped in the name) is kept.
+func TestTailOfSharesTheStreamName(t *testing.T) {
+	stream := "run/w/s/r-1"
+	got := tailOf(stream, "r-1")
+	if got != "r-1" || unsafe.StringData(got) != unsafe.StringData(stream[len(stream)-3:]) {
+		t.Fatalf("tailOf = %q, not the end of the stream name", got)
+	}
+	for _, tc := range [][2]string{{"run/w/s/a%2Fb", "a/b"}, {"run/w/s/xr-1", "r-1"}, {"r-1", "r-1"}} {
+		if got := tailOf(tc[0], tc[1]); got != tc[1] || unsafe.StringData(got) != unsafe.StringData(tc[1]) {
+			t.Fatalf("tailOf(%q, %q) = %q", tc[0], tc[1], got)
+		}
+	}
+}
