@@ -103,12 +103,11 @@ var (
 
 // packable is implemented by the value types a [MemoryStore] packs once
 // they are cold: appendPacked appends the value's packed form, and
-// unpacker returns the function that reads it back into an equal value
-// (which may share the packed bytes; they never change).
+// packKind names the type in a packed record, whose unpacker ([unpackerOf])
+// reads it back into an equal value (which may share the packed bytes; they
+// never change).
 type packable interface {
 	appendPacked(dst []byte) []byte
-	unpacker() func([]byte) (any, error)
-	// packKind names the type in a packed record (see unpackerOf).
 	packKind() byte
 }
 
@@ -119,8 +118,9 @@ const (
 	packedOverrideRun
 )
 
-// unpackerOf returns the unpacker of a packed record's kind, nil for a kind
-// this build does not know (a bug: only this process packs).
+// unpackerOf returns the unpacker of a packed record's kind; for a kind this
+// build does not know (a bug: only this process packs) it returns one that
+// fails.
 func unpackerOf(kind byte) func([]byte) (any, error) {
 	switch kind {
 	case packedRunState:
@@ -130,7 +130,7 @@ func unpackerOf(kind byte) func([]byte) (any, error) {
 	case packedOverrideRun:
 		return unpackOverrideRun
 	}
-	return nil
+	return func([]byte) (any, error) { return nil, fmt.Errorf("kind %d: %w", kind, errPacked) }
 }
 
 // stored is one value of a [MemoryStore]: bytes committed as such, the Go

@@ -336,9 +336,6 @@ func (s *runState) appendPacked(dst []byte) []byte {
 	return w.b
 }
 
-// unpacker implements [packable].
-func (s *runState) unpacker() func([]byte) (any, error) { return unpackRunState }
-
 // packKind implements [packable].
 func (s *runState) packKind() byte { return packedRunState }
 
@@ -379,9 +376,6 @@ func (h *runHistory) appendPacked(dst []byte) []byte {
 	}
 	return w.b
 }
-
-// unpacker implements [packable].
-func (h *runHistory) unpacker() func([]byte) (any, error) { return unpackRunHistory }
 
 // packKind implements [packable].
 func (h *runHistory) packKind() byte { return packedRunHistory }
@@ -433,9 +427,6 @@ func (o *overrideRun) appendPacked(dst []byte) []byte {
 	w.strs(a.MissingFields)
 	return w.b
 }
-
-// unpacker implements [packable].
-func (o *overrideRun) unpacker() func([]byte) (any, error) { return unpackOverrideRun }
 
 // packKind implements [packable].
 func (o *overrideRun) packKind() byte { return packedOverrideRun }
