@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -273,13 +272,9 @@ func (p *ApprovedOverrides) Get(ctx context.Context, world, strategy, run string
 // load returns the approved override of the run stream (nil when its latest
 // override is not approved).
 func (p *ApprovedOverrides) load(ctx context.Context, stream string) (*ApprovedOverride, error) {
-	raw, err := p.store.Get(ctx, key(p.name, "run", stream))
+	run, err := readValue[overrideRun](ctx, p.store, key(p.name, "run", stream))
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", stream, err)
-	}
-	var run overrideRun
-	if err := json.Unmarshal(raw, &run); err != nil {
-		return nil, fmt.Errorf("run %s: decode: %w", stream, err)
 	}
 	return run.Approved, nil
 }

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/worldval/worldval/events"
@@ -156,39 +155,12 @@ func (p *RunCurrent) Status(ctx context.Context, world, strategy, run string) (s
 }
 
 // committed returns the committed state of the run with the given stream
-// name, or an error wrapping [ErrNotFound]. From a store that keeps Go values
-// it is the committed value itself, neither copied nor decoded (or, packed,
-// unpacked), so the caller must only read it (committed values never
-// change); from any other store it is a decoding of the stored bytes.
+// name, or an error wrapping [ErrNotFound], for the caller to read only (see
+// readValue).
 func (p *RunCurrent) committed(ctx context.Context, stream string) (*runState, error) {
-	if vs, ok := p.store.(valueStore); ok {
-		sv, found, err := vs.value(ctx, key(p.name, "run", stream))
-		switch {
-		case err != nil:
-			return nil, fmt.Errorf("run %s: %w", stream, err)
-		case !found:
-			return nil, fmt.Errorf("run %s: %w", stream, ErrNotFound)
-		}
-		o, err := sv.object()
-		if err != nil {
-			return nil, fmt.Errorf("run %s: %w", stream, err)
-		}
-		if st, ok := o.(*runState); ok {
-			return st, nil
-		}
-	}
-	return p.load(ctx, stream)
-}
-
-// load reads the stored state of the run with the given stream name.
-func (p *RunCurrent) load(ctx context.Context, stream string) (*runState, error) {
-	raw, err := p.store.Get(ctx, key(p.name, "run", stream))
+	st, err := readValue[runState](ctx, p.store, key(p.name, "run", stream))
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", stream, err)
-	}
-	st := &runState{}
-	if err := json.Unmarshal(raw, st); err != nil {
-		return nil, fmt.Errorf("run %s: decode: %w", stream, err)
 	}
 	return st, nil
 }

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/worldval/worldval/events"
@@ -107,7 +106,8 @@ func (h *runHistory) state() *runState {
 
 // History returns every revision of the run (world, strategy, run) in
 // ascending order, or an error wrapping [ErrNotFound] for a run the
-// projection does not hold.
+// projection does not hold. From a store that keeps Go values the revisions
+// share memory with the store: callers only read them.
 func (p *RunHistory) History(ctx context.Context, world, strategy, run string) ([]HistoryEntry, error) {
 	h, err := p.load(ctx, world, strategy, run)
 	if err != nil {
@@ -129,20 +129,16 @@ func (p *RunHistory) Revision(ctx context.Context, world, strategy, run string, 
 	return h.Revisions[revision-1], nil
 }
 
-// load reads the history of the run (world, strategy, run), decoded from
-// its stored bytes: a copy of its own for the caller.
+// load reads the history of the run (world, strategy, run), for the caller
+// to read only (see readValue).
 func (p *RunHistory) load(ctx context.Context, world, strategy, run string) (*runHistory, error) {
 	stream, err := events.RunStream(world, strategy, run)
 	if err != nil {
 		return nil, fmt.Errorf("run %q/%q/%q: %w", world, strategy, run, ErrNotFound)
 	}
-	raw, err := p.store.Get(ctx, key(p.name, "run", stream))
+	h, err := readValue[runHistory](ctx, p.store, key(p.name, "run", stream))
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", stream, err)
-	}
-	h := &runHistory{}
-	if err := json.Unmarshal(raw, h); err != nil {
-		return nil, fmt.Errorf("history of %s: decode: %w", stream, err)
 	}
 	return h, nil
 }

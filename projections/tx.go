@@ -124,6 +124,39 @@ func ownCopy[T any](sv *stored) (*T, error) {
 	return p, nil
 }
 
+// readValue returns the committed value under key as a *T that the caller
+// only reads: from a store that keeps Go values the value itself, neither
+// copied nor decoded (a packed one unpacked), since committed values never
+// change; from any other store a decoding of its bytes. A missing key wraps
+// [ErrNotFound].
+func readValue[T any](ctx context.Context, store Store, key string) (*T, error) {
+	if vs, ok := store.(valueStore); ok {
+		sv, found, err := vs.value(ctx, key)
+		switch {
+		case err != nil:
+			return nil, err
+		case !found:
+			return nil, fmt.Errorf("get %q: %w", key, ErrNotFound)
+		}
+		o, err := sv.object()
+		if err != nil {
+			return nil, fmt.Errorf("get %q: %w", key, err)
+		}
+		if v, ok := o.(*T); ok {
+			return v, nil
+		}
+	}
+	raw, err := store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, fmt.Errorf("decode %q: %w", key, err)
+	}
+	return v, nil
+}
+
 // put records v (a pointer) as the new value of key. From here on v belongs
 // to the batch: once committed to a store that keeps Go values it is shared
 // with readers, so the fold must not change it after the batch.
