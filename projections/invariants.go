@@ -160,29 +160,23 @@ func (r InvariantReader) World(ctx context.Context, world string) (InvariantInpu
 		return InvariantInputs{}, err
 	}
 	in := InvariantInputs{World: rec, Runs: []RunView{}}
-	members, err := r.Runs.store.Range(ctx, key(r.Runs.name, "world", esc(world)), "", 0)
-	if err != nil {
-		return InvariantInputs{}, fmt.Errorf("runs of world %q: %w", world, err)
-	}
-	for _, m := range members {
-		_, stream, err := splitPositionMember(m)
+	q := ListQuery{Limit: MaxListLimit}
+	for {
+		page, err := r.Runs.List(ctx, world, q)
 		if err != nil {
 			return InvariantInputs{}, fmt.Errorf("runs of world %q: %w", world, err)
 		}
-		st, err := r.Runs.committed(ctx, stream)
-		if err != nil {
-			return InvariantInputs{}, err
+		for _, v := range page.Runs { // copies: trimming replaces fields, never writes through them
+			if err := trimForInvariants(&v); err != nil {
+				return InvariantInputs{}, fmt.Errorf("trim run %s/%s: %w", v.StrategyID, v.RunID, err)
+			}
+			in.Runs = append(in.Runs, v)
 		}
-		v := st.View // a copy: trimming replaces its fields, never writes through them
-		if v.WorldID != world {
-			continue
+		if page.NextCursor == "" {
+			return in, nil
 		}
-		if err := trimForInvariants(&v); err != nil {
-			return InvariantInputs{}, fmt.Errorf("trim run %s: %w", stream, err)
-		}
-		in.Runs = append(in.Runs, v)
+		q.Cursor = page.NextCursor
 	}
-	return in, nil
 }
 
 // Worlds returns every world with runs, a policy default or settings, in
