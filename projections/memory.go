@@ -8,7 +8,6 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync"
-	"unsafe"
 )
 
 // MemoryStore is the in-memory [Store] of the embedded profile (read models
@@ -253,14 +252,10 @@ func (s *MemoryStore) hash(key string) uint64 {
 // parseRecord splits a packed record into its key and the rest (kind and
 // packed value), sharing its bytes.
 func parseRecord(rec []byte) (key string, rest []byte) {
-	_, w := binary.Uvarint(rec) // the record's length, known from its ref
-	rec = rec[w:]
-	n, w := binary.Uvarint(rec)
-	k := rec[w : w+int(n)]
-	if len(k) > 0 {
-		key = unsafe.String(&k[0], len(k))
-	}
-	return key, rec[w+int(n):]
+	r := packReader{b: rec}
+	r.uint() // the record's length, known from its ref
+	key = r.str()
+	return key, r.b
 }
 
 // recordKey returns the key of a packed record, sharing the slab's bytes.
@@ -413,14 +408,14 @@ func (s *MemoryStore) remember(key string, v *stored) {
 // pack packs p, the value of key, into the current slab and indexes it.
 // The caller holds the write lock.
 func (s *MemoryStore) pack(key string, p packable) {
-	body := binary.AppendUvarint(s.scratch[:0], uint64(len(key)))
-	body = append(body, key...)
-	body = append(body, p.packKind())
-	body = p.appendPacked(body)
+	w := packWriter{b: s.scratch[:0]}
+	w.str(key)
+	body := p.appendPacked(append(w.b, p.packKind()))
 	s.scratch = body
 	var size [binary.MaxVarintLen64]byte
-	head := binary.PutUvarint(size[:], uint64(len(body)))
-	ref := s.place(size[:head], body)
+	head := packWriter{b: size[:0]}
+	head.uint(uint64(len(body)))
+	ref := s.place(head.b, body)
 	h := s.hash(key)
 	if had, ok := s.cold[h]; ok && s.recordKey(had) != key {
 		s.clash[key] = ref
