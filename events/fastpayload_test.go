@@ -351,8 +351,7 @@ func TestDecodedNamesAreShared(t *testing.T) {
 // TestDecodedFewValuedNamesAreShared: two decodes of the names with few
 // values that the read models keep for every run (world, strategy, stage,
 // risk tier, rule, ruleset hash, profile, verdict, recommended stage) hold
-// the same strings;
-// a name with an escape is still decoded, by encoding/json's rules.
+// the same strings; a name with an escape is left to encoding/json.
 func TestDecodedFewValuedNamesAreShared(t *testing.T) {
 	same := func(what, a, b string) {
 		t.Helper()

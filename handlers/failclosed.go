@@ -65,13 +65,12 @@ func (s WorldSettingsFailClosed) FailClosed(ctx context.Context, worldID string)
 // failClosedCache answers [WorldSettingsFailClosed] for the evaluator and
 // the extended validator as of a global position (the submission's, the
 // trigger's, as their policy is), without reading the world's stream per
-// run or per pass. It reads a
-// world's stream once and keeps, with their global positions, the settings
-// changes that switched the world between fail-open and fail-closed, until
-// its owner reports an event of that stream the read did not include
-// ([failClosedCache.observe]). Its owner must report every event it is
-// handed, in global order, and not concurrently with look-ups. It is safe
-// for concurrent use.
+// run or per pass. It reads a world's stream once and keeps, with their
+// global positions, the settings changes that switched the world between
+// fail-open and fail-closed, until its owner reports an event of that stream
+// the read did not include ([failClosedCache.observe]). Its owner must
+// report every event it is handed, in global order, and not concurrently
+// with look-ups. It is safe for concurrent use.
 type failClosedCache struct {
 	repo   *aggregates.Repository
 	mu     sync.Mutex

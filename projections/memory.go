@@ -305,6 +305,8 @@ func (s *MemoryStore) compact(v int) {
 		if had, ok := s.cold[h]; ok && had == ref {
 			s.cold[h] = s.place(slab[ref.off : ref.off+ref.n])
 		} else if had, ok := s.clash[key]; ok && had == ref {
+			// Assigning replaces the map's key string too, and key
+			// shares the slab being let go.
 			s.clash[strings.Clone(key)] = s.place(slab[ref.off : ref.off+ref.n])
 		}
 	}

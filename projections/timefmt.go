@@ -12,13 +12,7 @@ const secondLayout = "2006-01-02T15:04:05Z"
 // formatSecond renders t in the API's timestamp form; the zero time is "".
 // It writes the digits itself (every run event formats its time) and leaves
 // years outside 0–9999 to [time.Time.Format].
-func formatSecond(t time.Time) string {
-	b, ok := secondText(t)
-	if !ok {
-		return formatSecondSlow(t)
-	}
-	return string(b[:])
-}
+func formatSecond(t time.Time) string { return formatSecondAs(t) }
 
 // formatSecondAs is formatSecond, except that it returns the first of have
 // that is the same text rather than a new copy of it.
