@@ -274,6 +274,9 @@ func (s *MemoryStore) record(ref coldRef) (packed []byte, kind byte) {
 // when that leaves it under a quarter live. The caller holds the write
 // lock.
 func (s *MemoryStore) forget(key string) {
+	if len(s.cold) == 0 && len(s.clash) == 0 {
+		return // a store that has packed nothing, as most never do
+	}
 	h := s.hash(key)
 	ref, ok := s.cold[h]
 	if ok && s.recordKey(ref) == key {

@@ -138,20 +138,11 @@ func (p *RunCurrent) Get(ctx context.Context, world, strategy, run string) (RunV
 }
 
 // Status returns the lifecycle status of a run ([StatusEvaluating] or
-// [StatusEvaluated]), or an error wrapping [ErrNotFound]. It is what an
-// answer to a submission needs, and reads no more than that: from a store
-// that keeps Go values, the committed value itself, neither copied nor
-// encoded.
+// [StatusEvaluated]), or an error wrapping [ErrNotFound]: what an answer to
+// a submission needs.
 func (p *RunCurrent) Status(ctx context.Context, world, strategy, run string) (string, error) {
-	stream, err := events.RunStream(world, strategy, run)
-	if err != nil {
-		return "", fmt.Errorf("run %q/%q/%q: %w", world, strategy, run, ErrNotFound)
-	}
-	st, err := p.committed(ctx, stream)
-	if err != nil {
-		return "", err
-	}
-	return st.View.Status, nil
+	v, err := p.Get(ctx, world, strategy, run)
+	return v.Status, err
 }
 
 // committed returns the committed state of the run with the given stream
