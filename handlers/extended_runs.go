@@ -9,6 +9,7 @@ import (
 	"github.com/worldval/worldval/aggregates"
 	"github.com/worldval/worldval/aggregates/evaluationrun"
 	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/internal/genmap"
 	"github.com/worldval/worldval/validation/extended"
 )
 
@@ -66,26 +67,36 @@ func (e *runEntry) currentMetrics() (map[string]any, error) {
 // stream version it expects. An entry that falls out of step is dropped and
 // loaded again. It is safe for concurrent use; one entry is used by one
 // goroutine at a time.
+//
+// It keeps the runs used lately, not every run: a run is a target of the
+// passes of its own triggers, soon after it is submitted, and later only
+// when it is its strategy's latest at a world-wide pass. Each entry is some
+// ten objects for the collector to trace, so a cache of every run the
+// process has seen would make each collection's mark phase longer the
+// longer the process runs.
 type runCache struct {
 	repo *aggregates.Repository
 	mu   sync.Mutex
-	runs map[string]*runEntry
+	runs *genmap.Map[string, *runEntry]
 }
 
-// runCacheSize bounds how many runs the cache holds; past it the cache
-// starts afresh (entries are loaded again on demand), which bounds memory
-// for a process that lives through many runs.
-const runCacheSize = 20000
+// runCacheGeneration is how many runs each of the cache's two generations
+// holds: a run stays while fewer than that many other runs were used since
+// it was. It is well above the runs in flight between a submission and its
+// pass (at most a few hundred at 1,000 submissions/s) and above the latest
+// runs a world-wide pass loads in a world of a few thousand strategies;
+// past that, a run is loaded again from its stream.
+const runCacheGeneration = 4096
 
 func newRunCache(repo *aggregates.Repository) *runCache {
-	return &runCache{repo: repo, runs: map[string]*runEntry{}}
+	return &runCache{repo: repo, runs: genmap.New[string, *runEntry](runCacheGeneration)}
 }
 
 // get returns the entry of a run stream, loading it when the cache does
 // not hold it.
 func (c *runCache) get(ctx context.Context, stream string) (*runEntry, error) {
 	c.mu.Lock()
-	e := c.runs[stream]
+	e, _ := c.runs.Get(stream)
 	c.mu.Unlock()
 	if e != nil {
 		return e, nil
@@ -98,10 +109,7 @@ func (c *runCache) get(ctx context.Context, stream string) (*runEntry, error) {
 	e.trim()
 	if snap.State.Exists() {
 		c.mu.Lock()
-		if len(c.runs) >= runCacheSize {
-			c.runs = map[string]*runEntry{}
-		}
-		c.runs[stream] = e
+		c.runs.Put(stream, e)
 		c.mu.Unlock()
 	}
 	return e, nil
@@ -110,7 +118,7 @@ func (c *runCache) get(ctx context.Context, stream string) (*runEntry, error) {
 // drop forgets a run.
 func (c *runCache) drop(stream string) {
 	c.mu.Lock()
-	delete(c.runs, stream)
+	c.runs.Delete(stream)
 	c.mu.Unlock()
 }
 
@@ -124,13 +132,10 @@ func (c *runCache) observe(reg *events.Registry, rec *events.Record) error {
 		return nil
 	}
 	c.mu.Lock()
-	e := c.runs[rec.Stream]
+	e, _ := c.runs.Get(rec.Stream)
 	if e == nil && rec.StreamVersion == 1 {
-		if len(c.runs) >= runCacheSize {
-			c.runs = map[string]*runEntry{}
-		}
 		e = &runEntry{run: &evaluationrun.Run{}}
-		c.runs[rec.Stream] = e
+		c.runs.Put(rec.Stream, e)
 	}
 	c.mu.Unlock()
 	if e == nil || rec.StreamVersion <= e.run.Version {

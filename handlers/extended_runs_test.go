@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -60,5 +61,37 @@ func TestRunCacheKeepsWhatThePassReads(t *testing.T) {
 		if err != nil || len(doc) == 0 {
 			t.Errorf("%s: base metrics %v, %v", name, doc, err)
 		}
+	}
+}
+
+// TestRunCacheKeepsRecentRunsOnly checks that the run cache is bounded by
+// use, not by how many runs the process has seen: after the first events of
+// three generations of runs, it holds at most two generations, the newest
+// runs are served from memory, and the oldest are loaded again from their
+// streams (here they have none, so a run that was forgotten comes back
+// empty).
+func TestRunCacheKeepsRecentRunsOnly(t *testing.T) {
+	f := newFixture(t)
+	rec := f.submit(t, events.EvaluationRunSubmitted{WorldID: "w1", StrategyID: "s1", RunID: "r1", Stage: "backtest", RiskTier: "unknown", Returns: ptrs(appendixB)})
+	c := newRunCache(f.repo)
+	streams := make([]string, 3*runCacheGeneration)
+	for i := range streams {
+		r := rec
+		r.Stream, _ = events.RunStream("w1", "s1", fmt.Sprintf("synthetic-%d", i))
+		streams[i] = r.Stream
+		if err := c.observe(f.reg, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.runs.Len(); n > 2*runCacheGeneration {
+		t.Fatalf("the cache holds %d runs after %d, more than two generations of %d", n, len(streams), runCacheGeneration)
+	}
+	for _, i := range []int{len(streams) - 1, len(streams) - runCacheGeneration} {
+		if e, err := c.get(f.ctx, streams[i]); err != nil || e.run.Version != 1 || e.run.Request.StrategyID != "s1" {
+			t.Fatalf("run %d of %d: version %d, err %v; want the observed submission", i, len(streams), e.run.Version, err)
+		}
+	}
+	if e, err := c.get(f.ctx, streams[0]); err != nil || e.run.Version != 0 {
+		t.Fatalf("the first run: version %d, err %v; want it forgotten and loaded again (empty)", e.run.Version, err)
 	}
 }
