@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -157,7 +158,7 @@ func cohortOf(views []runView, g *cohortGroup, forced []runView) []runView {
 // strategies whose latest run across all stages is active, with that run's
 // Sharpe, incremental VaR/ES and drawdown, and the pairwise correlations
 // those runs record (later runs overwriting).
-func activePeers(ix *worldIndex, views []runView) ([]extended.Peer, extended.Correlations) {
+func activePeers(ctx context.Context, ix *worldIndex, views []runView) ([]extended.Peer, extended.Correlations, error) {
 	latest := latestPerStrategy(views, func(*runView) bool { return true })
 	// Oldest first, so that later runs overwrite correlations.
 	sort.SliceStable(latest, func(i, j int) bool {
@@ -171,7 +172,10 @@ func activePeers(ix *worldIndex, views []runView) ([]extended.Peer, extended.Cor
 	var peers []extended.Peer
 	for i := range latest {
 		v := &latest[i]
-		doc := v.metrics(ix)
+		doc, err := ix.metrics(ctx, *v)
+		if err != nil {
+			return nil, nil, err
+		}
 		if doc == nil {
 			continue
 		}
@@ -187,7 +191,7 @@ func activePeers(ix *worldIndex, views []runView) ([]extended.Peer, extended.Cor
 			MaxDrawdown:      numberAt(doc, "returns", "max_drawdown"),
 		})
 	}
-	return peers, corr
+	return peers, corr, nil
 }
 
 // recordCorrelations reads diagnostics.extra_metrics.pairwise_correlations

@@ -274,7 +274,7 @@ func targetView(run *evaluationrun.Run) runView {
 	req := &run.Request
 	return runView{
 		StrategyID: req.StrategyID, RunID: req.RunID, Stage: req.Stage, CampaignID: req.CampaignID,
-		CreatedAt: secondsZ(run.SubmittedAt), UpdatedAt: secondsZ(run.EvaluatedAt), Active: run.Verdict.Active,
+		CreatedAt: run.SubmittedAt.Unix(), UpdatedAt: run.EvaluatedAt.Unix(), Active: run.Verdict.Active, id: noRun,
 	}
 }
 
@@ -308,7 +308,11 @@ func (x *ExtendedValidator) cohortPass(ctx context.Context, env *passEnv, g *coh
 			ms[i].target, ms[i].trig = true, g.trigs[j-1]
 		}
 	}
-	if err := x.enrich(ctx, x.enrichment(env, ms), ms); err != nil {
+	pass, err := x.enrichment(ctx, env, ms)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := x.enrich(ctx, pass, ms); err != nil {
 		return 0, nil, err
 	}
 	cands := make([]rules.Candidate, len(ms))
@@ -354,8 +358,12 @@ func (x *ExtendedValidator) enrich(ctx context.Context, pass *extended.Pass, ms 
 					return fmt.Errorf("run %s/%s: %w", m.view.StrategyID, m.view.RunID, err)
 				}
 				run.Metrics, run.Derivations = base, m.entry.run.Derivations
-			case m.view.info != nil:
-				run.Metrics = m.view.metrics(x.index)
+			default:
+				doc, err := x.index.metrics(ctx, m.view)
+				if err != nil {
+					return fmt.Errorf("run %s/%s: %w", m.view.StrategyID, m.view.RunID, err)
+				}
+				run.Metrics = doc
 			}
 			m.enriched = pass.Enrich(run)
 			return nil
@@ -365,7 +373,7 @@ func (x *ExtendedValidator) enrich(ctx context.Context, pass *extended.Pass, ms 
 }
 
 // enrichment builds the shared inputs of the enrichment of one cohort.
-func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pass {
+func (x *ExtendedValidator) enrichment(ctx context.Context, env *passEnv, ms []*member) (*extended.Pass, error) {
 	p := &extended.Pass{Params: env.settings.params}
 	ids := make([]string, len(ms))
 	known := make(map[string]bool, len(env.views))
@@ -382,10 +390,16 @@ func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pas
 			known[id] = true
 		}
 	}
-	if p.Hub == nil {
-		p.Peers, p.Correlations = activePeers(x.index, env.views)
-	} else if _, ok := p.Hub.Baseline(); !ok {
-		p.Peers, p.Correlations = activePeers(x.index, env.views)
+	needPeers := p.Hub == nil
+	if !needPeers {
+		_, hasBaseline := p.Hub.Baseline()
+		needPeers = !hasBaseline
+	}
+	if needPeers {
+		var err error
+		if p.Peers, p.Correlations, err = activePeers(ctx, x.index, env.views); err != nil {
+			return nil, fmt.Errorf("fallback peers: %w", err)
+		}
 	}
 	if d := env.data; d != nil {
 		if d.realized != nil {
@@ -396,7 +410,7 @@ func (x *ExtendedValidator) enrichment(env *passEnv, ms []*member) *extended.Pas
 		}
 		p.Stress = extended.ParseStress(d.stress, func(id string) bool { return known[id] })
 	}
-	return p
+	return p, nil
 }
 
 // TopKByDSR is the [ExtendedConfig].TopKMetric (and the policy's
