@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/metrics"
 	"sync"
 	"time"
@@ -127,4 +128,54 @@ func (w *gcWatch) cycleEnds() []time.Time {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]time.Time(nil), w.ends...)
+}
+
+// The runtime metrics of what the heap holds, read after a collection.
+const (
+	heapObjectsMetric = "/gc/heap/objects:objects"
+	heapScannedMetric = "/gc/scan/heap:bytes"
+)
+
+// heldHeap is what the process holds once the load is over: the objects
+// and bytes a collection marks, which the collector's mark phases cost in
+// proportion to, and the CPU one full collection of it took.
+type heldHeap struct {
+	objects, scannable, live uint64
+	markCPU                  time.Duration
+	haveAll                  bool
+}
+
+// measureHeld runs two full collections, the first to free the load's
+// garbage, and reads what the second found and the CPU it took. The second
+// collection runs on an idle process, so its CPU is the mark and sweep work
+// of the held heap alone.
+func measureHeld() heldHeap {
+	runtime.GC()
+	before := readGC()
+	runtime.GC()
+	after := readGC()
+	s := []metrics.Sample{{Name: heapObjectsMetric}, {Name: heapScannedMetric}}
+	metrics.Read(s)
+	h := heldHeap{live: after.liveHeap, markCPU: after.cpu - before.cpu, haveAll: before.haveAll && after.haveAll}
+	for i, x := range s {
+		if x.Value.Kind() != metrics.KindUint64 {
+			h.haveAll = false
+			continue
+		}
+		if i == 0 {
+			h.objects = x.Value.Uint64()
+		} else {
+			h.scannable = x.Value.Uint64()
+		}
+	}
+	return h
+}
+
+// String renders the measure for the benchmark's report.
+func (h heldHeap) String() string {
+	if !h.haveAll {
+		return "(the runtime does not report it)"
+	}
+	return fmt.Sprintf("%d objects, %.0f MiB live, %.1f MiB of it scannable; a full collection of it took %.0f ms of CPU",
+		h.objects, float64(h.live)/(1<<20), float64(h.scannable)/(1<<20), float64(h.markCPU)/float64(time.Millisecond))
 }

@@ -176,6 +176,7 @@ func benchIngest(ctx context.Context, env *environment, o benchOptions) (err err
 	}
 	fmt.Fprintf(env.stdout, "goroutine scheduling latency (runnable → running): %s\n", sched)
 	fmt.Fprintf(env.stdout, "garbage collector during the load: %s\n", gc.describe(cpu))
+	fmt.Fprintf(env.stdout, "held after the load: %s\n", measureHeld())
 	if o.timeline != "" {
 		if err := writeTimelineFile(o.timeline, start, watch.verdictPoints(), gcw.cycleEnds()); err != nil {
 			return usagef("--timeline: %v", err)
