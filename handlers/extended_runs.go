@@ -84,9 +84,9 @@ type runCache struct {
 // holds: a run stays while fewer than that many other runs were used since
 // it was. It is well above the runs in flight between a submission and its
 // pass (at most a few hundred at 1,000 submissions/s) and above the latest
-// runs a world-wide pass loads in a world of a few thousand strategies;
+// runs a world-wide pass loads in a world of a thousand or two strategies;
 // past that, a run is loaded again from its stream.
-const runCacheGeneration = 4096
+const runCacheGeneration = 2048
 
 func newRunCache(repo *aggregates.Repository) *runCache {
 	return &runCache{repo: repo, runs: genmap.New[string, *runEntry](runCacheGeneration)}

@@ -6,10 +6,17 @@ import (
 	"errors"
 
 	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/internal/genmap"
 )
 
-// maxCachedHeads bounds the head cache; past it the cache starts afresh.
-const maxCachedHeads = 1 << 14
+// headsGeneration is how many heads each of the cache's two generations
+// holds (see [genmap.Map]): a stream's head stays while fewer than that many
+// other streams were appended to since. Appends to a stream come in a short
+// burst (a run's events are appended within milliseconds of each other), so
+// a few thousand cover the streams in flight at thousands of appends a
+// second, and the cache holds no more objects than that for the collector
+// to mark.
+const headsGeneration = 1 << 12
 
 // streamHead is a stream's version and the hash of its last event.
 type streamHead struct {
@@ -26,7 +33,7 @@ type streamHead struct {
 // connection to the file (another process) changes PRAGMA data_version, and
 // the cache is then dropped before the next group reads from it.
 type headCache struct {
-	committed   map[string]streamHead
+	committed   *genmap.Map[string, streamHead]
 	pending     map[string]streamHead
 	dataVersion int64
 }
@@ -42,8 +49,8 @@ func (c *headCache) begin(ctx context.Context, dataVersion *sql.Stmt) (foreign b
 		return false, err
 	}
 	foreign = v != c.dataVersion || c.committed == nil
-	if foreign || len(c.committed) > maxCachedHeads {
-		c.committed = make(map[string]streamHead)
+	if foreign {
+		c.committed = genmap.New[string, streamHead](headsGeneration)
 		c.dataVersion = v
 	}
 	if c.pending == nil {
@@ -59,7 +66,7 @@ func (c *headCache) get(ctx context.Context, w *writer, stream string) (streamHe
 	if h, ok := c.pending[stream]; ok {
 		return h, nil
 	}
-	if h, ok := c.committed[stream]; ok {
+	if h, ok := c.committed.Get(stream); ok {
 		return h, nil
 	}
 	var version int64
@@ -72,7 +79,7 @@ func (c *headCache) get(ctx context.Context, w *writer, stream string) (streamHe
 	}
 	// Committed data: the pending appends of this group are in pending.
 	h := streamHead{version: uint64(version), hash: hash}
-	c.committed[stream] = h
+	c.committed.Put(stream, h)
 	return h, nil
 }
 
@@ -82,13 +89,15 @@ func (c *headCache) set(stream string, h streamHead) { c.pending[stream] = h }
 // forget drops what the cache knows of stream.
 func (c *headCache) forget(stream string) {
 	delete(c.pending, stream)
-	delete(c.committed, stream)
+	if c.committed != nil {
+		c.committed.Delete(stream)
+	}
 }
 
 // commit makes the group's heads committed.
 func (c *headCache) commit() {
 	for s, h := range c.pending {
-		c.committed[s] = h
+		c.committed.Put(s, h)
 	}
 	clear(c.pending)
 }
