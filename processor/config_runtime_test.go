@@ -2,6 +2,7 @@ package processor
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -14,13 +15,13 @@ func TestRuntimeConfigFromFileAndEnv(t *testing.T) {
 	if cfg.Runtime.GCPercent != DefaultGCPercent || cfg.Runtime.MemoryLimit != "" {
 		t.Fatalf("defaults: %+v, want gc_percent %d and no memory limit", cfg.Runtime, DefaultGCPercent)
 	}
-	path := writeConfig(t, "runtime:\n  gc_percent: 150\n  memory_limit: 512MiB\n")
-	cfg, err = LoadConfig(path, envMap(map[string]string{"WORLDVAL_RUNTIME_MEMORY_LIMIT": "2GiB"}), nil)
+	path := writeConfig(t, "runtime:\n  gc_percent: 150\n  memory_limit: 512MiB\n  max_procs: 6\n")
+	cfg, err = LoadConfig(path, envMap(map[string]string{"WORLDVAL_RUNTIME_MEMORY_LIMIT": "2GiB", "WORLDVAL_RUNTIME_MAX_PROCS": "8"}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Runtime.GCPercent != 150 || cfg.Runtime.MemoryLimit != "2GiB" {
-		t.Fatalf("got %+v, want the file's gc_percent 150 and the environment's 2GiB", cfg.Runtime)
+	if cfg.Runtime.GCPercent != 150 || cfg.Runtime.MemoryLimit != "2GiB" || cfg.Runtime.MaxProcs != 8 {
+		t.Fatalf("got %+v, want the file's gc_percent 150 and the environment's 2GiB and 8 processors", cfg.Runtime)
 	}
 }
 
@@ -33,6 +34,10 @@ func TestRuntimeConfigRefusesNonsense(t *testing.T) {
 	assertProblems(t, err, "runtime.gc_percent: -1 (off) needs a memory_limit, or the heap would grow without bound")
 	_, err = LoadConfig("", envMap(map[string]string{"WORLDVAL_RUNTIME_MEMORY_LIMIT": "0"}), nil)
 	assertProblems(t, err, `runtime.memory_limit: "0" is not positive`)
+	for _, n := range []string{"-1", "5000"} {
+		_, err = LoadConfig(writeConfig(t, "runtime:\n  max_procs: "+n+"\n"), envMap(nil), nil)
+		assertProblems(t, err, "runtime.max_procs: "+n+" is out of range (want 1 to 1024, or 0 for the default)")
+	}
 }
 
 func TestParseByteSize(t *testing.T) {
@@ -110,5 +115,38 @@ func TestRuntimeApply(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 || s.MemoryLimit != math.MaxInt64 {
 		t.Fatalf("memory limit in effect %d, reported %d; want none (MaxInt64)", got, s.MemoryLimit)
+	}
+}
+
+// TestRuntimeApplyMaxProcs sets the process's processors from the
+// configuration, raises the runtime's own choice to MinDefaultProcs when it
+// is lower and keeps it when it is not, and leaves GOMAXPROCS's alone. It
+// restores the processors.
+func TestRuntimeApplyMaxProcs(t *testing.T) {
+	old := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
+	noEnv := func(string) (string, bool) { return "", false }
+	withEnv := func(k string) (string, bool) { return "2", k == "GOMAXPROCS" }
+	for _, tc := range []struct {
+		name        string
+		runtimeHas  int
+		configured  int
+		env         func(string) (string, bool)
+		want        int
+		wantFromEnv bool
+	}{
+		{"configured", 2, 3, noEnv, 3, false},
+		{"default on few CPUs", 2, 0, noEnv, MinDefaultProcs, false},
+		{"default on many CPUs", MinDefaultProcs + 2, 0, noEnv, MinDefaultProcs + 2, false},
+		{"GOMAXPROCS set", 2, 3, withEnv, 2, true},
+	} {
+		runtime.GOMAXPROCS(tc.runtimeHas)
+		s, err := (&RuntimeConfig{GCPercent: DefaultGCPercent, MaxProcs: tc.configured}).Apply(tc.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := runtime.GOMAXPROCS(0); got != tc.want || s.MaxProcs != tc.want || s.MaxProcsFromEnv != tc.wantFromEnv {
+			t.Errorf("%s: GOMAXPROCS %d, reported %d (from the environment %v); want %d (%v)", tc.name, got, s.MaxProcs, s.MaxProcsFromEnv, tc.want, tc.wantFromEnv)
+		}
 	}
 }

@@ -105,7 +105,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*Se
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	log.Debug("go runtime", "gc_percent", rt.GCPercent, "gc_percent_from_GOGC", rt.GCPercentFromEnv,
-		"memory_limit_bytes", rt.MemoryLimit, "memory_limit_from_GOMEMLIMIT", rt.MemoryLimitFromEnv)
+		"memory_limit_bytes", rt.MemoryLimit, "memory_limit_from_GOMEMLIMIT", rt.MemoryLimitFromEnv,
+		"max_procs", rt.MaxProcs, "max_procs_from_GOMAXPROCS", rt.MaxProcsFromEnv)
 	metrics := NewMetrics()
 	reg := events.Catalogue()
 	store, err := sqlite.Open(ctx, EventStorePath(cfg.DataDir), append([]sqlite.Option{sqlite.WithRegistry(reg)}, o.storeOpts...)...)
