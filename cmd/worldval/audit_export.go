@@ -38,7 +38,7 @@ func auditExportCommand() command {
 		synopsis: "Export every stream of a world, whole and hash-chained, as JSON Lines for offline verification.",
 		usage:    "--world W --out FILE [--data-dir DIR] [--force]\n\n" + auditExportHelp,
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
-			dataDir := fs.String("data-dir", "data", "directory of the embedded sqlite event store")
+			dataDir := dataDirFlag(fs, env)
 			world := fs.String("world", "", "the world `id` to export (required)")
 			out := fs.String("out", "", "the JSON Lines `file` to write (required)")
 			force := fs.Bool("force", false, "replace --out if it exists")

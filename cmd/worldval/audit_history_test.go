@@ -376,3 +376,29 @@ func TestAuditHistoryBadInput(t *testing.T) {
 		t.Fatalf("verify of an empty file: exit %d\n%s", code, out)
 	}
 }
+
+// TestOfflineCommandsReadWorldvalDataDir: WORLDVAL_DATA_DIR, which points
+// serve at its store, is also where the offline commands look by default,
+// and --data-dir still wins over it.
+func TestOfflineCommandsReadWorldvalDataDir(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.Open(t.Context(), processor.EventStorePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"WORLDVAL_DATA_DIR": dir}
+	for _, args := range [][]string{{"audit", "verify"}, {"audit", "replay"}, {"projections", "rebuild", "all"}} {
+		code, out, stderr := runCLIWith(t, env, args...)
+		if code != 0 || !strings.Contains(out+stderr, dir) {
+			t.Errorf("%v with WORLDVAL_DATA_DIR: exit %d, no mention of %s\n%s\n%s", args, code, dir, out, stderr)
+		}
+	}
+	missing := filepath.Join(dir, "missing")
+	code, _, stderr := runCLIWith(t, env, "audit", "verify", "--data-dir", missing)
+	if code != exitUsage || !strings.Contains(stderr, missing) {
+		t.Errorf("--data-dir over WORLDVAL_DATA_DIR: exit %d\n%s", code, stderr)
+	}
+}

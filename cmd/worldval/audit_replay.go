@@ -38,7 +38,7 @@ func auditReplayCommand() command {
 		synopsis: "Recompute every stored verdict with the current code; report each run whose verdict would differ (exit 1).",
 		usage:    "[--data-dir DIR] [--world W] [--format text|json]\n\n" + auditReplayHelp,
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
-			dataDir := fs.String("data-dir", "data", "directory of the embedded sqlite event store")
+			dataDir := dataDirFlag(fs, env)
 			world := fs.String("world", "", "only the runs of this world `id` (default: every world)")
 			format := fs.String("format", "text", "output `format`: text or json")
 			return func(ctx context.Context, args []string) error {

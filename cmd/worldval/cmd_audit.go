@@ -22,7 +22,7 @@ func auditVerifyCommand() command {
 		synopsis: "Verify that stored history was not altered: every hash link and version sequence of every stream.",
 		usage:    "[--data-dir DIR] | --file FILE\n\nWith --file, verifies a world export written by 'worldval audit export' offline instead of the store:\nevery line a record, every stream's chain and versions from its first event, every record's hash recomputed.",
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
-			dataDir := fs.String("data-dir", "data", "directory of the embedded sqlite event store")
+			dataDir := dataDirFlag(fs, env)
 			file := fs.String("file", "", "verify this export `file` (JSON Lines from audit export) instead of the store")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {

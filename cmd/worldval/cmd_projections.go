@@ -18,7 +18,7 @@ func projectionsRebuildCommand() command {
 		synopsis: "Rebuild a read model from position 0 of the event store and report what it holds (the service rebuilds its in-memory ones at every start).",
 		usage:    "[--data-dir DIR] [--json] NAME|all",
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
-			dataDir := fs.String("data-dir", "data", "directory of the embedded sqlite event store")
+			dataDir := dataDirFlag(fs, env)
 			asJSON := fs.Bool("json", false, "print JSON instead of text")
 			return func(ctx context.Context, args []string) error {
 				names, err := projectionNames(args)

@@ -19,7 +19,7 @@ func replayCommand() command {
 		synopsis: "Fold stored history up to a point in time and print every stream's state as the system knew it then.",
 		usage:    "[--data-dir DIR] [--as-of RFC3339] [--stream PREFIX] [--json]",
 		setup: func(fs *flag.FlagSet, env *environment) func(context.Context, []string) error {
-			dataDir := fs.String("data-dir", "data", "directory of the embedded sqlite event store")
+			dataDir := dataDirFlag(fs, env)
 			asOf := fs.String("as-of", "", "fold only events recorded at or before this instant (RFC 3339); default: everything")
 			prefix := fs.String("stream", "", "only streams whose name starts with this prefix, e.g. evaluation-run/w1/")
 			asJSON := fs.Bool("json", false, "print JSON instead of text")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +11,18 @@ import (
 	"github.com/worldval/worldval/eventstore/sqlite"
 	"github.com/worldval/worldval/processor"
 )
+
+// dataDirFlag defines the --data-dir flag of an offline command, which reads
+// the store a service wrote: its default is WORLDVAL_DATA_DIR when set, as
+// for serve, else "data", so that the store a service was started on with
+// the variable is the one the command reads.
+func dataDirFlag(flags *flag.FlagSet, env *environment) *string {
+	def := "data"
+	if v := env.getenv("WORLDVAL_DATA_DIR"); v != "" {
+		def = v
+	}
+	return flags.String("data-dir", def, "`directory` of the embedded sqlite event store; WORLDVAL_DATA_DIR, when set, is the default, as for serve")
+}
 
 // openExistingStore opens the embedded event store of dataDir for reading. It
 // refuses to create a new, empty store where the caller expected history.
