@@ -24,7 +24,7 @@ const DefaultGCPercent = 300
 // their processor until the runtime hands it to another thread, so with
 // two, a sync or a burst of writes halves what runs the rest; four cut the
 // time a goroutine waits to run at the 99th percentile from 3–4 ms to about
-// 1 ms on two CPUs, for some 6% more CPU a verdict (BENCHMARKS.md).
+// 1 ms on two CPUs, for 6–10% more CPU a verdict (BENCHMARKS.md).
 const MinDefaultProcs = 4
 
 // RuntimeConfig tunes the Go runtime of the process: how much memory the
