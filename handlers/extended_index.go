@@ -482,14 +482,9 @@ func (ix *worldIndex) metrics(ctx context.Context, v runView) (map[string]any, e
 	if err != nil {
 		return nil, fmt.Errorf("metrics of %s: %w", stream, err)
 	}
-	doc, err := extended.DecodeObject(snap.State.Metrics)
+	doc, err := currentMetricsOf(snap.State)
 	if err != nil {
-		return nil, nil
-	}
-	for _, raw := range snap.State.ExtendedPatches {
-		if patch, err := extended.DecodeObject(raw); err == nil {
-			doc = extended.ApplyPatch(doc, patch)
-		}
+		return nil, nil // a document that does not decode
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

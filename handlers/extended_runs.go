@@ -45,18 +45,28 @@ func (e *runEntry) currentMetrics() (map[string]any, error) {
 	if e.current != nil {
 		return e.current, nil
 	}
-	doc, err := extended.DecodeObject(e.run.Metrics)
+	doc, err := currentMetricsOf(e.run)
 	if err != nil {
 		return nil, err
 	}
-	for _, raw := range e.run.ExtendedPatches {
+	e.current = doc
+	return doc, nil
+}
+
+// currentMetricsOf decodes a folded run's current metrics document: its
+// evaluated metrics with every extended patch applied.
+func currentMetricsOf(run *evaluationrun.Run) (map[string]any, error) {
+	doc, err := extended.DecodeObject(run.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range run.ExtendedPatches {
 		patch, err := extended.DecodeObject(raw)
 		if err != nil {
 			return nil, err
 		}
 		doc = extended.ApplyPatch(doc, patch)
 	}
-	e.current = doc
 	return doc, nil
 }
 
