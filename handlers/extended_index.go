@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/worldval/worldval/aggregates"
 	"github.com/worldval/worldval/aggregates/evaluationrun"
 	"github.com/worldval/worldval/events"
+	"github.com/worldval/worldval/internal/hashindex"
 	"github.com/worldval/worldval/validation/extended"
 )
 
@@ -91,11 +91,8 @@ type worldIndex struct {
 	worlds map[string]*worldRuns // seeded worlds
 	runs   []runRec              // every run, in the order first seen
 	hot    map[int32]*hotRun
-	// byStream finds a run by a hash of its stream name; clash holds the
-	// streams whose hash another stream had first.
-	seed     maphash.Seed
-	byStream map[uint64]int32
-	clash    map[string]int32
+	// byStream finds a run by its stream name without a pointer per run.
+	byStream *hashindex.Index[int32]
 	names    nameTable
 	arena    arena
 }
@@ -115,8 +112,10 @@ type slotKey struct {
 }
 
 func newWorldIndex(source RunSource, repo *aggregates.Repository) *worldIndex {
-	return &worldIndex{source: source, repo: repo, reg: repo.Registry(), worlds: map[string]*worldRuns{},
-		hot: map[int32]*hotRun{}, seed: maphash.MakeSeed(), byStream: map[uint64]int32{}, names: newNameTable()}
+	ix := &worldIndex{source: source, repo: repo, reg: repo.Registry(), worlds: map[string]*worldRuns{},
+		hot: map[int32]*hotRun{}, names: newNameTable()}
+	ix.byStream = hashindex.New(func(id int32) string { return ix.arena.get(ix.runs[id].stream) }, nil)
+	return ix
 }
 
 // runSpec is what a run is added to the index with.
@@ -142,15 +141,7 @@ func (ix *worldIndex) add(w *worldRuns, s runSpec) int32 {
 		created: s.created, updated: s.updated, stream: stream, runID: runID,
 		strategy: ix.names.id(s.strategy), stage: ix.names.id(s.stage), campaign: ix.names.id(s.campaign),
 	})
-	h := maphash.String(ix.seed, s.stream)
-	if _, taken := ix.byStream[h]; taken {
-		if ix.clash == nil {
-			ix.clash = map[string]int32{}
-		}
-		ix.clash[strings.Clone(s.stream)] = id
-	} else {
-		ix.byStream[h] = id
-	}
+	ix.byStream.Put(s.stream, id)
 	w.order = append(w.order, id)
 	ix.hot[id] = &hotRun{loaded: true, metrics: s.metrics}
 	if s.evaluated {
@@ -162,13 +153,7 @@ func (ix *worldIndex) add(w *worldRuns, s runSpec) int32 {
 }
 
 // lookup returns the id of the run on stream; ix.mu is held.
-func (ix *worldIndex) lookup(stream string) (int32, bool) {
-	if id, ok := ix.byStream[maphash.String(ix.seed, stream)]; ok && ix.arena.get(ix.runs[id].stream) == stream {
-		return id, true
-	}
-	id, ok := ix.clash[stream]
-	return id, ok
-}
+func (ix *worldIndex) lookup(stream string) (int32, bool) { return ix.byStream.Get(stream) }
 
 // changed notes that run id of w was evaluated, or that its timestamps
 // moved from what before holds, and updates the latest run of its slots;

@@ -75,12 +75,10 @@ func StoredValues(s *MemoryStore) map[string]StoredValue {
 
 // NewMemoryStoreHot returns an empty store that keeps hot packable values
 // unpacked and packs the others, so that tests can make it pack early.
-func NewMemoryStoreHot(hot int) *MemoryStore { return newMemoryStore(hot) }
+func NewMemoryStoreHot(hot int) *MemoryStore { return newMemoryStore(hot, nil) }
 
 // NewMemoryStoreClashing is [NewMemoryStoreHot] with an index hash that
 // gives most keys the hash of another, so that tests reach the clash path.
 func NewMemoryStoreClashing(hot int) *MemoryStore {
-	s := newMemoryStore(hot)
-	s.hashKey = func(k string) uint64 { return uint64(len(k) % 3) }
-	return s
+	return newMemoryStore(hot, func(k string) uint64 { return uint64(len(k) % 3) })
 }

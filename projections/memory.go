@@ -5,9 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
-	"strings"
 	"sync"
+
+	"github.com/worldval/worldval/internal/hashindex"
 )
 
 // MemoryStore is the in-memory [Store] of the embedded profile (read models
@@ -44,15 +44,10 @@ type MemoryStore struct {
 	recent []recentValue
 	next   int
 	// cold indexes the packed values by a hash of their key, in a map
-	// without pointers, which the collector does not look into; clash
-	// holds the few whose key hash another packed key already has. A key
-	// is in values or packed, never both.
-	cold  map[uint64]coldRef
-	clash map[string]coldRef
-	seed  maphash.Seed
-	// hashKey, when set, replaces the seeded hash of keys (tests make
-	// keys clash with it).
-	hashKey func(string) uint64
+	// without pointers, which the collector does not look into; the key
+	// is read back from the packed record. A key is in values or packed,
+	// never both.
+	cold *hashindex.Index[coldRef]
 	// slabs are where values are packed, with their keys: each filled
 	// once and never rewritten; cur is the one being filled (-1: none).
 	// slabLive counts the bytes of each slab's records still in the
@@ -176,23 +171,23 @@ func (v *stored) bytes() ([]byte, error) {
 // NewMemoryStore returns an empty store that keeps [DefaultHotValues]
 // packable values unpacked.
 func NewMemoryStore() *MemoryStore {
-	return newMemoryStore(DefaultHotValues)
+	return newMemoryStore(DefaultHotValues, nil)
 }
 
 // newMemoryStore returns an empty store that keeps hot packable values
-// unpacked (at least one).
-func newMemoryStore(hot int) *MemoryStore {
-	return &MemoryStore{
+// unpacked (at least one); hash, when not nil, replaces the seeded hash of
+// the packed values' index (tests make keys clash with it).
+func newMemoryStore(hot int, hash func(string) uint64) *MemoryStore {
+	s := &MemoryStore{
 		values:      make(map[string]*stored),
 		sets:        make(map[string]*sortedSet),
 		checkpoints: make(map[string]uint64),
 		recent:      make([]recentValue, 0, max(hot, 1)),
-		cold:        make(map[uint64]coldRef),
-		clash:       make(map[string]coldRef),
-		seed:        maphash.MakeSeed(),
 		cur:         -1,
 		slabBytes:   slabSize,
 	}
+	s.cold = hashindex.New(s.recordKey, hash)
+	return s
 }
 
 // Get returns the value under key, or an error wrapping [ErrNotFound]. The
@@ -224,29 +219,11 @@ func (s *MemoryStore) value(ctx context.Context, key string) (v *stored, found b
 	if v, found = s.values[key]; found {
 		return v, true, nil
 	}
-	if ref, ok := s.coldRef(key); ok {
+	if ref, ok := s.cold.Get(key); ok {
 		packed, kind := s.record(ref)
 		return &stored{packed: packed, unpack: unpackerOf(kind)}, true, nil
 	}
 	return nil, false, nil
-}
-
-// coldRef returns where the value of key is packed. The caller holds a
-// lock.
-func (s *MemoryStore) coldRef(key string) (coldRef, bool) {
-	if ref, ok := s.cold[s.hash(key)]; ok && s.recordKey(ref) == key {
-		return ref, true
-	}
-	ref, ok := s.clash[key]
-	return ref, ok
-}
-
-// hash returns the index hash of key.
-func (s *MemoryStore) hash(key string) uint64 {
-	if s.hashKey != nil {
-		return s.hashKey(key)
-	}
-	return maphash.String(s.seed, key)
 }
 
 // parseRecord splits a packed record into its key and the rest (kind and
@@ -274,16 +251,11 @@ func (s *MemoryStore) record(ref coldRef) (packed []byte, kind byte) {
 // when that leaves it under a quarter live. The caller holds the write
 // lock.
 func (s *MemoryStore) forget(key string) {
-	if len(s.cold) == 0 && len(s.clash) == 0 {
+	if s.cold.Len() == 0 {
 		return // a store that has packed nothing, as most never do
 	}
-	h := s.hash(key)
-	ref, ok := s.cold[h]
-	if ok && s.recordKey(ref) == key {
-		delete(s.cold, h)
-	} else if ref, ok = s.clash[key]; ok {
-		delete(s.clash, key)
-	} else {
+	ref, ok := s.cold.Delete(key)
+	if !ok {
 		return
 	}
 	v := int(ref.slab)
@@ -303,14 +275,10 @@ func (s *MemoryStore) compact(v int) {
 		ref := coldRef{slab: uint32(v), off: uint32(off), n: uint32(n)}
 		key, _ := parseRecord(slab[off : off+n])
 		off += n
-		// Only the records the index still points at are live.
-		h := s.hash(key)
-		if had, ok := s.cold[h]; ok && had == ref {
-			s.cold[h] = s.place(slab[ref.off : ref.off+ref.n])
-		} else if had, ok := s.clash[key]; ok && had == ref {
-			// Assigning replaces the map's key string too, and key
-			// shares the slab being let go.
-			s.clash[strings.Clone(key)] = s.place(slab[ref.off : ref.off+ref.n])
+		// Only the records the index still points at are live. (Put
+		// copies a key it keeps, which here shares the slab let go.)
+		if s.cold.Has(key, ref) {
+			s.cold.Put(key, s.place(slab[ref.off:ref.off+ref.n]))
 		}
 	}
 	// Only now may v be reused: a record placed in it during the walk
@@ -420,13 +388,7 @@ func (s *MemoryStore) pack(key string, p packable) {
 	var size [binary.MaxVarintLen64]byte
 	head := packWriter{b: size[:0]}
 	head.uint(uint64(len(body)))
-	ref := s.place(head.b, body)
-	h := s.hash(key)
-	if had, ok := s.cold[h]; ok && s.recordKey(had) != key {
-		s.clash[key] = ref
-		return
-	}
-	s.cold[h] = ref
+	s.cold.Put(key, s.place(head.b, body))
 }
 
 // place appends a record, given in parts, to the current slab, or to a new
@@ -464,7 +426,7 @@ func (s *MemoryStore) place(parts ...[]byte) coldRef {
 func (s *MemoryStore) Len() (values, sets int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.values) + len(s.cold) + len(s.clash), len(s.sets)
+	return len(s.values) + s.cold.Len(), len(s.sets)
 }
 
 // eachValue calls f with every key and value, packed ones as a new stored
@@ -477,10 +439,7 @@ func (s *MemoryStore) eachValue(f func(key string, v *stored, ref coldRef, packe
 		packed, kind := s.record(ref)
 		f(s.recordKey(ref), &stored{packed: packed, unpack: unpackerOf(kind)}, ref, true)
 	}
-	for _, ref := range s.cold {
-		visit(ref)
-	}
-	for _, ref := range s.clash {
+	for ref := range s.cold.Values() {
 		visit(ref)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // an index hash that makes keys clash, reads its packed value, then a value
 // committed later, and nothing once deleted; other keys are untouched.
 func TestPackedValuesAreReplacedAndDeleted(t *testing.T) {
-	for name, s := range map[string]*MemoryStore{"seeded hash": newMemoryStore(1), "clashing hash": NewMemoryStoreClashing(1)} {
+	for name, s := range map[string]*MemoryStore{"seeded hash": newMemoryStore(1, nil), "clashing hash": NewMemoryStoreClashing(1)} {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			pos := uint64(0)
@@ -65,7 +65,7 @@ func TestPackedValuesAreReplacedAndDeleted(t *testing.T) {
 // compacted, so the slabs stay within four times the live records (plus
 // the slab being filled), and every run still reads back as last written.
 func TestSlabsAreCompacted(t *testing.T) {
-	for name, s := range map[string]*MemoryStore{"seeded hash": newMemoryStore(1), "clashing hash": NewMemoryStoreClashing(1)} {
+	for name, s := range map[string]*MemoryStore{"seeded hash": newMemoryStore(1, nil), "clashing hash": NewMemoryStoreClashing(1)} {
 		t.Run(name, func(t *testing.T) {
 			s.slabBytes = 512
 			ctx := t.Context()
