@@ -3,6 +3,8 @@ package events_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/worldval/worldval/events"
@@ -22,15 +24,18 @@ func TestIDFromKeyIsDeterministic(t *testing.T) {
 		}
 	}
 	// Pinned values, computed outside Go (Python hashlib over the documented
-	// input: namespace ‖ key, or indexed namespace ‖ uint64be(n) ‖ key).
-	// Stored event ids depend on this derivation never changing.
+	// input: bytes 0-15 of SHA-256(namespace ‖ key), with bytes 6-15 taken
+	// from SHA-256(indexed namespace ‖ uint64be(n) ‖ key) when n > 0; then
+	// the version and variant bits). A retried command finds its stored
+	// events only while this derivation stays as it is.
 	for _, tc := range []struct {
 		key  string
 		n    int
 		want string
 	}{
 		{"k", 0, "b6663a69-ea37-87fa-91a2-a9e4f3ec6fb5"},
-		{"k", 1, "466960f4-f7a4-8e26-b8d1-34e1ad7cf991"},
+		{"k", 1, "b6663a69-ea37-8e26-b8d1-34e1ad7cf991"},
+		{"k", 2, "b6663a69-ea37-8e8a-bdb5-2cb11aadeaec"},
 	} {
 		if got := events.IDFromKeyN(tc.key, tc.n); got != tc.want {
 			t.Errorf("IDFromKeyN(%q, %d) = %s, want %s", tc.key, tc.n, got, tc.want)
@@ -56,6 +61,40 @@ func TestIDFromKeyIsDistinctPerKeyAndIndex(t *testing.T) {
 		for n := 0; n < 12; n++ {
 			add(k, n)
 		}
+	}
+}
+
+// TestIDFromKeyNKeepsACommandTogether checks what the derivation is for: the
+// ids of one command share their first 48 bits (the text up to the second
+// dash), so in id order a command's events sit side by side and no other
+// command's id falls between them.
+func TestIDFromKeyNKeepsACommandTogether(t *testing.T) {
+	const commands, perCommand = 500, 8
+	type entry struct {
+		id  string
+		cmd int
+	}
+	var all []entry
+	for c := 0; c < commands; c++ {
+		key := fmt.Sprintf("complete_run:w:s:run-%d", c)
+		prefix := events.IDFromKey(key)[:13]
+		for n := 0; n < perCommand; n++ {
+			id := events.IDFromKeyN(key, n)
+			if id[:13] != prefix {
+				t.Fatalf("IDFromKeyN(%q, %d) = %s does not start with the first id's %s", key, n, id, prefix)
+			}
+			all = append(all, entry{id, c})
+		}
+	}
+	slices.SortFunc(all, func(a, b entry) int { return strings.Compare(a.id, b.id) })
+	runs := 0
+	for i := range all {
+		if i == 0 || all[i].cmd != all[i-1].cmd {
+			runs++
+		}
+	}
+	if runs != commands {
+		t.Fatalf("in id order the %d commands' ids form %d runs, want one run each", commands, runs)
 	}
 }
 
