@@ -141,6 +141,11 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 		return eventstore.AppendResult{}, fmt.Errorf("append %s: clock returned %v, outside years 0..9999", a.stream, now), nil
 	}
 	recordedAt := events.FormatTime(now)
+	if head.id == 0 {
+		if head.id, err = w.heads.newID(ctx, w); err != nil {
+			return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: %w", a.stream, err)
+		}
+	}
 	chunked := len(a.evs) > maxInsertRows
 	if chunked {
 		if _, err := w.stmts.savepoint.ExecContext(ctx); err != nil {
@@ -159,7 +164,7 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 			r := events.Record{Event: chunk[i], Stream: a.stream, StreamVersion: current + uint64(from+i) + 1, RecordedAt: now}
 			r.Seal(prev)
 			prev = r.Hash
-			args = appendInsertArgs(args, &r, recordedAt)
+			args = appendInsertArgs(args, head.id, &r, recordedAt)
 			if collect {
 				recs = append(recs, r)
 			}
@@ -201,7 +206,7 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 		w.recs = recs[:0]
 	}
 	version := current + uint64(len(a.evs))
-	if _, err := w.stmts.upsertStream.ExecContext(ctx, a.stream, int64(version), prev); err != nil {
+	if _, err := w.stmts.upsertStream.ExecContext(ctx, head.id, a.stream, int64(version), prev); err != nil {
 		return eventstore.AppendResult{}, nil, fmt.Errorf("append %s: update stream head: %w", a.stream, err)
 	}
 	if chunked {
@@ -209,7 +214,7 @@ func (a *appendOp) apply(ctx context.Context, w *writer) (eventstore.AppendResul
 			return eventstore.AppendResult{}, nil, err
 		}
 	}
-	w.heads.set(a.stream, streamHead{version: version, hash: prev})
+	w.heads.set(a.stream, streamHead{id: head.id, version: version, hash: prev})
 	return eventstore.AppendResult{StreamVersion: version, Position: uint64(last)}, nil, nil
 }
 

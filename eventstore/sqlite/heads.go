@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/worldval/worldval/events"
 	"github.com/worldval/worldval/internal/genmap"
@@ -18,8 +19,10 @@ import (
 // to mark.
 const headsGeneration = 1 << 12
 
-// streamHead is a stream's version and the hash of its last event.
+// streamHead is a stream's id (0 while the stream has none: no events), its
+// version and the hash of its last event.
 type streamHead struct {
+	id      int64
 	version uint64
 	hash    string
 }
@@ -36,6 +39,9 @@ type headCache struct {
 	committed   *genmap.Map[string, streamHead]
 	pending     map[string]streamHead
 	dataVersion int64
+	// lastID is the greatest stream id handed out or stored, 0 when the
+	// cache does not know it yet.
+	lastID int64
 }
 
 // begin starts a group; call it inside the group's transaction, which holds
@@ -52,6 +58,7 @@ func (c *headCache) begin(ctx context.Context, dataVersion *sql.Stmt) (foreign b
 	if foreign {
 		c.committed = genmap.New[string, streamHead](headsGeneration)
 		c.dataVersion = v
+		c.lastID = 0
 	}
 	if c.pending == nil {
 		c.pending = make(map[string]streamHead)
@@ -69,25 +76,46 @@ func (c *headCache) get(ctx context.Context, w *writer, stream string) (streamHe
 	if h, ok := c.committed.Get(stream); ok {
 		return h, nil
 	}
-	var version int64
+	var id, version int64
 	var hash string
-	switch err := w.stmts.streamHead.QueryRowContext(ctx, stream).Scan(&version, &hash); {
+	switch err := w.stmts.streamHead.QueryRowContext(ctx, stream).Scan(&id, &version, &hash); {
 	case errors.Is(err, sql.ErrNoRows):
 		return streamHead{version: 0, hash: events.GenesisHash}, nil
 	case err != nil:
 		return streamHead{}, err
 	}
 	// Committed data: the pending appends of this group are in pending.
-	h := streamHead{version: uint64(version), hash: hash}
+	h := streamHead{id: id, version: uint64(version), hash: hash}
 	c.committed.Put(stream, h)
 	return h, nil
+}
+
+// newID hands out the id of a new stream: one more than the greatest stored
+// or handed out, so ids follow the streams' creation (see schemaV2). The
+// group holds the write lock, and a commit by another connection resets the
+// count (see begin), so no other writer takes the same id. Were the count
+// stale all the same, the append would fail on UNIQUE (stream_id, version),
+// since every stored stream has its version 1: it would never write into
+// another stream. An id handed to an append that is then rejected, or to a group
+// that aborts, is never stored: ids may have gaps, which nothing minds.
+func (c *headCache) newID(ctx context.Context, w *writer) (int64, error) {
+	if c.lastID == 0 {
+		if err := w.stmts.lastStreamID.QueryRowContext(ctx).Scan(&c.lastID); err != nil {
+			return 0, fmt.Errorf("read the last stream id: %w", err)
+		}
+	}
+	c.lastID++
+	return c.lastID, nil
 }
 
 // set records the head an append of this group moved stream to.
 func (c *headCache) set(stream string, h streamHead) { c.pending[stream] = h }
 
-// forget drops what the cache knows of stream.
+// forget drops what the cache knows of stream, and the last stream id too: a
+// stream that moved behind the writer's back means another writer, which
+// may have started streams of its own.
 func (c *headCache) forget(stream string) {
+	c.lastID = 0
 	delete(c.pending, stream)
 	if c.committed != nil {
 		c.committed.Delete(stream)

@@ -79,11 +79,11 @@ func runCheck(ctx context.Context, conn *sql.Conn, pragma string) error {
 func checkHeads(ctx context.Context, conn *sql.Conn) error {
 	rows, err := conn.QueryContext(ctx, `
 SELECT s.stream FROM streams s
-LEFT JOIN events e ON e.stream = s.stream AND e.version = s.version
+LEFT JOIN events e ON e.stream_id = s.id AND e.version = s.version
 WHERE e.hash IS NULL OR e.hash <> s.head_hash
-   OR EXISTS (SELECT 1 FROM events x WHERE x.stream = s.stream AND x.version > s.version)
+   OR EXISTS (SELECT 1 FROM events x WHERE x.stream_id = s.id AND x.version > s.version)
 UNION
-SELECT DISTINCT e.stream FROM events e WHERE NOT EXISTS (SELECT 1 FROM streams s WHERE s.stream = e.stream)
+SELECT DISTINCT 'stream id ' || e.stream_id FROM events e WHERE NOT EXISTS (SELECT 1 FROM streams s WHERE s.id = e.stream_id)
 LIMIT ?`, maxReported)
 	if err != nil {
 		return err

@@ -10,9 +10,14 @@ import (
 	"github.com/worldval/worldval/eventstore"
 )
 
-// recordColumns are the columns scanRecords reads, in order.
-const recordColumns = `position, event_id, stream, version, type, schema_version, occurred_at, recorded_at,
-	actor, correlation_id, causation_id, idempotency_key, payload, prev_hash, hash`
+// recordColumns are the columns scanRecords reads, in order, of events e
+// joined with their streams s (see recordsFrom).
+const recordColumns = `e.position, e.event_id, s.stream, e.version, e.type, e.schema_version, e.occurred_at, e.recorded_at,
+	e.actor, e.correlation_id, e.causation_id, e.idempotency_key, e.payload, e.prev_hash, e.hash`
+
+// recordsFrom is the FROM clause of recordColumns: each event with its
+// stream's name, looked up by the stream's id (the rowid of streams).
+const recordsFrom = ` FROM events e JOIN streams s ON s.id = e.stream_id`
 
 // ReadStream returns up to limit events of stream with version >= from, in
 // version order, as documented on [eventstore.Store].
@@ -36,8 +41,8 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	if from > 1<<63-1 {
 		return nil, nil
 	}
-	var version int64
-	switch err := s.reads.streamVersion.QueryRowContext(ctx, stream).Scan(&version); {
+	var id, version int64
+	switch err := s.reads.streamVersion.QueryRowContext(ctx, stream).Scan(&id, &version); {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("read stream %s: %w", stream, eventstore.ErrStreamNotFound)
 	case err != nil:
@@ -46,7 +51,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	if from > uint64(version) {
 		return nil, nil
 	}
-	rows, err := s.reads.readStream.QueryContext(ctx, stream, int64(from), sqlLimit(limit))
+	rows, err := s.reads.readStream.QueryContext(ctx, id, int64(from), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}

@@ -21,9 +21,9 @@ func (s *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&s.streamVersion, "SELECT version FROM streams WHERE stream = ?"},
-		{&s.readStream, "SELECT " + recordColumns + " FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?"},
-		{&s.readAll, "SELECT " + recordColumns + " FROM events WHERE position > ? ORDER BY position LIMIT ?"},
+		{&s.streamVersion, "SELECT id, version FROM streams WHERE stream = ?"},
+		{&s.readStream, "SELECT " + recordColumns + recordsFrom + " WHERE e.stream_id = ? AND e.version >= ? ORDER BY e.version LIMIT ?"},
+		{&s.readAll, "SELECT " + recordColumns + recordsFrom + " WHERE e.position > ? ORDER BY e.position LIMIT ?"},
 		{&s.head, "SELECT COALESCE(MAX(position), 0) FROM events"},
 	} {
 		st, err := db.PrepareContext(ctx, p.sql)

@@ -49,10 +49,84 @@ CREATE TABLE checkpoints (
 ) STRICT, WITHOUT ROWID;
 `
 
+// schemaV2 keys the events of a stream by a number instead of by its name,
+// and drops AUTOINCREMENT. Both cut what a group commit writes to the WAL
+// (and the checkpoints copy again into the file), measured on the WAL of a
+// bench ingest run at 1,000 submissions/s: of 23 pages per commit, the
+// (stream, version) index took six and the streams table four, one leaf
+// page per stream appended to, since stream names scatter over the key
+// space (a hundred strategies, each with its own run streams); and
+// sqlite_sequence took one more.
+//
+//   - streams gets a rowid, id, which the writer hands out in creation order
+//     (see headCache.newID); the name stays unique, through an index that a
+//     stream's creation writes to once. events refers to its stream by id,
+//     so the (stream_id, version) index and the streams rows of the streams
+//     in flight, all recent, sit at the right edge of their b-trees, on a
+//     few pages that each commit rewrites, instead of one scattered page per
+//     stream. Readers join the name back (see recordColumns).
+//   - position is a plain INTEGER PRIMARY KEY: SQLite gives a new row the
+//     greatest position plus one, which is what AUTOINCREMENT gave, since
+//     rows are never deleted, without updating sqlite_sequence in every
+//     commit.
+//
+// The step copies every event into the new tables in position order, each
+// stream taking the id of its order of first appearance, and drops the old
+// ones; an event whose stream has no head row (which the foreign key never
+// let in) fails the step on stream_id NOT NULL, and the whole migration
+// rolls back. The old tables' pages go to the file's free list, which
+// later appends reuse.
+const schemaV2 = `
+CREATE TABLE streams_v2 (
+	id        INTEGER NOT NULL PRIMARY KEY,
+	stream    TEXT    NOT NULL UNIQUE,
+	version   INTEGER NOT NULL CHECK (version >= 1),
+	head_hash TEXT    NOT NULL
+) STRICT;
+
+INSERT INTO streams_v2 (id, stream, version, head_hash)
+SELECT ROW_NUMBER() OVER (ORDER BY first, stream), stream, version, head_hash FROM (
+	SELECT s.stream, s.version, s.head_hash,
+		(SELECT MIN(e.position) FROM events e WHERE e.stream = s.stream) AS first
+	FROM streams s
+);
+
+CREATE TABLE events_v2 (
+	position        INTEGER NOT NULL PRIMARY KEY,
+	event_id        TEXT    NOT NULL UNIQUE,
+	stream_id       INTEGER NOT NULL REFERENCES streams_v2 (id) DEFERRABLE INITIALLY DEFERRED,
+	version         INTEGER NOT NULL CHECK (version >= 1),
+	type            TEXT    NOT NULL,
+	schema_version  INTEGER NOT NULL,
+	occurred_at     TEXT    NOT NULL,
+	recorded_at     TEXT    NOT NULL,
+	actor           TEXT    NOT NULL,
+	correlation_id  TEXT    NOT NULL,
+	causation_id    TEXT    NOT NULL,
+	idempotency_key TEXT    NOT NULL,
+	payload         BLOB    NOT NULL,
+	prev_hash       TEXT    NOT NULL,
+	hash            TEXT    NOT NULL,
+	UNIQUE (stream_id, version)
+) STRICT;
+
+INSERT INTO events_v2 (position, event_id, stream_id, version, type, schema_version, occurred_at, recorded_at,
+	actor, correlation_id, causation_id, idempotency_key, payload, prev_hash, hash)
+SELECT e.position, e.event_id, s.id, e.version, e.type, e.schema_version, e.occurred_at, e.recorded_at,
+	e.actor, e.correlation_id, e.causation_id, e.idempotency_key, e.payload, e.prev_hash, e.hash
+FROM events e LEFT JOIN streams_v2 s ON s.stream = e.stream
+ORDER BY e.position;
+
+DROP TABLE events;
+DROP TABLE streams;
+ALTER TABLE streams_v2 RENAME TO streams;
+ALTER TABLE events_v2 RENAME TO events;
+`
+
 // migrations returns the schema steps in order; step i takes the schema from
 // version i to i+1. Steps are only ever appended.
 func migrations() []string {
-	return []string{schemaV1}
+	return []string{schemaV1, schemaV2}
 }
 
 // migrate brings the file's schema to the newest version in one immediate

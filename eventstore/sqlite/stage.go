@@ -63,6 +63,11 @@ func (w *writer) stage(ctx context.Context, req int, a *appendOp) (bool, error) 
 	if !eventstore.Check(a.expected, head.version) {
 		return false, nil
 	}
+	if head.id == 0 {
+		if head.id, err = w.heads.newID(ctx, w); err != nil {
+			return false, fmt.Errorf("append %s: %w", a.stream, err)
+		}
+	}
 	now := w.cfg.clock().UTC()
 	if y := now.Year(); y < 0 || y > 9999 {
 		return false, nil
@@ -74,12 +79,12 @@ func (w *writer) stage(ctx context.Context, req int, a *appendOp) (bool, error) 
 		r := events.Record{Event: a.evs[i], Stream: a.stream, StreamVersion: head.version + uint64(i) + 1, RecordedAt: now}
 		r.Seal(prev)
 		prev = r.Hash
-		w.stagedArgs = appendInsertArgs(w.stagedArgs, &r, recordedAt)
+		w.stagedArgs = appendInsertArgs(w.stagedArgs, head.id, &r, recordedAt)
 		if collect {
 			w.stagedRecs = append(w.stagedRecs, r)
 		}
 	}
-	after := streamHead{version: head.version + uint64(len(a.evs)), hash: prev}
+	after := streamHead{id: head.id, version: head.version + uint64(len(a.evs)), hash: prev}
 	before, had := w.heads.pending[a.stream]
 	if !had {
 		before = head
@@ -90,10 +95,10 @@ func (w *writer) stage(ctx context.Context, req int, a *appendOp) (bool, error) 
 	return true, nil
 }
 
-// appendInsertArgs appends the insertColumns values of r to args, in the
-// column order of insertSQL.
-func appendInsertArgs(args []any, r *events.Record, recordedAt string) []any {
-	return append(args, r.ID, r.Stream, int64(r.StreamVersion), r.Type, r.SchemaVersion,
+// appendInsertArgs appends the insertColumns values of r, an event of the
+// stream numbered streamID, to args, in the column order of insertSQL.
+func appendInsertArgs(args []any, streamID int64, r *events.Record, recordedAt string) []any {
+	return append(args, r.ID, streamID, int64(r.StreamVersion), r.Type, r.SchemaVersion,
 		events.FormatTime(r.OccurredAt), recordedAt, r.Actor, r.CorrelationID, r.CausationID, r.IdempotencyKey,
 		[]byte(r.Payload), r.PrevHash, r.Hash)
 }
@@ -162,7 +167,7 @@ func (w *writer) unstage(ctx context.Context) error {
 func (w *writer) upsertHeads(ctx context.Context) error {
 	args := w.args[:0]
 	for _, s := range w.staged {
-		args = append(args, s.op.stream, int64(s.after.version), s.after.hash)
+		args = append(args, s.after.id, s.op.stream, int64(s.after.version), s.after.hash)
 	}
 	defer func() {
 		clear(args)
@@ -202,11 +207,13 @@ func (w *writer) applyOne(ctx context.Context, op writeOp) (outcome, error) {
 	return outcome{res: res, err: reject}, nil
 }
 
-// upsertStreamsSQL returns the statement that moves n stream heads.
+// upsertStreamsSQL returns the statement that moves n stream heads, each
+// given by its id, name, version and head hash: a new stream's row is
+// inserted, a known one's updated by id.
 func upsertStreamsSQL(n int) string {
-	return `INSERT INTO streams (stream, version, head_hash) VALUES ` +
-		strings.Repeat("(?, ?, ?), ", n-1) + `(?, ?, ?)
-ON CONFLICT (stream) DO UPDATE SET version = excluded.version, head_hash = excluded.head_hash`
+	return `INSERT INTO streams (id, stream, version, head_hash) VALUES ` +
+		strings.Repeat("(?, ?, ?, ?), ", n-1) + `(?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET version = excluded.version, head_hash = excluded.head_hash`
 }
 
 // prepared returns the statement for n rows from set, preparing it with

@@ -20,7 +20,7 @@ const insertColumns = 14
 // insertSQL returns the statement that inserts n events.
 func insertSQL(n int) string {
 	row := "(" + strings.Repeat("?, ", insertColumns-1) + "?)"
-	return `INSERT INTO events (event_id, stream, version, type, schema_version, occurred_at, recorded_at,
+	return `INSERT INTO events (event_id, stream_id, version, type, schema_version, occurred_at, recorded_at,
 	actor, correlation_id, causation_id, idempotency_key, payload, prev_hash, hash)
 VALUES ` + strings.Repeat(row+", ", n-1) + row
 }
@@ -41,7 +41,7 @@ type writeStmts struct {
 	begin, commit, rollback        *sql.Stmt
 	savepoint, release, rollbackTo *sql.Stmt
 	streamHead, upsertStream       *sql.Stmt
-	findEvent                      *sql.Stmt
+	lastStreamID, findEvent        *sql.Stmt
 	saveCheckpoint, dataVersion    *sql.Stmt
 	// inserts[n-1] inserts n events and upserts[n-1] moves the heads of n
 	// streams; each is prepared when first needed.
@@ -59,10 +59,10 @@ func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn) error {
 		{&s.savepoint, "SAVEPOINT write"},
 		{&s.release, "RELEASE write"},
 		{&s.rollbackTo, "ROLLBACK TO write"},
-		{&s.streamHead, "SELECT version, head_hash FROM streams WHERE stream = ?"},
-		{&s.upsertStream, `INSERT INTO streams (stream, version, head_hash) VALUES (?, ?, ?)
-ON CONFLICT (stream) DO UPDATE SET version = excluded.version, head_hash = excluded.head_hash`},
-		{&s.findEvent, "SELECT stream, position FROM events WHERE event_id = ?"},
+		{&s.streamHead, "SELECT id, version, head_hash FROM streams WHERE stream = ?"},
+		{&s.upsertStream, upsertStreamsSQL(1)},
+		{&s.lastStreamID, "SELECT COALESCE(MAX(id), 0) FROM streams"},
+		{&s.findEvent, "SELECT s.stream, e.position FROM events e JOIN streams s ON s.id = e.stream_id WHERE e.event_id = ?"},
 		{&s.saveCheckpoint, `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`},
 		{&s.dataVersion, "PRAGMA data_version"},
@@ -79,7 +79,7 @@ ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excl
 func (s *writeStmts) close() error {
 	var errs []error
 	all := []*sql.Stmt{s.begin, s.commit, s.rollback, s.savepoint, s.release, s.rollbackTo,
-		s.streamHead, s.upsertStream, s.findEvent, s.saveCheckpoint, s.dataVersion}
+		s.streamHead, s.upsertStream, s.lastStreamID, s.findEvent, s.saveCheckpoint, s.dataVersion}
 	for _, st := range append(append(all, s.inserts[:]...), s.upserts[:]...) {
 		if st != nil {
 			errs = append(errs, st.Close())

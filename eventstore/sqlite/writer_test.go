@@ -18,7 +18,8 @@ func ev(key string) events.Event {
 }
 
 // TestTwoWritersOneFile appends through two stores on one file in turn: each
-// writer must notice the other's commits although it caches stream heads.
+// writer must notice the other's commits although it caches stream heads,
+// and must not hand out a stream id the other gave a stream meanwhile.
 func TestTwoWritersOneFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events.db")
 	a, b := open(t, path), open(t, path)
@@ -33,6 +34,11 @@ func TestTwoWritersOneFile(t *testing.T) {
 		}
 		if res.StreamVersion != uint64(i+1) {
 			t.Fatalf("append %d: version %d", i, res.StreamVersion)
+		}
+		// Each turn also starts a stream, whose id the writer counts from
+		// what it last saw.
+		if _, err := s.Append(t.Context(), fmt.Sprintf("own/%d", i), eventstore.NoStream{}, ev(fmt.Sprintf("two/own/%d", i))); err != nil {
+			t.Fatalf("append to new stream %d: %v", i, err)
 		}
 		// A stale expectation is refused by the other writer too.
 		if _, err := s.Append(t.Context(), "shared", eventstore.Exact(i), ev(fmt.Sprintf("two/stale/%d", i))); !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
@@ -51,6 +57,12 @@ func TestTwoWritersOneFile(t *testing.T) {
 	}
 	if len(recs) != 20 {
 		t.Fatalf("%d events, want 20", len(recs))
+	}
+	for i := range 20 {
+		own, err := b.ReadStream(t.Context(), fmt.Sprintf("own/%d", i), 0, 0)
+		if err != nil || len(own) != 1 || own[0].IdempotencyKey != fmt.Sprintf("two/own/%d", i) {
+			t.Fatalf("stream own/%d reads back %+v, %v", i, own, err)
+		}
 	}
 	if err := a.IntegrityCheck(t.Context()); err != nil {
 		t.Fatal(err)
