@@ -17,7 +17,7 @@ const walCheckpointPages = 1000
 // restarts the WAL itself (see writer.restartWAL): about 64 MiB.
 const walRestartPages = 16000
 
-// mmapBytes is how much of the database file each connection maps into
+// mmapBytes is how much of the database file the write connection maps into
 // memory (see writerSettings).
 const mmapBytes = 1 << 30
 
@@ -104,13 +104,23 @@ func writerSettings(cfg config) settings {
 }
 
 // readerSettings are the read connections' pragmas: they cannot write, and
-// they map the file as the writer does.
+// they do not map the file (mmap_size=0), unlike the writer. A connection
+// that begins a read transaction and finds that the WAL changed since its
+// last one drops its whole mapping (SQLite's pagerBeginReadTransaction), and
+// under load every read finds a change: it unmapped and mapped the file
+// again and faulted in each page it touched, and a munmap of a populated
+// mapping tears down page tables and interrupts the other CPUs to flush
+// their TLBs. At 1,000 submissions/s the munmap calls alone were 2% of the
+// process's CPU; reading with pread instead cut the CPU per verdict by 4-6%
+// (bench ingest, BENCHMARKS.md). The writer keeps its mapping: only its own
+// commits change what the file holds, so it never finds a change to drop
+// the mapping for (no munmap of its shows in a CPU profile).
 func readerSettings(cfg config) settings {
 	busy := strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10)
 	return settings{
 		{"busy_timeout", busy, busy},
 		{"query_only", "1", "1"},
-		mmapSetting(),
+		{"mmap_size", "0", "0"},
 	}
 }
 
