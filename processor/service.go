@@ -113,6 +113,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
+	if from, ok := store.Migrated(); ok {
+		log.Warn("event store migrated to this build's schema; builds before it no longer open it",
+			"event_store", store.Path(), "from_schema_version", from, "schema_version", sqlite.SchemaVersion)
+	}
 	s, err := build(cfg, log, store, auth, metrics, reg, &o)
 	if err != nil {
 		store.Close()

@@ -95,7 +95,7 @@ func (w *worldStreams) selects(stream string) bool {
 }
 
 func auditExport(ctx context.Context, env *environment, dataDir, world, out string) error {
-	st, path, err := openExistingStore(ctx, dataDir)
+	st, path, err := openExistingStore(ctx, env, dataDir)
 	if err != nil {
 		return err
 	}

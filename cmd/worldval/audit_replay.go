@@ -123,7 +123,7 @@ type replayer struct {
 }
 
 func auditReplay(ctx context.Context, env *environment, dataDir, world, format string) error {
-	st, path, err := openExistingStore(ctx, dataDir)
+	st, path, err := openExistingStore(ctx, env, dataDir)
 	if err != nil {
 		return err
 	}

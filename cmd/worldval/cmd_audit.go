@@ -41,7 +41,7 @@ func auditVerifyCommand() command {
 }
 
 func auditVerify(ctx context.Context, env *environment, dataDir string) error {
-	st, path, err := openExistingStore(ctx, dataDir)
+	st, path, err := openExistingStore(ctx, env, dataDir)
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ type rebuildReport struct {
 // far it got and what it holds. A fold error (an event the projection cannot
 // apply) fails the command, naming the event.
 func rebuildProjections(ctx context.Context, env *environment, dataDir string, names []string, asJSON bool) error {
-	st, path, err := openExistingStore(ctx, dataDir)
+	st, path, err := openExistingStore(ctx, env, dataDir)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ type replayReport struct {
 }
 
 func replay(ctx context.Context, env *environment, dataDir string, cutoff time.Time, prefix string, asJSON bool) error {
-	st, _, err := openExistingStore(ctx, dataDir)
+	st, _, err := openExistingStore(ctx, env, dataDir)
 	if err != nil {
 		return err
 	}

@@ -234,7 +234,7 @@ func TestCrashDuringABurst(t *testing.T) {
 // stream, its EvaluationRunSubmitted and EvaluationCompleted events.
 func countRunEvents(t *testing.T, dataDir string) (submitted, completed map[string]int) {
 	t.Helper()
-	st, _, err := openExistingStore(t.Context(), dataDir)
+	st, _, err := openExistingStore(t.Context(), &environment{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}, dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}

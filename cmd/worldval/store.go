@@ -25,8 +25,10 @@ func dataDirFlag(flags *flag.FlagSet, env *environment) *string {
 }
 
 // openExistingStore opens the embedded event store of dataDir for reading. It
-// refuses to create a new, empty store where the caller expected history.
-func openExistingStore(ctx context.Context, dataDir string) (*sqlite.Store, string, error) {
+// refuses to create a new, empty store where the caller expected history,
+// and says so on stderr when opening migrated the file to this build's
+// schema.
+func openExistingStore(ctx context.Context, env *environment, dataDir string) (*sqlite.Store, string, error) {
 	path := processor.EventStorePath(dataDir)
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -37,6 +39,10 @@ func openExistingStore(ctx context.Context, dataDir string) (*sqlite.Store, stri
 	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, path, err
+	}
+	if from, ok := st.Migrated(); ok {
+		fmt.Fprintf(env.stderr, "worldval: migrated the event store %s from schema version %d to %d; builds before it no longer open it\n",
+			path, from, sqlite.SchemaVersion)
 	}
 	return st, path, nil
 }

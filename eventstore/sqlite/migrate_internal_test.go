@@ -104,6 +104,13 @@ func TestMigrateFromV1(t *testing.T) {
 	}
 	defer s.Close()
 
+	if from, ok := s.Migrated(); !ok || from != 1 {
+		t.Fatalf("Migrated() = %d, %v after opening a version 1 file, want 1, true", from, ok)
+	}
+	if n := len(migrations()); n != SchemaVersion {
+		t.Fatalf("%d migration steps, but SchemaVersion is %d", n, SchemaVersion)
+	}
+
 	got, err := s.ReadAll(t.Context(), 0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +203,29 @@ func TestMigrateFromV1(t *testing.T) {
 	}
 	if err := s.IntegrityCheck(t.Context()); err != nil {
 		t.Fatalf("integrity check after appends: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if from, ok := again.Migrated(); ok {
+		t.Fatalf("reopening a migrated file migrated it again, from %d", from)
+	}
+}
+
+// TestNewFileIsNotMigrated checks that a new store reports no migration.
+func TestNewFileIsNotMigrated(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if from, ok := s.Migrated(); ok {
+		t.Fatalf("a new file reports a migration from version %d", from)
 	}
 }
 

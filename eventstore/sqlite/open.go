@@ -40,6 +40,10 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// migratedFrom is the schema version Open found the file at when it
+	// migrated it, 0 when it did not (see Migrated).
+	migratedFrom int
 }
 
 var (
@@ -94,9 +98,13 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return err
 	}
-	if err := migrate(ctx, conn); err != nil {
+	from, err := migrate(ctx, conn)
+	if err != nil {
 		conn.Close()
 		return classify(err)
+	}
+	if from > 0 && from < SchemaVersion {
+		s.migratedFrom = from
 	}
 	s.rdb, err = sql.Open("sqlite", dsn(s.path, readerSettings(s.cfg).dsn()...))
 	if err != nil {
@@ -147,6 +155,12 @@ func dsn(path string, pragmas ...string) string {
 	q := url.Values{"_pragma": pragmas, "vfs": {walVFSName}}
 	return "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + q.Encode()
 }
+
+// Migrated reports whether Open migrated an existing file to this build's
+// schema ([SchemaVersion]), and from which version: what an operator should
+// hear of, since a file at the new version no longer opens with an older
+// build. A new file, or one already at the current version, was not.
+func (s *Store) Migrated() (from int, ok bool) { return s.migratedFrom, s.migratedFrom > 0 }
 
 // Path returns the absolute path of the database file.
 func (s *Store) Path() string { return s.path }

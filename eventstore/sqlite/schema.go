@@ -123,6 +123,10 @@ ALTER TABLE streams_v2 RENAME TO streams;
 ALTER TABLE events_v2 RENAME TO events;
 `
 
+// SchemaVersion is the version of the file layout this build writes: a file
+// at an older one is migrated when opened, one at a newer one is refused.
+const SchemaVersion = 2
+
 // migrations returns the schema steps in order; step i takes the schema from
 // version i to i+1. Steps are only ever appended.
 func migrations() []string {
@@ -130,10 +134,11 @@ func migrations() []string {
 }
 
 // migrate brings the file's schema to the newest version in one immediate
-// transaction, recording the version in the meta table.
-func migrate(ctx context.Context, conn *sql.Conn) (err error) {
+// transaction, recording the version in the meta table. It returns the
+// version the file was at (0 for a new file).
+func migrate(ctx context.Context, conn *sql.Conn) (from int, err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return 0, fmt.Errorf("migrate: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -145,34 +150,34 @@ func migrate(ctx context.Context, conn *sql.Conn) (err error) {
 	key   TEXT NOT NULL PRIMARY KEY,
 	value TEXT NOT NULL
 ) STRICT, WITHOUT ROWID`); err != nil {
-		return err
+		return 0, err
 	}
 	current := 0
 	var v string
 	switch err := conn.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&v); {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
-		return err
+		return 0, err
 	default:
 		if current, err = strconv.Atoi(v); err != nil {
-			return fmt.Errorf("schema version %q: %w", v, err)
+			return 0, fmt.Errorf("schema version %q: %w", v, err)
 		}
 	}
 	steps := migrations()
 	if current > len(steps) {
-		return fmt.Errorf("schema version %d is newer than this build's %d", current, len(steps))
+		return 0, fmt.Errorf("schema version %d is newer than this build's %d", current, len(steps))
 	}
 	for i := current; i < len(steps); i++ {
 		if _, err := conn.ExecContext(ctx, steps[i]); err != nil {
-			return fmt.Errorf("to schema version %d: %w", i+1, err)
+			return 0, fmt.Errorf("to schema version %d: %w", i+1, err)
 		}
 	}
 	if _, err := conn.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema_version', ?)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(len(steps))); err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return err
+		return 0, err
 	}
-	return nil
+	return current, nil
 }
