@@ -96,8 +96,9 @@ func (c *headCache) get(ctx context.Context, w *writer, stream string) (streamHe
 // count (see begin), so no other writer takes the same id. Were the count
 // stale all the same, the append would fail on UNIQUE (stream_id, version),
 // since every stored stream has its version 1: it would never write into
-// another stream. An id handed to an append that is then rejected, or to a group
-// that aborts, is never stored: ids may have gaps, which nothing minds.
+// another stream. An id handed to an append that is then rejected, or to a
+// group that aborts, is never stored: ids may have gaps, which nothing
+// minds.
 func (c *headCache) newID(ctx context.Context, w *writer) (int64, error) {
 	if c.lastID == 0 {
 		if err := w.stmts.lastStreamID.QueryRowContext(ctx).Scan(&c.lastID); err != nil {
