@@ -207,25 +207,25 @@ func TestMigrateFromV1(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	again, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close()
-	if from, ok := again.Migrated(); ok {
-		t.Fatalf("reopening a migrated file migrated it again, from %d", from)
-	}
+	openUnmigrated(t, path, "reopening a migrated file")
 }
 
 // TestNewFileIsNotMigrated checks that a new store reports no migration.
 func TestNewFileIsNotMigrated(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "events.db"))
+	openUnmigrated(t, filepath.Join(t.TempDir(), "events.db"), "a new file")
+}
+
+// openUnmigrated opens the store at path and fails the test unless it
+// reports no migration; what names the case in the failure.
+func openUnmigrated(t *testing.T, path, what string) {
+	t.Helper()
+	s, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	if from, ok := s.Migrated(); ok {
-		t.Fatalf("a new file reports a migration from version %d", from)
+		t.Fatalf("%s: Migrated() reports a migration from version %d", what, from)
 	}
 }
 

@@ -98,13 +98,9 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return err
 	}
-	from, err := migrate(ctx, conn)
-	if err != nil {
+	if s.migratedFrom, err = migrate(ctx, conn); err != nil {
 		conn.Close()
 		return classify(err)
-	}
-	if from > 0 && from < SchemaVersion {
-		s.migratedFrom = from
 	}
 	s.rdb, err = sql.Open("sqlite", dsn(s.path, readerSettings(s.cfg).dsn()...))
 	if err != nil {

@@ -135,7 +135,8 @@ func migrations() []string {
 
 // migrate brings the file's schema to the newest version in one immediate
 // transaction, recording the version in the meta table. It returns the
-// version the file was at (0 for a new file).
+// version it migrated an existing file from, 0 when there was none (a new
+// file, or one already at the newest version).
 func migrate(ctx context.Context, conn *sql.Conn) (from int, err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
@@ -178,6 +179,9 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(len(steps)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, err
+	}
+	if current == len(steps) {
+		return 0, nil
 	}
 	return current, nil
 }
